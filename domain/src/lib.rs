@@ -1,0 +1,16 @@
+//! Pure rules of the Changxiao long-term mechanism.
+//!
+//! Nothing here performs IO or reads the clock: every rule that depends on time takes `now`
+//! (or a local date) as a parameter, so month ends, quarter ends and the 25th are testable.
+
+pub mod calendar;
+pub mod household;
+pub mod id_number;
+pub mod org;
+pub mod phone;
+
+pub use calendar::{Month, Quarter, TZ};
+pub use household::{RiskStatus, Tag, TagSet};
+pub use id_number::IdNumber;
+pub use org::{Access, Grant, Role, ScopeKind};
+pub use phone::PhoneNumber;

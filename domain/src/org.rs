@@ -1,0 +1,377 @@
+//! Roles, the scopes they are granted on, and what each grant lets its holder reach (SPEC §2).
+//!
+//! Scope is the first security rule. The store resolves each grant to the places it names (a work
+//! team to its village, a district to its towns); [`Access::build`] then decides, in one place,
+//! how far every role reaches for each kind of act. The store turns an [`Reach`] into the one
+//! query filter every scoped read and write goes through.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    RroStaff,
+    Leader,
+    DeputyMayor,
+    Discipline,
+    DeptStaff,
+    InfoOfficer,
+    ArchiveClerk,
+    VillageSecretary,
+    WorkTeamLeader,
+    Cadre,
+    CallTaker,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 12] = [
+        Role::RroStaff,
+        Role::Leader,
+        Role::DeputyMayor,
+        Role::Discipline,
+        Role::DeptStaff,
+        Role::InfoOfficer,
+        Role::ArchiveClerk,
+        Role::VillageSecretary,
+        Role::WorkTeamLeader,
+        Role::Cadre,
+        Role::CallTaker,
+        Role::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::RroStaff => "rro_staff",
+            Role::Leader => "leader",
+            Role::DeputyMayor => "deputy_mayor",
+            Role::Discipline => "discipline",
+            Role::DeptStaff => "dept_staff",
+            Role::InfoOfficer => "info_officer",
+            Role::ArchiveClerk => "archive_clerk",
+            Role::VillageSecretary => "village_secretary",
+            Role::WorkTeamLeader => "work_team_leader",
+            Role::Cadre => "cadre",
+            Role::CallTaker => "call_taker",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::RroStaff => "乡村振兴办",
+            Role::Leader => "镇领导",
+            Role::DeputyMayor => "分管副镇长",
+            Role::Discipline => "镇纪委",
+            Role::DeptStaff => "部门工作人员",
+            Role::InfoOfficer => "信息员",
+            Role::ArchiveClerk => "资料专员",
+            Role::VillageSecretary => "村书记",
+            Role::WorkTeamLeader => "驻村组长",
+            Role::Cadre => "驻村/村社干部",
+            Role::CallTaker => "电话访问员",
+            Role::Admin => "系统管理员",
+        }
+    }
+
+    /// The scope kinds this role may be granted on.
+    pub fn allowed_scopes(self) -> &'static [ScopeKind] {
+        use ScopeKind::*;
+        match self {
+            Role::RroStaff | Role::Leader | Role::DeputyMayor | Role::Discipline => &[District, Town],
+            Role::Admin => &[Town],
+            Role::CallTaker => &[Town, Village],
+            Role::DeptStaff | Role::ArchiveClerk => &[Department],
+            Role::InfoOfficer => &[Village, Department],
+            Role::VillageSecretary => &[Village],
+            Role::WorkTeamLeader => &[WorkTeam],
+            Role::Cadre => &[Village, WorkTeam],
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeKind {
+    District,
+    Town,
+    Village,
+    WorkTeam,
+    Department,
+}
+
+impl ScopeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScopeKind::District => "district",
+            ScopeKind::Town => "town",
+            ScopeKind::Village => "village",
+            ScopeKind::WorkTeam => "work_team",
+            ScopeKind::Department => "department",
+        }
+    }
+}
+
+impl FromStr for ScopeKind {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        [Self::District, Self::Town, Self::Village, Self::WorkTeam, Self::Department]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or(())
+    }
+}
+
+/// Where a grant applies, resolved by the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// A district: the towns in it.
+    District { towns: Vec<Uuid> },
+    Town { town: Uuid },
+    Village { town: Uuid, village: Uuid },
+    /// A work team is stationed in one village.
+    WorkTeam { town: Uuid, village: Uuid, team: Uuid },
+    Department { town: Uuid, department: Uuid },
+}
+
+impl Place {
+    fn towns(&self) -> Vec<Uuid> {
+        match self {
+            Place::District { towns } => towns.clone(),
+            Place::Town { town }
+            | Place::Village { town, .. }
+            | Place::WorkTeam { town, .. }
+            | Place::Department { town, .. } => vec![*town],
+        }
+    }
+}
+
+/// One role held on one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub role: Role,
+    pub place: Place,
+}
+
+/// A set of households (or of anything located in a town/village/group) a caller may reach.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reach {
+    pub towns: BTreeSet<Uuid>,
+    pub villages: BTreeSet<Uuid>,
+    pub groups: BTreeSet<Uuid>,
+    /// The households linked to the caller (联户).
+    pub linked: bool,
+}
+
+impl Reach {
+    pub fn is_empty(&self) -> bool {
+        self.towns.is_empty() && self.villages.is_empty() && self.groups.is_empty() && !self.linked
+    }
+
+    /// Whether an object in this town/village/group lies within reach (linked households are
+    /// checked by the store, which knows the links).
+    pub fn covers(&self, town: Uuid, village: Uuid, group: Option<Uuid>) -> bool {
+        self.towns.contains(&town)
+            || self.villages.contains(&village)
+            || group.is_some_and(|g| self.groups.contains(&g))
+    }
+
+    fn widen(&mut self, place: &Place, role: Role, assigned_groups: &[(Uuid, Uuid)]) {
+        match (role, place) {
+            // Cadres reach the groups they are responsible for (包社) within the grant's village,
+            // and the households linked to them (联户) — not the whole village.
+            (Role::Cadre, Place::Village { village, .. } | Place::WorkTeam { village, .. }) => {
+                self.groups
+                    .extend(assigned_groups.iter().filter(|(_, v)| v == village).map(|(g, _)| *g));
+                self.linked = true;
+            }
+            (_, Place::District { towns }) => self.towns.extend(towns.iter().copied()),
+            (_, Place::Town { town }) => {
+                self.towns.insert(*town);
+            }
+            (_, Place::Village { village, .. } | Place::WorkTeam { village, .. }) => {
+                self.villages.insert(*village);
+            }
+            (_, Place::Department { .. }) => {}
+        }
+    }
+}
+
+/// What a household-related act needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    ReadHousehold,
+    WriteHousehold,
+    RevealHousehold,
+    ImportHouseholds,
+    ManageOrganisation,
+    ReadAudit,
+}
+
+impl Act {
+    /// The roles that may perform the act (within their reach).
+    pub fn roles(self) -> &'static [Role] {
+        use Role::*;
+        match self {
+            // Department roles reach households only through tasks assigned to them (later issues).
+            Act::ReadHousehold => &[
+                RroStaff, Leader, DeputyMayor, Discipline, Admin, CallTaker, VillageSecretary, InfoOfficer,
+                WorkTeamLeader, Cadre,
+            ],
+            Act::WriteHousehold => &[RroStaff, Admin, VillageSecretary, WorkTeamLeader],
+            // Revealing the full ID number or phone is for those who must act on it: the office, the
+            // village and its cadres, call takers (who dial), and the Discipline Commission.
+            Act::RevealHousehold => &[RroStaff, Admin, Discipline, VillageSecretary, WorkTeamLeader, Cadre, CallTaker],
+            Act::ImportHouseholds => &[RroStaff, Admin],
+            Act::ManageOrganisation => &[RroStaff, Admin],
+            Act::ReadAudit => &[RroStaff, Admin],
+        }
+    }
+}
+
+/// Everything the caller may reach, computed once per request from their grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    pub user_id: Uuid,
+    pub grants: Vec<Grant>,
+    /// (group, village) pairs the caller is responsible for (包社).
+    pub assigned_groups: Vec<(Uuid, Uuid)>,
+}
+
+impl Access {
+    pub fn build(user_id: Uuid, grants: Vec<Grant>, assigned_groups: Vec<(Uuid, Uuid)>) -> Self {
+        Self { user_id, grants, assigned_groups }
+    }
+
+    pub fn roles(&self) -> BTreeSet<Role> {
+        self.grants.iter().map(|g| g.role).collect()
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+
+    /// Where the caller may perform `act`.
+    pub fn reach(&self, act: Act) -> Reach {
+        let mut reach = Reach::default();
+        for g in self.grants.iter().filter(|g| act.roles().contains(&g.role)) {
+            reach.widen(&g.place, g.role, &self.assigned_groups);
+        }
+        reach
+    }
+
+    /// Towns in which the caller may perform a town-level act (managing the organisation, audit).
+    pub fn towns_for(&self, act: Act) -> BTreeSet<Uuid> {
+        self.grants
+            .iter()
+            .filter(|g| act.roles().contains(&g.role))
+            .filter(|g| matches!(g.place, Place::Town { .. } | Place::District { .. }))
+            .flat_map(|g| g.place.towns())
+            .collect()
+    }
+
+    /// Every town the caller belongs to in any role.
+    pub fn towns(&self) -> BTreeSet<Uuid> {
+        self.grants.iter().flat_map(|g| g.place.towns()).collect()
+    }
+
+    pub fn may(&self, act: Act) -> bool {
+        self.grants.iter().any(|g| act.roles().contains(&g.role))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids() -> (Uuid, Uuid, Uuid, Uuid) {
+        (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3), Uuid::from_u128(4))
+    }
+
+    #[test]
+    fn town_roles_reach_the_whole_town() {
+        let (user, town, _, _) = ids();
+        let a = Access::build(user, vec![Grant { role: Role::RroStaff, place: Place::Town { town } }], vec![]);
+        let r = a.reach(Act::ReadHousehold);
+        assert!(r.towns.contains(&town));
+        assert!(a.reach(Act::ImportHouseholds).towns.contains(&town));
+    }
+
+    #[test]
+    fn a_cadre_reaches_only_assigned_groups_of_the_grant_village_and_linked_households() {
+        let (user, town, village, group) = ids();
+        let other_group_elsewhere = (Uuid::from_u128(9), Uuid::from_u128(8));
+        let a = Access::build(
+            user,
+            vec![Grant { role: Role::Cadre, place: Place::Village { town, village } }],
+            vec![(group, village), other_group_elsewhere],
+        );
+        let r = a.reach(Act::ReadHousehold);
+        assert!(r.towns.is_empty() && r.villages.is_empty());
+        assert_eq!(r.groups.iter().copied().collect::<Vec<_>>(), vec![group]);
+        assert!(r.linked);
+        assert!(a.reach(Act::WriteHousehold).is_empty());
+    }
+
+    #[test]
+    fn a_work_team_leader_reaches_the_team_village() {
+        let (user, town, village, team) = ids();
+        let a = Access::build(
+            user,
+            vec![Grant { role: Role::WorkTeamLeader, place: Place::WorkTeam { town, village, team } }],
+            vec![],
+        );
+        assert!(a.reach(Act::WriteHousehold).villages.contains(&village));
+        assert!(a.reach(Act::ImportHouseholds).is_empty());
+    }
+
+    #[test]
+    fn department_staff_reach_no_household() {
+        let (user, town, department, _) = ids();
+        let a = Access::build(user, vec![Grant { role: Role::DeptStaff, place: Place::Department { town, department } }], vec![]);
+        assert!(a.reach(Act::ReadHousehold).is_empty());
+        assert!(!a.may(Act::ReadHousehold));
+    }
+
+    #[test]
+    fn a_district_grant_reaches_every_town_of_the_district() {
+        let (user, t1, t2, _) = ids();
+        let a = Access::build(user, vec![Grant { role: Role::Leader, place: Place::District { towns: vec![t1, t2] } }], vec![]);
+        assert_eq!(a.reach(Act::ReadHousehold).towns.len(), 2);
+        assert!(a.reach(Act::RevealHousehold).is_empty());
+    }
+
+    #[test]
+    fn leaders_see_but_do_not_reveal() {
+        let (user, town, _, _) = ids();
+        let a = Access::build(user, vec![Grant { role: Role::Leader, place: Place::Town { town } }], vec![]);
+        assert!(!a.reach(Act::ReadHousehold).is_empty());
+        assert!(a.reach(Act::RevealHousehold).is_empty());
+    }
+
+    #[test]
+    fn every_role_may_be_granted_on_some_scope() {
+        for r in Role::ALL {
+            assert!(!r.allowed_scopes().is_empty(), "{r}");
+            assert_eq!(r.as_str().parse::<Role>(), Ok(r));
+        }
+    }
+}
