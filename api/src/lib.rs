@@ -1,1 +1,17 @@
-pub fn x(){}
+//! The Changxiao service: HTTP API, persistence, queue and storage. Rules live in `domain`.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod crypto;
+pub mod demo;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod roster;
+pub mod routes;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

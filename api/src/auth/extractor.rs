@@ -1,0 +1,94 @@
+//! `AuthUser`: the bearer token decoded once, the user loaded, and their reach computed from their
+//! grants. Handlers state what they need on their first line (`user.require(Act::..)`).
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest};
+use domain::org::{Access, Act};
+use futures_util::future::LocalBoxFuture;
+use uuid::Uuid;
+
+use crate::auth::tokens::TokenUse;
+use crate::error::{ApiError, ApiResult};
+use crate::state::State;
+use crate::store;
+
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub town_id: Option<Uuid>,
+    pub access: Access,
+    /// Where the request came from, for the audit trail.
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl AuthUser {
+    /// Refuses with 403 unless one of the caller's roles may perform `act` somewhere. Whether the
+    /// object itself is within reach is decided by the store query (404 when it is not).
+    pub fn require(&self, act: Act) -> ApiResult<()> {
+        if self.access.may(act) { Ok(()) } else { Err(ApiError::forbidden("your roles do not allow this action")) }
+    }
+}
+
+fn missing() -> ApiError {
+    ApiError::unauthorized("unauthenticated", "请先登录", "a bearer access token is required")
+}
+
+/// The client address: the peer, or the first `X-Forwarded-For` hop when configured behind a proxy.
+pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> Option<String> {
+    if trust_forwarded_for {
+        if let Some(first) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+        {
+            return Some(first.trim().to_owned());
+        }
+    }
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
+pub fn request_id(req: &HttpRequest) -> Option<String> {
+    use actix_web::HttpMessage;
+    req.extensions().get::<tracing_actix_web::RequestId>().map(ToString::to_string)
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<State>().cloned();
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(|t| t.trim().to_owned());
+        let ip = state.as_ref().and_then(|s| client_ip(req, s.settings.trust_forwarded_for));
+        let request_id = request_id(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app state missing")))?;
+            let token = token.filter(|t| !t.is_empty()).ok_or_else(missing)?;
+            let claims = state.tokens.verify(&token, TokenUse::Access, state.clock.now())?;
+            let user_id: Uuid = claims.sub.parse().map_err(|_| missing())?;
+            let user = store::users::active_session_user(&state.db, user_id, claims.fam).await?.ok_or_else(|| {
+                ApiError::unauthorized("session_revoked", "登录已失效，请重新登录", "the session was ended or the account disabled")
+            })?;
+            let access = store::users::load_access(&state.db, user.id).await?;
+            Ok(AuthUser {
+                id: user.id,
+                username: user.username,
+                display_name: user.display_name,
+                town_id: user.town_id,
+                access,
+                ip,
+                request_id,
+            })
+        })
+    }
+}

@@ -1,0 +1,54 @@
+//! The OpenAPI contract: built from the same route registration as the served app.
+
+use actix_web::App;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{FieldError, ProblemDetails};
+use crate::routes;
+use crate::routes::common::Problem;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Changxiao (长效) API",
+        description = "Backend of the township long-term mechanism for consolidating poverty-alleviation results. \
+Errors are `application/problem+json` with a stable `code`, a Chinese `message` and per-field `errors`. \
+Times are RFC 3339 with offset; dates `YYYY-MM-DD`; months `YYYY-MM`; quarters `YYYY-Qn`; rules use Asia/Shanghai.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(ProblemDetails, FieldError), responses(Problem)),
+    tags(
+        (name = "health", description = "Liveness, readiness, metrics"),
+        (name = "auth", description = "Sign-in: password, WeChat, tokens"),
+        (name = "organisation", description = "Towns, villages, groups, work teams, departments, users and roles"),
+        (name = "households", description = "Households (监测对象与重点人群)"),
+        (name = "audit", description = "The audit trail"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()));
+        }
+    }
+}
+
+/// The contract, exactly as the server serves it.
+pub fn spec() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::configure).split_for_parts();
+    api
+}
+
+/// The contract as committed in `openapi/openapi.json`.
+pub fn spec_json() -> anyhow::Result<String> {
+    let mut text = spec().to_pretty_json()?;
+    text.push('\n');
+    Ok(text)
+}

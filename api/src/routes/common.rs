@@ -1,0 +1,161 @@
+//! Pieces every area uses: pagination, the problem response, the `Idempotency-Key` header.
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToResponse, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::crypto::sha256_hex;
+use crate::error::{ApiError, ApiResult, ProblemDetails};
+use crate::store::idempotency::{self, Begin};
+
+/// An error: `application/problem+json` with a stable `code`, a Chinese `message` and, on
+/// validation failures, per-field `errors`.
+#[derive(ToResponse)]
+#[response(description = "An error (RFC 9457 problem details)", content_type = "application/problem+json")]
+pub struct Problem(#[allow(dead_code)] ProblemDetails);
+
+/// `?page=&per_page=`: pages start at 1; 20 a page by default, 200 at most.
+#[derive(Debug, Clone, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page number, from 1.
+    #[validate(range(min = 1, max = 1000000, message = "页码应从1开始"))]
+    pub page: Option<u64>,
+    /// Items a page, 1 to 200 (default 20).
+    #[validate(range(min = 1, max = 200, message = "每页条数应为1至200"))]
+    pub per_page: Option<u64>,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> u64 {
+        self.page.unwrap_or(1)
+    }
+
+    pub fn per_page(&self) -> u64 {
+        self.per_page.unwrap_or(20)
+    }
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl<T: ToSchema> Page<T> {
+    pub fn new(items: Vec<T>, total: u64, q: &PageQuery) -> Self {
+        Self { items, total, page: q.page(), per_page: q.per_page() }
+    }
+}
+
+/// The optional `Idempotency-Key` header: 1–200 visible ASCII characters (a UUID is typical).
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl FromRequest for IdempotencyKey {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let res = match req.headers().get("idempotency-key") {
+            None => Ok(Self(None)),
+            Some(v) => match v.to_str() {
+                Ok(s) if (1..=200).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_graphic()) => Ok(Self(Some(s.to_owned()))),
+                _ => Err(ApiError::field("Idempotency-Key", "invalid", "Idempotency-Key 应为1至200个可见字符")),
+            },
+        };
+        std::future::ready(res)
+    }
+}
+
+/// Starts an idempotent write inside `txn`: `Some(response)` replays the first answer.
+pub async fn idempotency_begin<C: ConnectionTrait>(
+    txn: &C,
+    user_id: Uuid,
+    key: &IdempotencyKey,
+    route: &str,
+    body: &impl Serialize,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<HttpResponse>> {
+    let Some(k) = &key.0 else { return Ok(None) };
+    let fingerprint = sha256_hex(format!("{route}\n{}", serde_json::to_string(body).map_err(anyhow::Error::from)?).as_bytes());
+    match idempotency::begin(txn, user_id, k, &fingerprint, now).await? {
+        Begin::Proceed => Ok(None),
+        Begin::Replay { status, body } => Ok(Some(
+            HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
+                .insert_header(("content-type", "application/json"))
+                .insert_header(("idempotent-replayed", "true"))
+                .body(body),
+        )),
+        Begin::Mismatch => Err(ApiError::unprocessable(
+            "idempotency_key_reused",
+            "该提交编号已用于另一份内容，请勿重复使用",
+            "this Idempotency-Key was used with a different request",
+        )),
+        Begin::InProgress => Err(ApiError::conflict(
+            "idempotency_in_progress",
+            "相同的提交正在处理中，请稍后刷新查看",
+            "a request with this Idempotency-Key is still being processed",
+        )),
+    }
+}
+
+/// Stores the answer of an idempotent write (in the same transaction) and builds the response.
+pub async fn idempotency_finish<C: ConnectionTrait>(
+    txn: &C,
+    user_id: Uuid,
+    key: &IdempotencyKey,
+    status: StatusCode,
+    body: &impl Serialize,
+) -> ApiResult<HttpResponse> {
+    let text = serde_json::to_string(body).map_err(anyhow::Error::from)?;
+    if let Some(k) = &key.0 {
+        idempotency::finish(txn, user_id, k, status.as_u16(), &text).await?;
+    }
+    Ok(HttpResponse::build(status).insert_header(("content-type", "application/json")).body(text))
+}
+
+/// Deserialises a field that may be absent (leave unchanged), `null` (clear) or a value (set).
+pub fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Reads the one file of a `multipart/form-data` upload (field `file`), refusing it with 413 as
+/// soon as it grows past `max_bytes`, without reading the rest.
+pub async fn read_file_field(mut payload: actix_multipart::Multipart, max_bytes: usize) -> ApiResult<Vec<u8>> {
+    use futures_util::StreamExt;
+    let bad = |d: String| ApiError::bad_request("invalid_multipart", "上传内容格式不正确，请重新选择文件上传", d);
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| bad(e.to_string()))?;
+        if field.name() != Some("file") {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| bad(e.to_string()))?;
+            if bytes.len() + chunk.len() > max_bytes {
+                return Err(ApiError::problem(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("文件过大，最大允许{}MB", max_bytes / (1 << 20)),
+                    format!("the file exceeds {max_bytes} bytes"),
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if bytes.is_empty() {
+            return Err(ApiError::field("file", "empty", "上传的文件是空的"));
+        }
+        return Ok(bytes);
+    }
+    Err(ApiError::field("file", "required", "请选择要上传的文件（字段名 file）"))
+}

@@ -1,0 +1,22 @@
+//! HTTP routes, registered together with their OpenAPI operations (`utoipa-actix-web`).
+
+pub mod audit;
+pub mod auth;
+pub mod common;
+pub mod health;
+pub mod households;
+pub mod org;
+
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers every route; the same function builds the served app and the committed contract.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz).service(health::readyz).service(health::metrics).service(
+        scope("/api/v1")
+            .configure(auth::configure)
+            .configure(org::configure)
+            .configure(households::configure)
+            .configure(audit::configure),
+    );
+}

@@ -1,0 +1,157 @@
+//! DTOs of the organisation routes.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::routes::auth::RoleGrantView;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Town {
+    pub id: Uuid,
+    pub district_id: Option<Uuid>,
+    pub name: String,
+    pub code: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Village {
+    pub id: Uuid,
+    pub town_id: Uuid,
+    pub name: String,
+    /// `village` (村) or `community` (社区).
+    pub kind: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Group {
+    pub id: Uuid,
+    pub village_id: Uuid,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkTeam {
+    pub id: Uuid,
+    pub town_id: Uuid,
+    pub village_id: Uuid,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Department {
+    pub id: Uuid,
+    pub town_id: Uuid,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TownQuery {
+    /// Limit to one town (default: every town the caller belongs to).
+    pub town_id: Option<Uuid>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GroupQuery {
+    pub village_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum VillageKind {
+    Village,
+    Community,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CreateVillage {
+    /// Needed only when the caller manages several towns.
+    pub town_id: Option<Uuid>,
+    #[validate(length(min = 1, max = 50, message = "名称应为1至50个字"))]
+    pub name: String,
+    pub kind: Option<VillageKind>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CreateGroup {
+    pub village_id: Uuid,
+    #[validate(length(min = 1, max = 50, message = "名称应为1至50个字"))]
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CreateWorkTeam {
+    pub village_id: Uuid,
+    #[validate(length(min = 1, max = 50, message = "名称应为1至50个字"))]
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CreateDepartment {
+    pub town_id: Option<Uuid>,
+    #[validate(length(min = 1, max = 50, message = "名称应为1至50个字"))]
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct User {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub town_id: Option<Uuid>,
+    pub active: bool,
+    pub grants: Vec<RoleGrantView>,
+    pub group_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CreateUser {
+    pub town_id: Option<Uuid>,
+    /// Letters, digits, `-`, `_` and `.`; stored lower-case.
+    #[validate(length(min = 3, max = 64, message = "用户名应为3至64个字符"), custom(function = "check_username"))]
+    pub username: String,
+    #[validate(length(min = 1, max = 50, message = "姓名应为1至50个字"))]
+    pub display_name: String,
+    #[validate(length(min = 10, max = 256, message = "密码至少10个字符"))]
+    pub password: String,
+}
+
+pub fn check_username(u: &str) -> Result<(), validator::ValidationError> {
+    if u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("charset").with_message("用户名只能包含字母、数字、-、_ 和 .".into()))
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct UpdateUser {
+    #[validate(length(min = 1, max = 50, message = "姓名应为1至50个字"))]
+    pub display_name: Option<String>,
+    /// A disabled user cannot sign in; their sessions end at once.
+    pub active: Option<bool>,
+    /// A new password; the user's sessions end.
+    #[validate(length(min = 10, max = 256, message = "密码至少10个字符"))]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CreateGrant {
+    /// One of the roles in SPEC §2, e.g. `cadre`.
+    #[validate(length(min = 1, max = 40))]
+    pub role: String,
+    /// `district`, `town`, `village`, `work_team` or `department`, as the role allows.
+    #[validate(length(min = 1, max = 40))]
+    pub scope_kind: String,
+    pub scope_id: Uuid,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct SetGroups {
+    /// The groups (社) the user is responsible for (包社); replaces the current set.
+    #[validate(length(max = 100, message = "最多100个社"))]
+    pub group_ids: Vec<Uuid>,
+}

@@ -1,0 +1,199 @@
+//! Typed settings from environment variables. Every variable is documented here where it is read
+//! and listed in the README. Secrets are wrapped so that `Debug` never prints them.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Secrets may be generated and kept in the data dir (a fresh machine runs with one command).
+    Embedded,
+    /// Every secret must be given; nothing is generated.
+    Production,
+}
+
+#[derive(Clone, Debug)]
+pub struct WeChatSettings {
+    pub app_id: String,
+    pub app_secret: SecretString,
+    /// Base URL of WeChat's API (`WECHAT_API_BASE`), so tests can point it at a local fake.
+    pub api_base: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub mode: Mode,
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: SecretString,
+    pub database_max_connections: u32,
+    pub redis_url: Option<SecretString>,
+    pub redis_prefix: String,
+    pub jwt_secret: SecretString,
+    pub field_key: SecretString,
+    pub access_ttl_seconds: i64,
+    pub refresh_ttl_days: i64,
+    pub wechat: Option<WeChatSettings>,
+    pub login_per_account_per_minute: u32,
+    pub login_per_ip_per_minute: u32,
+    pub trust_forwarded_for: bool,
+    pub max_json_bytes: usize,
+    pub max_upload_bytes: usize,
+    pub month_closing_day: u32,
+    pub shutdown_timeout_seconds: u64,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+fn parsed<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v.parse().map_err(|e| anyhow::anyhow!("{name}={v:?} is not valid: {e}")),
+    }
+}
+
+/// Secrets the embedded mode generates on first start and keeps in `<data dir>/secrets.json`.
+#[derive(Serialize, Deserialize)]
+struct GeneratedSecrets {
+    jwt_secret: String,
+    field_key: String,
+}
+
+impl Settings {
+    /// Reads the environment. In embedded mode missing secrets are generated once and kept in the
+    /// data dir; in production (`CHANGXIAO_ENV=production`) a missing secret is an error.
+    pub fn from_env() -> anyhow::Result<Self> {
+        // CHANGXIAO_ENV: `embedded` (default) or `production`.
+        let mode = match var("CHANGXIAO_ENV").as_deref() {
+            None | Some("embedded") | Some("development") => Mode::Embedded,
+            Some("production") => Mode::Production,
+            Some(other) => bail!("CHANGXIAO_ENV={other:?}: use `embedded` or `production`"),
+        };
+        // CHANGXIAO_DATA_DIR: the SQLite file, stored files and generated secrets. Default `./data`.
+        let data_dir = PathBuf::from(var("CHANGXIAO_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        // DATABASE_URL: default SQLite in the data dir.
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("changxiao.db").display()));
+        let is_sqlite = database_url.starts_with("sqlite:");
+        let (jwt, field) = (var("CHANGXIAO_JWT_SECRET"), var("CHANGXIAO_FIELD_KEY"));
+        let (jwt_secret, field_key) = match (jwt, field, mode) {
+            (Some(j), Some(f), _) => (j, f),
+            (j, f, Mode::Embedded) => {
+                let kept = load_or_generate_secrets(&data_dir)?;
+                (j.unwrap_or(kept.jwt_secret), f.unwrap_or(kept.field_key))
+            }
+            (_, _, Mode::Production) => {
+                bail!("production mode needs CHANGXIAO_JWT_SECRET and CHANGXIAO_FIELD_KEY")
+            }
+        };
+        check_field_key(&field_key)?;
+        if jwt_secret.len() < 32 {
+            bail!("CHANGXIAO_JWT_SECRET must be at least 32 characters");
+        }
+        let wechat = match (var("WECHAT_APP_ID"), var("WECHAT_APP_SECRET")) {
+            (Some(app_id), Some(secret)) => Some(WeChatSettings {
+                app_id,
+                app_secret: SecretString::from(secret),
+                // WECHAT_API_BASE: default https://api.weixin.qq.com
+                api_base: var("WECHAT_API_BASE").unwrap_or_else(|| "https://api.weixin.qq.com".into()),
+            }),
+            (None, None) => None,
+            _ => bail!("set both WECHAT_APP_ID and WECHAT_APP_SECRET, or neither"),
+        };
+        Ok(Self {
+            mode,
+            // CHANGXIAO_LISTEN: address to serve on. Default 127.0.0.1:8080.
+            listen: parsed("CHANGXIAO_LISTEN", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            data_dir,
+            database_url: SecretString::from(database_url),
+            // DATABASE_MAX_CONNECTIONS: pool size. Default 1 on SQLite (one writer, no "database busy"), 16 on PostgreSQL.
+            database_max_connections: parsed("DATABASE_MAX_CONNECTIONS", if is_sqlite { 1 } else { 16 })?,
+            // REDIS_URL: unset means reminders run in-process.
+            redis_url: var("REDIS_URL").map(SecretString::from),
+            // CHANGXIAO_REDIS_PREFIX: prefix of every Redis key. Default `changxiao:`.
+            redis_prefix: var("CHANGXIAO_REDIS_PREFIX").unwrap_or_else(|| "changxiao:".into()),
+            jwt_secret: SecretString::from(jwt_secret),
+            field_key: SecretString::from(field_key),
+            // CHANGXIAO_ACCESS_TTL_SECONDS: access token lifetime. Default 900 (15 minutes).
+            access_ttl_seconds: parsed("CHANGXIAO_ACCESS_TTL_SECONDS", 900)?,
+            // CHANGXIAO_REFRESH_TTL_DAYS: refresh token lifetime. Default 30.
+            refresh_ttl_days: parsed("CHANGXIAO_REFRESH_TTL_DAYS", 30)?,
+            wechat,
+            // CHANGXIAO_LOGIN_PER_ACCOUNT_PER_MINUTE: login attempts per account. Default 10.
+            login_per_account_per_minute: parsed("CHANGXIAO_LOGIN_PER_ACCOUNT_PER_MINUTE", 10)?,
+            // CHANGXIAO_LOGIN_PER_IP_PER_MINUTE: login attempts per client address. Default 60.
+            login_per_ip_per_minute: parsed("CHANGXIAO_LOGIN_PER_IP_PER_MINUTE", 60)?,
+            // CHANGXIAO_TRUST_FORWARDED_FOR: take the client address from X-Forwarded-For (behind a proxy). Default false.
+            trust_forwarded_for: parsed("CHANGXIAO_TRUST_FORWARDED_FOR", false)?,
+            // CHANGXIAO_MAX_JSON_BYTES: largest JSON body. Default 1 MiB.
+            max_json_bytes: parsed("CHANGXIAO_MAX_JSON_BYTES", 1 << 20)?,
+            // CHANGXIAO_MAX_UPLOAD_BYTES: largest uploaded file (rosters, photos). Default 10 MiB.
+            max_upload_bytes: parsed("CHANGXIAO_MAX_UPLOAD_BYTES", 10 << 20)?,
+            // CHANGXIAO_MONTH_CLOSING_DAY: day of the next month on which a month closes. Default 5.
+            month_closing_day: parsed("CHANGXIAO_MONTH_CLOSING_DAY", 5)?,
+            // CHANGXIAO_SHUTDOWN_TIMEOUT_SECONDS: grace period for in-flight requests. Default 30.
+            shutdown_timeout_seconds: parsed("CHANGXIAO_SHUTDOWN_TIMEOUT_SECONDS", 30)?,
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.expose_secret().starts_with("sqlite:")
+    }
+}
+
+fn check_field_key(key: &str) -> anyhow::Result<()> {
+    let bytes = STANDARD.decode(key).context("CHANGXIAO_FIELD_KEY must be base64")?;
+    if bytes.len() != 32 {
+        bail!("CHANGXIAO_FIELD_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)");
+    }
+    Ok(())
+}
+
+/// Generates a random 32-byte key, base64-encoded.
+pub fn random_key() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    STANDARD.encode(bytes)
+}
+
+fn load_or_generate_secrets(data_dir: &Path) -> anyhow::Result<GeneratedSecrets> {
+    let path = data_dir.join("secrets.json");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()));
+    }
+    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let secrets = GeneratedSecrets { jwt_secret: random_key(), field_key: random_key() };
+    let text = serde_json::to_string_pretty(&secrets)?;
+    write_private(&path, text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(secrets)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(bytes)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}
+
+/// Exposes a secret for the few places that must use it.
+pub fn expose(s: &SecretString) -> &str {
+    s.expose_secret()
+}

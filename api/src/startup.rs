@@ -1,0 +1,174 @@
+//! Building and running the application: the same path in `main` and in tests.
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use anyhow::Context;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::tokens::TokenKeys;
+use crate::auth::wechat::WeChatClient;
+use crate::clock::Clock;
+use crate::crypto::FieldCipher;
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::openapi::ApiDoc;
+use crate::settings::{Settings, expose};
+use crate::state::{AppState, State};
+use crate::{routes, store};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: State,
+}
+
+/// Opens the database and applies pending migrations.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    if settings.is_sqlite() {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
+    }
+    let db = store::connect(settings).await.context("cannot open the database")?;
+    Migrator::up(&db, None).await.context("migrations failed")?;
+    Ok(db)
+}
+
+/// Builds the shared state from settings (the database already open).
+pub fn build_state(settings: Settings, clock: Clock, db: DatabaseConnection) -> anyhow::Result<State> {
+    let redis = match &settings.redis_url {
+        None => None,
+        Some(url) => {
+            let client = redis::Client::open(expose(url)).context("REDIS_URL is not valid")?;
+            let config = redis::aio::ConnectionManagerConfig::new()
+                .set_connection_timeout(Some(Duration::from_secs(2)))
+                .set_response_timeout(Some(Duration::from_secs(2)))
+                .set_number_of_retries(1);
+            // Lazy: a Redis that is down at start does not stop the API; /readyz reports it.
+            Some(client.get_connection_manager_lazy(config).context("cannot set up Redis")?)
+        }
+    };
+    Ok(web::Data::new(AppState {
+        cipher: FieldCipher::from_base64(expose(&settings.field_key))?,
+        tokens: TokenKeys::new(expose(&settings.jwt_secret), settings.access_ttl_seconds)?,
+        limiter: LoginLimiter::new(settings.login_per_account_per_minute, settings.login_per_ip_per_minute),
+        wechat: WeChatClient::new(settings.wechat.clone())?,
+        metrics: Metrics::new()?,
+        db,
+        redis,
+        clock,
+        settings,
+    }))
+}
+
+fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    match err {
+        E::OverflowKnownLength { .. } | E::Overflow { .. } => ApiError::problem(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "提交的内容过大",
+            "the JSON body is too large",
+        ),
+        E::ContentType => ApiError::problem(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "请以 JSON 格式提交",
+            "Content-Type must be application/json",
+        ),
+        E::Deserialize(e) => ApiError::bad_request("invalid_json", "提交的内容格式不正确", e.to_string()),
+        other => ApiError::bad_request("invalid_json", "提交的内容格式不正确", other.to_string()),
+    }
+    .into()
+}
+
+fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::bad_request("invalid_query", "查询条件格式不正确", err.to_string()).into()
+}
+
+/// A malformed id in a path cannot name anything: answered as 404.
+fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::not_found().into()
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::problem(actix_web::http::StatusCode::NOT_FOUND, "route_not_found", "请求的地址不存在", "no such route"))
+}
+
+impl Application {
+    pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        let db = open_database(&settings).await?;
+        let listener = TcpListener::bind(settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let state = build_state(settings, clock, db)?;
+        let server = serve(listener, state.clone())?;
+        Ok(Self { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> State {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests finish
+    /// (within the shutdown timeout) and closes the pool.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let server = self.server;
+        tokio::pin!(server);
+        tokio::select! {
+            res = &mut server => res?,
+            () = shutdown => {
+                tracing::info!("shutting down: finishing in-flight requests");
+                handle.stop(true).await;
+                server.await?;
+            }
+        }
+        let _ = self.state.db.clone().close().await;
+        Ok(())
+    }
+}
+
+fn serve(listener: TcpListener, state: State) -> anyhow::Result<Server> {
+    let max_json = state.settings.max_json_bytes;
+    let timeout = state.settings.shutdown_timeout_seconds;
+    let server = HttpServer::new(move || {
+        let (app, api) = App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .app_data(state.clone())
+            .app_data(web::JsonConfig::default().limit(max_json).error_handler(json_error))
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .configure(routes::configure)
+            .split_for_parts();
+        app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api))
+            .service(web::redirect("/docs", "/docs/"))
+            .default_service(web::to(not_found))
+            .wrap(from_fn(crate::metrics::record))
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("Referrer-Policy", "no-referrer"))
+                    .add(("Cache-Control", "no-store")),
+            )
+            .wrap(TracingLogger::default())
+    })
+    .listen(listener)?
+    .disable_signals()
+    .shutdown_timeout(timeout)
+    .run();
+    Ok(server)
+}

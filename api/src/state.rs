@@ -1,0 +1,26 @@
+//! What every handler can reach: the pool, settings, the clock, keys and clients.
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::tokens::TokenKeys;
+use crate::auth::wechat::WeChatClient;
+use crate::clock::Clock;
+use crate::crypto::FieldCipher;
+use crate::metrics::Metrics;
+use crate::settings::Settings;
+
+#[derive(Debug)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Settings,
+    pub clock: Clock,
+    pub cipher: FieldCipher,
+    pub tokens: TokenKeys,
+    pub limiter: LoginLimiter,
+    pub wechat: WeChatClient,
+    pub redis: Option<redis::aio::ConnectionManager>,
+    pub metrics: Metrics,
+}
+
+pub type State = actix_web::web::Data<AppState>;

@@ -1,0 +1,40 @@
+//! Persistence: the database connection, sea-orm entities and the queries of each area.
+//! Queries return entities or domain types; routes never build SQL.
+
+pub mod audit;
+pub mod entity;
+pub mod households;
+pub mod idempotency;
+pub mod org;
+pub mod scope;
+pub mod sessions;
+pub mod users;
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
+
+use crate::settings::{Settings, expose};
+
+/// Opens the pool. On SQLite it turns on WAL (readers never wait for the writer) and a busy
+/// timeout; foreign keys are enforced on both databases.
+pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
+    let mut opts = ConnectOptions::new(expose(&settings.database_url).to_owned());
+    opts.max_connections(settings.database_max_connections)
+        .min_connections(if settings.is_sqlite() { 1 } else { 0 })
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    let db = Database::connect(opts).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"] {
+            db.execute_raw(Statement::from_string(DbBackend::Sqlite, pragma)).await?;
+        }
+    }
+    Ok(db)
+}
+
+/// Whether the database answers a trivial query (for `/readyz`).
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.execute_raw(Statement::from_string(db.get_database_backend(), "SELECT 1")).await.is_ok()
+}

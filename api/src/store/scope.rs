@@ -1,0 +1,50 @@
+//! The one scope mechanism: turns what a caller may reach into the filter every scoped query of a
+//! located object (households now; visits, problems and calls later) goes through.
+
+use domain::org::{Access, Act, Reach};
+use sea_orm::prelude::*;
+use sea_orm::sea_query::{Query, SimpleExpr};
+use sea_orm::{Condition, IdenStatic};
+
+use super::entity::household_cadre;
+
+/// The columns that locate an object in the organisation.
+pub struct Located<C> {
+    pub id: C,
+    pub town: C,
+    pub village: C,
+    pub group: Option<C>,
+    /// Column holding the household id, for objects reached through household links (联户).
+    pub household: Option<C>,
+}
+
+/// The filter for objects the caller may `act` on. An empty reach matches nothing.
+pub fn condition<C: ColumnTrait + IdenStatic + Copy>(access: &Access, act: Act, cols: &Located<C>) -> Condition {
+    reach_condition(&access.reach(act), access.user_id, cols)
+}
+
+pub fn reach_condition<C: ColumnTrait + IdenStatic + Copy>(reach: &Reach, user_id: Uuid, cols: &Located<C>) -> Condition {
+    let mut c = Condition::any();
+    if !reach.towns.is_empty() {
+        c = c.add(cols.town.is_in(reach.towns.iter().copied()));
+    }
+    if !reach.villages.is_empty() {
+        c = c.add(cols.village.is_in(reach.villages.iter().copied()));
+    }
+    if let (Some(group), false) = (cols.group, reach.groups.is_empty()) {
+        c = c.add(group.is_in(reach.groups.iter().copied()));
+    }
+    if let (Some(household), true) = (cols.household, reach.linked) {
+        let linked = Query::select()
+            .column(household_cadre::Column::HouseholdId)
+            .from(household_cadre::Entity)
+            .and_where(household_cadre::Column::UserId.eq(user_id))
+            .take();
+        c = c.add(household.in_subquery(linked));
+    }
+    if c.is_empty() {
+        // Nothing reachable: a condition no row meets.
+        c = c.add(SimpleExpr::from(cols.id.is_null()));
+    }
+    c
+}

@@ -1,0 +1,153 @@
+//! Users, their role grants and group assignments, and the computation of a caller's reach.
+
+use chrono::{DateTime, Utc};
+use domain::org::{Access, Grant, Place, Role, ScopeKind};
+use sea_orm::prelude::*;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::entity::{group_assignment, refresh_token, role_grant, user, village_group};
+use super::org;
+
+pub async fn by_username<C: ConnectionTrait>(db: &C, username: &str) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find().filter(user::Column::Username.eq(username.trim().to_lowercase())).one(db).await
+}
+
+pub async fn by_id<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find_by_id(id).one(db).await
+}
+
+/// The user behind an access token, if still active and the token's session not revoked.
+pub async fn active_session_user<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    family: Option<Uuid>,
+) -> Result<Option<user::Model>, DbErr> {
+    let Some(u) = by_id(db, id).await?.filter(|u| u.active) else { return Ok(None) };
+    if let Some(family) = family {
+        let revoked = refresh_token::Entity::find()
+            .filter(refresh_token::Column::FamilyId.eq(family))
+            .filter(refresh_token::Column::RevokedAt.is_not_null())
+            .one(db)
+            .await?;
+        if revoked.is_some() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(u))
+}
+
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    town_id: Option<Uuid>,
+    username: &str,
+    display_name: &str,
+    password_hash: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<user::Model, DbErr> {
+    user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        town_id: Set(town_id),
+        username: Set(username.trim().to_lowercase()),
+        display_name: Set(display_name.trim().to_owned()),
+        password_hash: Set(password_hash),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn grant<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    role: Role,
+    scope_kind: ScopeKind,
+    scope_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<role_grant::Model, DbErr> {
+    role_grant::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        role: Set(role.as_str().to_owned()),
+        scope_kind: Set(scope_kind.as_str().to_owned()),
+        scope_id: Set(scope_id),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn assign_group<C: ConnectionTrait>(db: &C, user_id: Uuid, group_id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
+    group_assignment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        group_id: Set(group_id),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn grants_of<C: ConnectionTrait>(db: &C, user_ids: &[Uuid]) -> Result<Vec<role_grant::Model>, DbErr> {
+    role_grant::Entity::find()
+        .filter(role_grant::Column::UserId.is_in(user_ids.iter().copied()))
+        .order_by_asc(role_grant::Column::CreatedAt)
+        .all(db)
+        .await
+}
+
+pub async fn groups_of<C: ConnectionTrait>(db: &C, user_ids: &[Uuid]) -> Result<Vec<group_assignment::Model>, DbErr> {
+    group_assignment::Entity::find()
+        .filter(group_assignment::Column::UserId.is_in(user_ids.iter().copied()))
+        .all(db)
+        .await
+}
+
+/// Resolves grants to domain grants; a grant whose place no longer exists is skipped.
+pub async fn resolve_grants<C: ConnectionTrait>(db: &C, rows: &[role_grant::Model]) -> Result<Vec<Grant>, DbErr> {
+    let places = org::resolve_places(db, rows.iter().filter_map(|g| Some((g.scope_kind.parse().ok()?, g.scope_id)))).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|g| {
+            let role: Role = g.role.parse().ok()?;
+            let kind: ScopeKind = g.scope_kind.parse().ok()?;
+            let place: Place = places.get(&(kind, g.scope_id))?.clone();
+            Some(Grant { role, place })
+        })
+        .collect())
+}
+
+/// Everything a user may reach: their grants resolved to places, and the groups they answer for.
+pub async fn load_access<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<Access, DbErr> {
+    let rows = grants_of(db, &[user_id]).await?;
+    let grants = resolve_grants(db, &rows).await?;
+    let group_ids: Vec<Uuid> = groups_of(db, &[user_id]).await?.into_iter().map(|a| a.group_id).collect();
+    let assigned = if group_ids.is_empty() {
+        vec![]
+    } else {
+        village_group::Entity::find()
+            .filter(village_group::Column::Id.is_in(group_ids))
+            .select_only()
+            .column(village_group::Column::Id)
+            .column(village_group::Column::VillageId)
+            .into_tuple::<(Uuid, Uuid)>()
+            .all(db)
+            .await?
+    };
+    Ok(Access::build(user_id, grants, assigned))
+}
+
+pub async fn list_in_towns<C: ConnectionTrait>(
+    db: &C,
+    towns: &[Uuid],
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<user::Model>, u64), DbErr> {
+    let q = user::Entity::find().filter(user::Column::TownId.is_in(towns.iter().copied()));
+    let total = q.clone().count(db).await?;
+    let rows = q.order_by_asc(user::Column::Username).offset((page - 1) * per_page).limit(per_page).all(db).await?;
+    Ok((rows, total))
+}
