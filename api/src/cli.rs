@@ -85,7 +85,9 @@ pub async fn run() -> anyhow::Result<()> {
             };
             let hash = crate::auth::password::hash_blocking(&password)?;
             let display = display_name.unwrap_or_else(|| username.clone());
-            let user = users::create(&db, Some(town.id), &username, &display, Some(hash), now).await.context("cannot create the user")?;
+            let user = users::create(&db, Some(town.id), &username, &display, Some(hash), now)
+                .await
+                .context("cannot create the user")?;
             users::grant(&db, user.id, role, ScopeKind::Town, town.id, now).await?;
             println!("created {} ({role}) in {}", user.username, town.name);
             Ok(())
@@ -99,7 +101,8 @@ async fn serve(demo: bool) -> anyhow::Result<()> {
     if demo {
         let db = open_database(&settings).await?;
         let cipher = crate::crypto::FieldCipher::from_base64(crate::settings::expose(&settings.field_key))?;
-        match crate::demo::seed_if_empty(&db, &cipher, clock.now(), crate::demo::DEFAULT_HOUSEHOLDS_PER_VILLAGE).await? {
+        match crate::demo::seed_if_empty(&db, &cipher, clock.now(), crate::demo::DEFAULT_HOUSEHOLDS_PER_VILLAGE).await?
+        {
             Some(_) => println!("Seeded the demo town 蔡家镇."),
             None => println!("The database already has data; the demo town was not seeded again."),
         }

@@ -20,13 +20,30 @@ pub const DEFAULT_HOUSEHOLDS_PER_VILLAGE: usize = 60;
 
 /// The departments of the notice (member units of the leading group).
 pub const DEPARTMENTS: [&str; 14] = [
-    "党政办", "镇纪委", "党群办", "财政办", "民政办", "卫健办", "乡村振兴办", "城管大队", "规建环保办", "社保所", "农业服务中心",
-    "江津六中", "蔡家中山学区管理中心", "蔡家中心卫生院",
+    "党政办",
+    "镇纪委",
+    "党群办",
+    "财政办",
+    "民政办",
+    "卫健办",
+    "乡村振兴办",
+    "城管大队",
+    "规建环保办",
+    "社保所",
+    "农业服务中心",
+    "江津六中",
+    "蔡家中山学区管理中心",
+    "蔡家中心卫生院",
 ];
 
 /// Villages A and B are the first two.
-pub const VILLAGES: [(&str, &str); 5] =
-    [("红光村", "village"), ("双桥村", "village"), ("凉风村", "village"), ("石龙村", "village"), ("蔡家社区", "community")];
+pub const VILLAGES: [(&str, &str); 5] = [
+    ("红光村", "village"),
+    ("双桥村", "village"),
+    ("凉风村", "village"),
+    ("石龙村", "village"),
+    ("蔡家社区", "community"),
+];
 
 /// (username, display name, role, where): where is `town`, `village:N`, `team:N`, or `dept:NAME`.
 pub const LOGINS: [(&str, &str, Role, &str); 15] = [
@@ -58,15 +75,18 @@ pub fn logins_text() -> String {
     out
 }
 
-const SURNAMES: [&str; 20] =
-    ["张", "王", "李", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "罗", "谢", "邓"];
+const SURNAMES: [&str; 20] = [
+    "张", "王", "李", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "罗", "谢",
+    "邓",
+];
 const GIVEN: [&str; 24] = [
-    "德明", "光荣", "秀英", "桂兰", "国华", "建国", "玉兰", "志强", "永福", "淑芬", "开明", "明清", "文华", "春梅", "家富", "大勇",
-    "世平", "成林", "泽民", "凤英", "先贵", "正兴", "少华", "兴旺",
+    "德明", "光荣", "秀英", "桂兰", "国华", "建国", "玉兰", "志强", "永福", "淑芬", "开明", "明清", "文华", "春梅",
+    "家富", "大勇", "世平", "成林", "泽民", "凤英", "先贵", "正兴", "少华", "兴旺",
 ];
 
 fn fake_id(rng: &mut StdRng) -> Option<IdNumber> {
-    let birth = NaiveDate::from_ymd_opt(rng.random_range(1938..1992), rng.random_range(1..=12), rng.random_range(1..=28))?;
+    let birth =
+        NaiveDate::from_ymd_opt(rng.random_range(1938..1992), rng.random_range(1..=12), rng.random_range(1..=28))?;
     let first17 = format!("500116{}{:03}", birth.format("%Y%m%d"), rng.random_range(0..1000));
     IdNumber::parse(&format!("{first17}{}", check_digit(first17.as_bytes()))).ok()
 }
@@ -92,7 +112,11 @@ fn fake_tags(rng: &mut StdRng) -> (Vec<Tag>, Option<(RiskStatus, Option<NaiveDat
         }
     }
     let risk = tags.iter().any(|t| t.is_monitored()).then(|| {
-        if rng.random_bool(0.6) { (RiskStatus::AtRisk, None) } else { (RiskStatus::Eliminated, NaiveDate::from_ymd_opt(2025, 6, 30)) }
+        if rng.random_bool(0.6) {
+            (RiskStatus::AtRisk, None)
+        } else {
+            (RiskStatus::Eliminated, NaiveDate::from_ymd_opt(2025, 6, 30))
+        }
     });
     tags.sort();
     tags.dedup();
@@ -100,7 +124,12 @@ fn fake_tags(rng: &mut StdRng) -> (Vec<Tag>, Option<(RiskStatus, Option<NaiveDat
 }
 
 /// Seeds the demo town when the database holds no town. Returns the town id when it seeded.
-pub async fn seed_if_empty(db: &DatabaseConnection, cipher: &FieldCipher, now: DateTime<Utc>, households_per_village: usize) -> anyhow::Result<Option<Uuid>> {
+pub async fn seed_if_empty(
+    db: &DatabaseConnection,
+    cipher: &FieldCipher,
+    now: DateTime<Utc>,
+    households_per_village: usize,
+) -> anyhow::Result<Option<Uuid>> {
     if entity::town::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }
@@ -140,10 +169,13 @@ pub async fn seed_if_empty(db: &DatabaseConnection, cipher: &FieldCipher, now: D
             None => (ScopeKind::Town, town.id),
             Some(("village", i)) => (ScopeKind::Village, villages[i.parse::<usize>()?].id),
             Some(("team", i)) => (ScopeKind::WorkTeam, teams[i.parse::<usize>()?].id),
-            Some(("dept", d)) => (ScopeKind::Department, departments.iter().find(|x| x.name == d).map(|x| x.id).unwrap_or(town.id)),
+            Some(("dept", d)) => {
+                (ScopeKind::Department, departments.iter().find(|x| x.name == d).map(|x| x.id).unwrap_or(town.id))
+            }
             Some(_) => (ScopeKind::Town, town.id),
         };
-        let exists = users::grants_of(&txn, &[id]).await?.iter().any(|g| g.role == role.as_str() && g.scope_id == scope);
+        let exists =
+            users::grants_of(&txn, &[id]).await?.iter().any(|g| g.role == role.as_str() && g.scope_id == scope);
         if !exists {
             users::grant(&txn, id, role, kind, scope, now).await?;
         }
@@ -161,10 +193,13 @@ pub async fn seed_if_empty(db: &DatabaseConnection, cipher: &FieldCipher, now: D
     }
     let mut rng = StdRng::seed_from_u64(20220101);
     // Caijia town lies north-west of Jiangjin's centre; positions are GCJ-02 as WeChat's maps give them.
-    let centres = [(29.3712, 106.3021), (29.3850, 106.2865), (29.3598, 106.3204), (29.3961, 106.3110), (29.3689, 106.2950)];
+    let centres =
+        [(29.3712, 106.3021), (29.3850, 106.2865), (29.3598, 106.3204), (29.3961, 106.3110), (29.3689, 106.2950)];
     for (vi, v) in villages.iter().enumerate() {
         for n in 0..households_per_village {
-            let Some(id_number) = fake_id(&mut rng) else { continue };
+            let Some(id_number) = fake_id(&mut rng) else {
+                continue;
+            };
             let (tags, risk) = fake_tags(&mut rng);
             let group = &groups[vi][n % groups[vi].len()];
             let cadre_ids = match (vi, n % 5) {
@@ -173,7 +208,8 @@ pub async fn seed_if_empty(db: &DatabaseConnection, cipher: &FieldCipher, now: D
                 _ => vec![],
             };
             let phone = format!("1{}{:09}", rng.random_range(3..=9), rng.random_range(0..1_000_000_000u32));
-            let name = format!("{}{}", SURNAMES[rng.random_range(0..SURNAMES.len())], GIVEN[rng.random_range(0..GIVEN.len())]);
+            let name =
+                format!("{}{}", SURNAMES[rng.random_range(0..SURNAMES.len())], GIVEN[rng.random_range(0..GIVEN.len())]);
             let (lat, lng) = centres[vi];
             let draft = Draft {
                 village_id: v.id,
@@ -182,7 +218,11 @@ pub async fn seed_if_empty(db: &DatabaseConnection, cipher: &FieldCipher, now: D
                 id_number,
                 phones: PhoneNumber::parse(&phone).ok().into_iter().collect(),
                 address: format!("重庆市江津区蔡家镇{}{}{}号", v.name, group.name, n + 1),
-                location: Some((lat + rng.random_range(-0.01..0.01), lng + rng.random_range(-0.01..0.01), "gcj02".into())),
+                location: Some((
+                    lat + rng.random_range(-0.01..0.01),
+                    lng + rng.random_range(-0.01..0.01),
+                    "gcj02".into(),
+                )),
                 member_count: rng.random_range(1..=6),
                 tags,
                 risk_status: risk.map(|r| r.0),

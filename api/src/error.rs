@@ -74,13 +74,23 @@ pub enum ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn problem(status: StatusCode, code: &'static str, message: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub fn problem(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
         Self::Problem { status, code, message: message.into(), detail: detail.into() }
     }
 
     /// 404 without saying whether the object exists outside the caller's scope.
     pub fn not_found() -> Self {
-        Self::problem(StatusCode::NOT_FOUND, "not_found", "未找到该记录，或您无权查看", "no such resource in your scope")
+        Self::problem(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "未找到该记录，或您无权查看",
+            "no such resource in your scope",
+        )
     }
 
     pub fn unauthorized(code: &'static str, message: &str, detail: &str) -> Self {
@@ -121,9 +131,11 @@ impl ApiError {
     pub fn body(&self) -> ProblemDetails {
         let status = self.status_code();
         let (message, detail, errors) = match self {
-            Self::Validation(errors) => {
-                ("提交的内容有误，请按提示修改".to_owned(), Some("the request has invalid fields".to_owned()), errors.clone())
-            }
+            Self::Validation(errors) => (
+                "提交的内容有误，请按提示修改".to_owned(),
+                Some("the request has invalid fields".to_owned()),
+                errors.clone(),
+            ),
             Self::Rejected { message, errors, .. } => {
                 (message.clone(), Some("the submission was refused; nothing was written".to_owned()), errors.clone())
             }
@@ -161,7 +173,9 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::Internal(e) => tracing::error!(error.cause_chain = ?e, error.message = %e, "internal error"),
+            Self::Internal(e) => {
+                tracing::error!(error.cause_chain = ?e, error.message = %e, "internal error")
+            }
             Self::Unavailable(e) => tracing::warn!(error.message = %e, "database unavailable"),
             _ => {}
         }
@@ -182,10 +196,18 @@ impl From<DbErr> for ApiError {
     fn from(e: DbErr) -> Self {
         match e.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
-                return Self::conflict("conflict", "该记录已存在，请勿重复提交", "a record with these values already exists");
+                return Self::conflict(
+                    "conflict",
+                    "该记录已存在，请勿重复提交",
+                    "a record with these values already exists",
+                );
             }
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
-                return Self::unprocessable("invalid_reference", "引用的记录不存在", "a referenced record does not exist");
+                return Self::unprocessable(
+                    "invalid_reference",
+                    "引用的记录不存在",
+                    "a referenced record does not exist",
+                );
             }
             _ => {}
         }
@@ -222,7 +244,8 @@ fn flatten(prefix: &str, errors: &ValidationErrors, out: &mut Vec<FieldError>) {
         match kind {
             ValidationErrorsKind::Field(list) => {
                 for e in list {
-                    let message = e.message.as_deref().map_or_else(|| validator_message(&e.code).to_owned(), str::to_owned);
+                    let message =
+                        e.message.as_deref().map_or_else(|| validator_message(&e.code).to_owned(), str::to_owned);
                     out.push(FieldError::new(path.clone(), e.code.to_string(), message));
                 }
             }

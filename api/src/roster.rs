@@ -26,7 +26,8 @@ pub enum Column {
 }
 
 impl Column {
-    pub const REQUIRED: [Column; 5] = [Column::Village, Column::HeadName, Column::IdNumber, Column::Tags, Column::MemberCount];
+    pub const REQUIRED: [Column; 5] =
+        [Column::Village, Column::HeadName, Column::IdNumber, Column::Tags, Column::MemberCount];
 
     /// Header names accepted for each column (the first is the canonical Chinese one).
     pub fn names(self) -> &'static [&'static str] {
@@ -129,11 +130,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Row>, RosterError> {
         .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
         .map(|(i, cells)| Row {
             number: i + 2,
-            cells: columns
-                .iter()
-                .zip(cells)
-                .filter_map(|(c, v)| Some((((*c)?), v.trim().to_owned())))
-                .collect(),
+            cells: columns.iter().zip(cells).filter_map(|(c, v)| Some((((*c)?), v.trim().to_owned()))).collect(),
         })
         .collect())
 }

@@ -36,7 +36,8 @@ pub struct Application {
 /// Opens the database and applies pending migrations.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     if settings.is_sqlite() {
-        std::fs::create_dir_all(&settings.data_dir).with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
     }
     let db = store::connect(settings).await.context("cannot open the database")?;
     Migrator::up(&db, None).await.context("migrations failed")?;
@@ -100,14 +101,24 @@ fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Err
     ApiError::not_found().into()
 }
 
+async fn serve_contract(contract: web::Data<String>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(contract.get_ref().clone())
+}
+
 async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::problem(actix_web::http::StatusCode::NOT_FOUND, "route_not_found", "请求的地址不存在", "no such route"))
+    Err(ApiError::problem(
+        actix_web::http::StatusCode::NOT_FOUND,
+        "route_not_found",
+        "请求的地址不存在",
+        "no such route",
+    ))
 }
 
 impl Application {
     pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         let db = open_database(&settings).await?;
-        let listener = TcpListener::bind(settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let listener =
+            TcpListener::bind(settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
         let state = build_state(settings, clock, db)?;
         let server = serve(listener, state.clone())?;
@@ -144,17 +155,20 @@ impl Application {
 fn serve(listener: TcpListener, state: State) -> anyhow::Result<Server> {
     let max_json = state.settings.max_json_bytes;
     let timeout = state.settings.shutdown_timeout_seconds;
+    // The contract, served as committed; registered before the `/api/v1` scope so the scope does not shadow it.
+    let contract = web::Data::new(crate::openapi::spec_json()?);
     let server = HttpServer::new(move || {
-        let (app, api) = App::new()
+        let (app, _) = App::new()
             .into_utoipa_app()
             .openapi(ApiDoc::openapi())
+            .map(|app| app.app_data(contract.clone()).route("/api/v1/openapi.json", web::get().to(serve_contract)))
             .app_data(state.clone())
             .app_data(web::JsonConfig::default().limit(max_json).error_handler(json_error))
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .configure(routes::configure)
             .split_for_parts();
-        app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api))
+        app.service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")))
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(not_found))
             .wrap(from_fn(crate::metrics::record))

@@ -273,10 +273,7 @@ mod tests {
         assert_eq!(check_risk(&plain, None, None, today), Ok(()));
         assert_eq!(check_risk(&monitored, None, None, today), Err(RiskError::Missing));
         assert_eq!(check_risk(&monitored, Some(RiskStatus::AtRisk), None, today), Ok(()));
-        assert_eq!(
-            check_risk(&monitored, Some(RiskStatus::Eliminated), None, today),
-            Err(RiskError::EliminatedDate)
-        );
+        assert_eq!(check_risk(&monitored, Some(RiskStatus::Eliminated), None, today), Err(RiskError::EliminatedDate));
         assert_eq!(check_risk(&monitored, Some(RiskStatus::Eliminated), Some(today), today), Ok(()));
         assert_eq!(
             check_risk(&monitored, Some(RiskStatus::Eliminated), Some(d(2026, 11, 29)), today),

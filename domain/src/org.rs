@@ -144,12 +144,26 @@ impl FromStr for ScopeKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Place {
     /// A district: the towns in it.
-    District { towns: Vec<Uuid> },
-    Town { town: Uuid },
-    Village { town: Uuid, village: Uuid },
+    District {
+        towns: Vec<Uuid>,
+    },
+    Town {
+        town: Uuid,
+    },
+    Village {
+        town: Uuid,
+        village: Uuid,
+    },
     /// A work team is stationed in one village.
-    WorkTeam { town: Uuid, village: Uuid, team: Uuid },
-    Department { town: Uuid, department: Uuid },
+    WorkTeam {
+        town: Uuid,
+        village: Uuid,
+        team: Uuid,
+    },
+    Department {
+        town: Uuid,
+        department: Uuid,
+    },
 }
 
 impl Place {
@@ -199,8 +213,7 @@ impl Reach {
             // Cadres reach the groups they are responsible for (包社) within the grant's village,
             // and the households linked to them (联户) — not the whole village.
             (Role::Cadre, Place::Village { village, .. } | Place::WorkTeam { village, .. }) => {
-                self.groups
-                    .extend(assigned_groups.iter().filter(|(_, v)| v == village).map(|(g, _)| *g));
+                self.groups.extend(assigned_groups.iter().filter(|(_, v)| v == village).map(|(g, _)| *g));
                 self.linked = true;
             }
             (_, Place::District { towns }) => self.towns.extend(towns.iter().copied()),
@@ -233,8 +246,16 @@ impl Act {
         match self {
             // Department roles reach households only through tasks assigned to them (later issues).
             Act::ReadHousehold => &[
-                RroStaff, Leader, DeputyMayor, Discipline, Admin, CallTaker, VillageSecretary, InfoOfficer,
-                WorkTeamLeader, Cadre,
+                RroStaff,
+                Leader,
+                DeputyMayor,
+                Discipline,
+                Admin,
+                CallTaker,
+                VillageSecretary,
+                InfoOfficer,
+                WorkTeamLeader,
+                Cadre,
             ],
             Act::WriteHousehold => &[RroStaff, Admin, VillageSecretary, WorkTeamLeader],
             // Revealing the full ID number or phone is for those who must act on it: the office, the
@@ -346,7 +367,11 @@ mod tests {
     #[test]
     fn department_staff_reach_no_household() {
         let (user, town, department, _) = ids();
-        let a = Access::build(user, vec![Grant { role: Role::DeptStaff, place: Place::Department { town, department } }], vec![]);
+        let a = Access::build(
+            user,
+            vec![Grant { role: Role::DeptStaff, place: Place::Department { town, department } }],
+            vec![],
+        );
         assert!(a.reach(Act::ReadHousehold).is_empty());
         assert!(!a.may(Act::ReadHousehold));
     }
@@ -354,7 +379,11 @@ mod tests {
     #[test]
     fn a_district_grant_reaches_every_town_of_the_district() {
         let (user, t1, t2, _) = ids();
-        let a = Access::build(user, vec![Grant { role: Role::Leader, place: Place::District { towns: vec![t1, t2] } }], vec![]);
+        let a = Access::build(
+            user,
+            vec![Grant { role: Role::Leader, place: Place::District { towns: vec![t1, t2] } }],
+            vec![],
+        );
         assert_eq!(a.reach(Act::ReadHousehold).towns.len(), 2);
         assert!(a.reach(Act::RevealHousehold).is_empty());
     }

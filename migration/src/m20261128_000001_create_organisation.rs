@@ -136,7 +136,17 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         drop_tables(
             manager,
-            &["group_assignments", "role_grants", "users", "departments", "work_teams", "village_groups", "villages", "towns", "districts"],
+            &[
+                "group_assignments",
+                "role_grants",
+                "users",
+                "departments",
+                "work_teams",
+                "village_groups",
+                "villages",
+                "towns",
+                "districts",
+            ],
         )
         .await
     }

@@ -1,1 +1,16 @@
+//! Black-box tests over HTTP: the real server on port 0, real migrations, a fresh database per
+//! test (SQLite by default; PostgreSQL when `TEST_DATABASE_URL` is set), a settable clock.
 
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly where its setup breaks")]
+
+mod helpers;
+
+mod auth;
+mod health;
+mod households;
+mod import;
+mod migrations;
+mod openapi;
+mod org;
+mod scope;
+mod wechat;

@@ -39,15 +39,11 @@ fn missing() -> ApiError {
 
 /// The client address: the peer, or the first `X-Forwarded-For` hop when configured behind a proxy.
 pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> Option<String> {
-    if trust_forwarded_for {
-        if let Some(first) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-        {
-            return Some(first.trim().to_owned());
-        }
+    if trust_forwarded_for
+        && let Some(first) =
+            req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
+    {
+        return Some(first.trim().to_owned());
     }
     req.peer_addr().map(|a| a.ip().to_string())
 }
@@ -77,7 +73,11 @@ impl FromRequest for AuthUser {
             let claims = state.tokens.verify(&token, TokenUse::Access, state.clock.now())?;
             let user_id: Uuid = claims.sub.parse().map_err(|_| missing())?;
             let user = store::users::active_session_user(&state.db, user_id, claims.fam).await?.ok_or_else(|| {
-                ApiError::unauthorized("session_revoked", "登录已失效，请重新登录", "the session was ended or the account disabled")
+                ApiError::unauthorized(
+                    "session_revoked",
+                    "登录已失效，请重新登录",
+                    "the session was ended or the account disabled",
+                )
             })?;
             let access = store::users::load_access(&state.db, user.id).await?;
             Ok(AuthUser {

@@ -64,7 +64,15 @@ impl TokenKeys {
         })
     }
 
-    fn sign(&self, sub: String, token_use: TokenUse, ttl: i64, now: DateTime<Utc>, fam: Option<Uuid>, uid: Option<String>) -> ApiResult<String> {
+    fn sign(
+        &self,
+        sub: String,
+        token_use: TokenUse,
+        ttl: i64,
+        now: DateTime<Utc>,
+        fam: Option<Uuid>,
+        uid: Option<String>,
+    ) -> ApiResult<String> {
         let claims = Claims {
             sub,
             iat: now.timestamp(),
@@ -101,14 +109,22 @@ impl TokenKeys {
             .map_err(|_| ApiError::unauthorized("invalid_token", "登录凭证无效，请重新登录", "the token is invalid"))?
             .claims;
         if claims.token_use != expected {
-            return Err(ApiError::unauthorized("invalid_token", "登录凭证无效，请重新登录", "the token is not for this use"));
+            return Err(ApiError::unauthorized(
+                "invalid_token",
+                "登录凭证无效，请重新登录",
+                "the token is not for this use",
+            ));
         }
         let t = now.timestamp();
         if claims.exp <= t {
             return Err(ApiError::unauthorized("token_expired", "登录已过期，请重新登录", "the token has expired"));
         }
         if claims.iat > t + 60 {
-            return Err(ApiError::unauthorized("invalid_token", "登录凭证无效，请重新登录", "the token was issued in the future"));
+            return Err(ApiError::unauthorized(
+                "invalid_token",
+                "登录凭证无效，请重新登录",
+                "the token was issued in the future",
+            ));
         }
         Ok(claims)
     }

@@ -58,7 +58,12 @@ impl WeChatClient {
         };
         let url = format!("{}/sns/jscode2session", s.api_base.trim_end_matches('/'));
         let unavailable = || {
-            ApiError::problem(StatusCode::BAD_GATEWAY, "wechat_unavailable", "微信服务暂时无法访问，请稍后再试", "WeChat did not answer")
+            ApiError::problem(
+                StatusCode::BAD_GATEWAY,
+                "wechat_unavailable",
+                "微信服务暂时无法访问，请稍后再试",
+                "WeChat did not answer",
+            )
         };
         let answer: Code2SessionAnswer = self
             .http

@@ -51,12 +51,23 @@ pub struct AuditEntry {
 #[utoipa::path(tag = "audit", operation_id = "list_audit", security(("bearer" = [])), params(AuditQuery, PageQuery),
     responses((status = 200, body = Page<AuditEntry>), (status = 401, response = Problem), (status = 403, response = Problem), (status = 422, response = Problem)))]
 #[get("/audit")]
-pub async fn list_audit(state: State, user: AuthUser, q: web::Query<AuditQuery>, page: web::Query<PageQuery>) -> ApiResult<web::Json<Page<AuditEntry>>> {
+pub async fn list_audit(
+    state: State,
+    user: AuthUser,
+    q: web::Query<AuditQuery>,
+    page: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<AuditEntry>>> {
     user.require(Act::ReadAudit)?;
     validate(&*q)?;
     validate(&*page)?;
     let towns: Vec<Uuid> = user.access.towns_for(Act::ReadAudit).into_iter().collect();
-    let filter = audit::Filter { action: q.action.clone(), object_id: q.object_id, actor_id: q.actor_id, from: q.from, to: q.to };
+    let filter = audit::Filter {
+        action: q.action.clone(),
+        object_id: q.object_id,
+        actor_id: q.actor_id,
+        from: q.from,
+        to: q.to,
+    };
     let (rows, total) = audit::list(&state.db, &towns, &filter, page.page(), page.per_page()).await?;
     let items = rows
         .into_iter()

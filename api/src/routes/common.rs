@@ -69,7 +69,9 @@ impl FromRequest for IdempotencyKey {
         let res = match req.headers().get("idempotency-key") {
             None => Ok(Self(None)),
             Some(v) => match v.to_str() {
-                Ok(s) if (1..=200).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_graphic()) => Ok(Self(Some(s.to_owned()))),
+                Ok(s) if (1..=200).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_graphic()) => {
+                    Ok(Self(Some(s.to_owned())))
+                }
                 _ => Err(ApiError::field("Idempotency-Key", "invalid", "Idempotency-Key 应为1至200个可见字符")),
             },
         };
@@ -87,7 +89,8 @@ pub async fn idempotency_begin<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> ApiResult<Option<HttpResponse>> {
     let Some(k) = &key.0 else { return Ok(None) };
-    let fingerprint = sha256_hex(format!("{route}\n{}", serde_json::to_string(body).map_err(anyhow::Error::from)?).as_bytes());
+    let fingerprint =
+        sha256_hex(format!("{route}\n{}", serde_json::to_string(body).map_err(anyhow::Error::from)?).as_bytes());
     match idempotency::begin(txn, user_id, k, &fingerprint, now).await? {
         Begin::Proceed => Ok(None),
         Begin::Replay { status, body } => Ok(Some(
@@ -125,7 +128,9 @@ pub async fn idempotency_finish<C: ConnectionTrait>(
 }
 
 /// Deserialises a field that may be absent (leave unchanged), `null` (clear) or a value (set).
-pub fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+pub fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 

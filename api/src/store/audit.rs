@@ -18,7 +18,12 @@ pub struct Event<'a> {
     pub detail: Value,
 }
 
-pub async fn record<C: ConnectionTrait>(db: &C, actor: Option<&AuthUser>, event: Event<'_>, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    actor: Option<&AuthUser>,
+    event: Event<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     audit_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
         town_id: Set(event.town_id.or(actor.and_then(|a| a.town_id))),

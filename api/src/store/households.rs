@@ -31,7 +31,12 @@ pub fn scope(access: &Access, act: Act) -> Condition {
 }
 
 /// A household within the caller's reach for `act`, or `None` (answered as 404).
-pub async fn find_scoped<C: ConnectionTrait>(db: &C, access: &Access, act: Act, id: Uuid) -> Result<Option<household::Model>, DbErr> {
+pub async fn find_scoped<C: ConnectionTrait>(
+    db: &C,
+    access: &Access,
+    act: Act,
+    id: Uuid,
+) -> Result<Option<household::Model>, DbErr> {
     household::Entity::find_by_id(id).filter(scope(access, act)).one(db).await
 }
 
@@ -87,7 +92,10 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         // Name search by prefix or substring; the (town, head_name) index serves prefixes.
         let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        q = q.filter(Expr::col(household::Column::HeadName).like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')));
+        q = q.filter(
+            Expr::col(household::Column::HeadName)
+                .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+        );
     }
     let total = q.clone().count(db).await?;
     let rows = q
@@ -103,7 +111,11 @@ pub async fn list<C: ConnectionTrait>(
 
 pub async fn tags_of<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Tag>>, DbErr> {
     let mut out: HashMap<Uuid, Vec<Tag>> = HashMap::new();
-    for row in household_tag::Entity::find().filter(household_tag::Column::HouseholdId.is_in(ids.iter().copied())).all(db).await? {
+    for row in household_tag::Entity::find()
+        .filter(household_tag::Column::HouseholdId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+    {
         if let Some(t) = Tag::parse_any(&row.tag) {
             out.entry(row.household_id).or_default().push(t);
         }
@@ -116,7 +128,11 @@ pub async fn tags_of<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<HashMap
 
 pub async fn cadres_of<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, DbErr> {
     let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for row in household_cadre::Entity::find().filter(household_cadre::Column::HouseholdId.is_in(ids.iter().copied())).all(db).await? {
+    for row in household_cadre::Entity::find()
+        .filter(household_cadre::Column::HouseholdId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+    {
         out.entry(row.household_id).or_default().push(row.user_id);
     }
     for c in out.values_mut() {
@@ -125,7 +141,11 @@ pub async fn cadres_of<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<HashM
     Ok(out)
 }
 
-pub async fn by_id_hash<C: ConnectionTrait>(db: &C, town_id: Uuid, hash: &str) -> Result<Option<household::Model>, DbErr> {
+pub async fn by_id_hash<C: ConnectionTrait>(
+    db: &C,
+    town_id: Uuid,
+    hash: &str,
+) -> Result<Option<household::Model>, DbErr> {
     household::Entity::find()
         .filter(household::Column::TownId.eq(town_id))
         .filter(household::Column::IdNumberHash.eq(hash))
@@ -185,8 +205,14 @@ pub fn diff(old: &BTreeMap<&'static str, Value>, new: &BTreeMap<&'static str, Va
 }
 
 /// Reads a stored household back into a draft (decrypting its personal data).
-pub fn to_draft(m: &household::Model, tags: Vec<Tag>, cadre_ids: Vec<Uuid>, cipher: &FieldCipher) -> anyhow::Result<Draft> {
-    let id_number = IdNumber::parse(&cipher.decrypt(&m.id_number_enc)?).map_err(|e| anyhow::anyhow!("stored ID number: {e}"))?;
+pub fn to_draft(
+    m: &household::Model,
+    tags: Vec<Tag>,
+    cadre_ids: Vec<Uuid>,
+    cipher: &FieldCipher,
+) -> anyhow::Result<Draft> {
+    let id_number =
+        IdNumber::parse(&cipher.decrypt(&m.id_number_enc)?).map_err(|e| anyhow::anyhow!("stored ID number: {e}"))?;
     let phones: Vec<String> = serde_json::from_str(&cipher.decrypt(&m.phones_enc)?)?;
     let phones = phones.iter().filter_map(|p| PhoneNumber::parse(p).ok()).collect();
     Ok(Draft {
@@ -244,26 +270,32 @@ fn fill(am: &mut household::ActiveModel, d: &Draft, cipher: &FieldCipher) -> any
 async fn set_links<C: ConnectionTrait>(db: &C, id: Uuid, d: &Draft) -> Result<(), DbErr> {
     household_tag::Entity::delete_many().filter(household_tag::Column::HouseholdId.eq(id)).exec(db).await?;
     if !d.tags.is_empty() {
-        household_tag::Entity::insert_many(d.tags.iter().map(|t| household_tag::ActiveModel {
-            household_id: Set(id),
-            tag: Set(t.as_str().to_owned()),
-        }))
+        household_tag::Entity::insert_many(
+            d.tags
+                .iter()
+                .map(|t| household_tag::ActiveModel { household_id: Set(id), tag: Set(t.as_str().to_owned()) }),
+        )
         .exec_without_returning(db)
         .await?;
     }
     household_cadre::Entity::delete_many().filter(household_cadre::Column::HouseholdId.eq(id)).exec(db).await?;
     if !d.cadre_ids.is_empty() {
-        household_cadre::Entity::insert_many(d.cadre_ids.iter().map(|u| household_cadre::ActiveModel {
-            household_id: Set(id),
-            user_id: Set(*u),
-        }))
+        household_cadre::Entity::insert_many(
+            d.cadre_ids.iter().map(|u| household_cadre::ActiveModel { household_id: Set(id), user_id: Set(*u) }),
+        )
         .exec_without_returning(db)
         .await?;
     }
     Ok(())
 }
 
-async fn record_change<C: ConnectionTrait>(db: &C, id: Uuid, actor: Option<Uuid>, changes: Value, now: DateTime<Utc>) -> Result<(), DbErr> {
+async fn record_change<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    actor: Option<Uuid>,
+    changes: Value,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     household_change::ActiveModel {
         id: Set(Uuid::now_v7()),
         household_id: Set(id),

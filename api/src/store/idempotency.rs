@@ -23,7 +23,13 @@ pub enum Begin {
     InProgress,
 }
 
-pub async fn begin<C: ConnectionTrait>(db: &C, user_id: Uuid, key: &str, request_hash: &str, now: DateTime<Utc>) -> Result<Begin, DbErr> {
+pub async fn begin<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    key: &str,
+    request_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Begin, DbErr> {
     let row = idempotency_key::ActiveModel {
         user_id: Set(user_id),
         key: Set(key.to_owned()),
@@ -33,7 +39,11 @@ pub async fn begin<C: ConnectionTrait>(db: &C, user_id: Uuid, key: &str, request
         created_at: Set(now),
     };
     let inserted = idempotency_key::Entity::insert(row)
-        .on_conflict(OnConflict::columns([idempotency_key::Column::UserId, idempotency_key::Column::Key]).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::columns([idempotency_key::Column::UserId, idempotency_key::Column::Key])
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(db)
         .await?;
     if inserted == 1 {
@@ -51,7 +61,13 @@ pub async fn begin<C: ConnectionTrait>(db: &C, user_id: Uuid, key: &str, request
     }
 }
 
-pub async fn finish<C: ConnectionTrait>(db: &C, user_id: Uuid, key: &str, status: u16, body: &str) -> Result<(), DbErr> {
+pub async fn finish<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    key: &str,
+    status: u16,
+    body: &str,
+) -> Result<(), DbErr> {
     idempotency_key::Entity::update_many()
         .col_expr(idempotency_key::Column::StatusCode, sea_orm::sea_query::Expr::value(i32::from(status)))
         .col_expr(idempotency_key::Column::ResponseBody, sea_orm::sea_query::Expr::value(body.to_owned()))

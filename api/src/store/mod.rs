@@ -27,7 +27,12 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
         .sqlx_logging(false);
     let db = Database::connect(opts).await?;
     if db.get_database_backend() == DbBackend::Sqlite {
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"] {
+        for pragma in [
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA busy_timeout=5000",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA synchronous=NORMAL",
+        ] {
             db.execute_raw(Statement::from_string(DbBackend::Sqlite, pragma)).await?;
         }
     }

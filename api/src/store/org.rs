@@ -65,7 +65,11 @@ pub async fn town_of_scope<C: ConnectionTrait>(db: &C, kind: ScopeKind, id: Uuid
     }))
 }
 
-pub async fn find_or_create_district<C: ConnectionTrait>(db: &C, name: &str, now: DateTime<Utc>) -> Result<district::Model, DbErr> {
+pub async fn find_or_create_district<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<district::Model, DbErr> {
     if let Some(d) = district::Entity::find().filter(district::Column::Name.eq(name)).one(db).await? {
         return Ok(d);
     }
@@ -95,7 +99,11 @@ pub async fn create_town<C: ConnectionTrait>(
 }
 
 pub async fn towns<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<town::Model>, DbErr> {
-    town::Entity::find().filter(town::Column::Id.is_in(ids.iter().copied())).order_by_asc(town::Column::Name).all(db).await
+    town::Entity::find()
+        .filter(town::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(town::Column::Name)
+        .all(db)
+        .await
 }
 
 pub async fn create_village<C: ConnectionTrait>(
@@ -128,7 +136,12 @@ pub async fn village<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<vill
     village::Entity::find_by_id(id).one(db).await
 }
 
-pub async fn create_group<C: ConnectionTrait>(db: &C, village_id: Uuid, name: &str, now: DateTime<Utc>) -> Result<village_group::Model, DbErr> {
+pub async fn create_group<C: ConnectionTrait>(
+    db: &C,
+    village_id: Uuid,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<village_group::Model, DbErr> {
     village_group::ActiveModel {
         id: Set(Uuid::now_v7()),
         village_id: Set(village_id),
@@ -177,7 +190,12 @@ pub async fn work_teams<C: ConnectionTrait>(db: &C, towns: &[Uuid]) -> Result<Ve
         .await
 }
 
-pub async fn create_department<C: ConnectionTrait>(db: &C, town_id: Uuid, name: &str, now: DateTime<Utc>) -> Result<department::Model, DbErr> {
+pub async fn create_department<C: ConnectionTrait>(
+    db: &C,
+    town_id: Uuid,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<department::Model, DbErr> {
     department::ActiveModel {
         id: Set(Uuid::now_v7()),
         town_id: Set(town_id),

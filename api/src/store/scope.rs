@@ -23,7 +23,11 @@ pub fn condition<C: ColumnTrait + IdenStatic + Copy>(access: &Access, act: Act, 
     reach_condition(&access.reach(act), access.user_id, cols)
 }
 
-pub fn reach_condition<C: ColumnTrait + IdenStatic + Copy>(reach: &Reach, user_id: Uuid, cols: &Located<C>) -> Condition {
+pub fn reach_condition<C: ColumnTrait + IdenStatic + Copy>(
+    reach: &Reach,
+    user_id: Uuid,
+    cols: &Located<C>,
+) -> Condition {
     let mut c = Condition::any();
     if !reach.towns.is_empty() {
         c = c.add(cols.town.is_in(reach.towns.iter().copied()));

@@ -23,7 +23,9 @@ pub async fn active_session_user<C: ConnectionTrait>(
     id: Uuid,
     family: Option<Uuid>,
 ) -> Result<Option<user::Model>, DbErr> {
-    let Some(u) = by_id(db, id).await?.filter(|u| u.active) else { return Ok(None) };
+    let Some(u) = by_id(db, id).await?.filter(|u| u.active) else {
+        return Ok(None);
+    };
     if let Some(family) = family {
         let revoked = refresh_token::Entity::find()
             .filter(refresh_token::Column::FamilyId.eq(family))
@@ -79,7 +81,12 @@ pub async fn grant<C: ConnectionTrait>(
     .await
 }
 
-pub async fn assign_group<C: ConnectionTrait>(db: &C, user_id: Uuid, group_id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn assign_group<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    group_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     group_assignment::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
@@ -108,7 +115,8 @@ pub async fn groups_of<C: ConnectionTrait>(db: &C, user_ids: &[Uuid]) -> Result<
 
 /// Resolves grants to domain grants; a grant whose place no longer exists is skipped.
 pub async fn resolve_grants<C: ConnectionTrait>(db: &C, rows: &[role_grant::Model]) -> Result<Vec<Grant>, DbErr> {
-    let places = org::resolve_places(db, rows.iter().filter_map(|g| Some((g.scope_kind.parse().ok()?, g.scope_id)))).await?;
+    let places =
+        org::resolve_places(db, rows.iter().filter_map(|g| Some((g.scope_kind.parse().ok()?, g.scope_id)))).await?;
     Ok(rows
         .iter()
         .filter_map(|g| {

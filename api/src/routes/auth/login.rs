@@ -31,7 +31,11 @@ fn bad_credentials() -> ApiError {
     )
 )]
 #[post("/auth/login")]
-pub async fn login(state: State, req: HttpRequest, body: web::Json<LoginRequest>) -> ApiResult<web::Json<TokenResponse>> {
+pub async fn login(
+    state: State,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> ApiResult<web::Json<TokenResponse>> {
     validate(&*body)?;
     let ip = client_ip(&req, state.settings.trust_forwarded_for).unwrap_or_default();
     state.limiter.check(&body.username, &ip)?;
@@ -45,7 +49,13 @@ pub async fn login(state: State, req: HttpRequest, body: web::Json<LoginRequest>
     audit::record(
         &state.db,
         None,
-        audit::Event { town_id: user.town_id, action: "auth.login", object_type: "user", object_id: Some(user.id), detail: json!({ "ip": ip }) },
+        audit::Event {
+            town_id: user.town_id,
+            action: "auth.login",
+            object_type: "user",
+            object_id: Some(user.id),
+            detail: json!({ "ip": ip }),
+        },
         state.clock.now(),
     )
     .await?;
@@ -64,7 +74,8 @@ pub async fn login(state: State, req: HttpRequest, body: web::Json<LoginRequest>
 pub async fn refresh(state: State, body: web::Json<RefreshRequest>) -> ApiResult<web::Json<TokenResponse>> {
     validate(&*body)?;
     let now = state.clock.now();
-    let invalid = || ApiError::unauthorized("invalid_refresh_token", "登录已失效，请重新登录", "the refresh token is not valid");
+    let invalid =
+        || ApiError::unauthorized("invalid_refresh_token", "登录已失效，请重新登录", "the refresh token is not valid");
     let txn = state.db.begin().await?;
     let token = sessions::by_hash(&txn, &hash_refresh_token(&body.refresh_token)).await?.ok_or_else(invalid)?;
     if token.revoked_at.is_some() || token.expires_at <= now {
@@ -110,7 +121,13 @@ pub async fn logout(state: State, user: AuthUser, req: HttpRequest) -> ApiResult
     audit::record(
         &state.db,
         Some(&user),
-        audit::Event { town_id: None, action: "auth.logout", object_type: "user", object_id: Some(user.id), detail: json!({}) },
+        audit::Event {
+            town_id: None,
+            action: "auth.logout",
+            object_type: "user",
+            object_id: Some(user.id),
+            detail: json!({}),
+        },
         now,
     )
     .await?;

@@ -26,7 +26,12 @@ pub async fn me_of<C: ConnectionTrait>(db: &C, u: &user::Model) -> ApiResult<Me>
     })
 }
 
-pub async fn issue<C: ConnectionTrait>(db: &C, state: &AppState, u: &user::Model, family: Option<Uuid>) -> ApiResult<TokenResponse> {
+pub async fn issue<C: ConnectionTrait>(
+    db: &C,
+    state: &AppState,
+    u: &user::Model,
+    family: Option<Uuid>,
+) -> ApiResult<TokenResponse> {
     let now = state.clock.now();
     let family = family.unwrap_or_else(Uuid::now_v7);
     let (refresh_token, hash) = new_refresh_token();

@@ -6,7 +6,7 @@ use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, TransactionTrait};
 use serde_json::json;
 
-use super::json::{TokenResponse, WeChatBindRequest, WeChatLoginRequest, WeChatLoginResponse, BindTicket};
+use super::json::{BindTicket, TokenResponse, WeChatBindRequest, WeChatLoginRequest, WeChatLoginResponse};
 use super::session;
 use crate::auth::extractor::client_ip;
 use crate::auth::password;
@@ -31,14 +31,20 @@ use crate::store::{audit, users};
     )
 )]
 #[post("/auth/wechat")]
-pub async fn wechat_login(state: State, body: web::Json<WeChatLoginRequest>) -> ApiResult<web::Json<WeChatLoginResponse>> {
+pub async fn wechat_login(
+    state: State,
+    body: web::Json<WeChatLoginRequest>,
+) -> ApiResult<web::Json<WeChatLoginResponse>> {
     validate(&*body)?;
     let identity = state.wechat.code2session(&body.code).await?;
-    let binding = wechat_binding::Entity::find().filter(wechat_binding::Column::Openid.eq(&identity.openid)).one(&state.db).await?;
-    if let Some(b) = binding {
-        if let Some(u) = users::by_id(&state.db, b.user_id).await?.filter(|u| u.active) {
-            return Ok(web::Json(WeChatLoginResponse::Bound(session::issue(&state.db, &state, &u, None).await?)));
-        }
+    let binding = wechat_binding::Entity::find()
+        .filter(wechat_binding::Column::Openid.eq(&identity.openid))
+        .one(&state.db)
+        .await?;
+    if let Some(b) = binding
+        && let Some(u) = users::by_id(&state.db, b.user_id).await?.filter(|u| u.active)
+    {
+        return Ok(web::Json(WeChatLoginResponse::Bound(session::issue(&state.db, &state, &u, None).await?)));
     }
     let ticket = state.tokens.bind_ticket(&identity.openid, identity.unionid, state.clock.now())?;
     Ok(web::Json(WeChatLoginResponse::Unbound(BindTicket { bind_ticket: ticket, expires_in: 600 })))
@@ -58,24 +64,41 @@ pub async fn wechat_login(state: State, body: web::Json<WeChatLoginRequest>) -> 
     )
 )]
 #[post("/auth/wechat/bind")]
-pub async fn wechat_bind(state: State, req: HttpRequest, body: web::Json<WeChatBindRequest>) -> ApiResult<web::Json<TokenResponse>> {
+pub async fn wechat_bind(
+    state: State,
+    req: HttpRequest,
+    body: web::Json<WeChatBindRequest>,
+) -> ApiResult<web::Json<TokenResponse>> {
     validate(&*body)?;
     let now = state.clock.now();
     let claims = state.tokens.verify(&body.bind_ticket, TokenUse::Bind, now).map_err(|_| {
-        ApiError::unauthorized("invalid_bind_ticket", "绑定凭证无效或已过期，请重新进入小程序", "the bind ticket is invalid or expired")
+        ApiError::unauthorized(
+            "invalid_bind_ticket",
+            "绑定凭证无效或已过期，请重新进入小程序",
+            "the bind ticket is invalid or expired",
+        )
     })?;
     let ip = client_ip(&req, state.settings.trust_forwarded_for).unwrap_or_default();
     state.limiter.check(&body.username, &ip)?;
     let user = users::by_username(&state.db, &body.username).await?;
     let stored = user.as_ref().filter(|u| u.active).and_then(|u| u.password_hash.clone());
     if !password::verify(body.password.clone(), stored).await? {
-        return Err(ApiError::unauthorized("invalid_credentials", "用户名或密码错误", "the username or password is wrong"));
+        return Err(ApiError::unauthorized(
+            "invalid_credentials",
+            "用户名或密码错误",
+            "the username or password is wrong",
+        ));
     }
-    let user = user.ok_or_else(|| ApiError::unauthorized("invalid_credentials", "用户名或密码错误", "wrong credentials"))?;
+    let user =
+        user.ok_or_else(|| ApiError::unauthorized("invalid_credentials", "用户名或密码错误", "wrong credentials"))?;
     let txn = state.db.begin().await?;
     let taken = wechat_binding::Entity::find().filter(wechat_binding::Column::Openid.eq(&claims.sub)).one(&txn).await?;
     if taken.is_some() {
-        return Err(ApiError::conflict("wechat_already_bound", "该微信已绑定其他账号", "this WeChat account is already bound"));
+        return Err(ApiError::conflict(
+            "wechat_already_bound",
+            "该微信已绑定其他账号",
+            "this WeChat account is already bound",
+        ));
     }
     wechat_binding::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -90,7 +113,13 @@ pub async fn wechat_bind(state: State, req: HttpRequest, body: web::Json<WeChatB
     audit::record(
         &txn,
         None,
-        audit::Event { town_id: user.town_id, action: "auth.wechat_bind", object_type: "user", object_id: Some(user.id), detail: json!({ "ip": ip }) },
+        audit::Event {
+            town_id: user.town_id,
+            action: "auth.wechat_bind",
+            object_type: "user",
+            object_id: Some(user.id),
+            detail: json!({ "ip": ip }),
+        },
         now,
     )
     .await?;

@@ -48,13 +48,23 @@ pub async fn create_household(
     let town_id = check_refs(&txn, &user, &draft).await?;
     let hash = state.cipher.keyed_hash(draft.id_number.as_str());
     if households::by_id_hash(&txn, town_id, &hash).await?.is_some() {
-        return Err(ApiError::conflict("household_exists", "本镇已有该身份证号的农户，请勿重复录入", "a household with this ID number exists in the town"));
+        return Err(ApiError::conflict(
+            "household_exists",
+            "本镇已有该身份证号的农户，请勿重复录入",
+            "a household with this ID number exists in the town",
+        ));
     }
     let model = households::insert(&txn, town_id, &draft, &state.cipher, Some(user.id), now).await?;
     audit::record(
         &txn,
         Some(&user),
-        audit::Event { town_id: Some(town_id), action: "household.create", object_type: "household", object_id: Some(model.id), detail: json!({}) },
+        audit::Event {
+            town_id: Some(town_id),
+            action: "household.create",
+            object_type: "household",
+            object_id: Some(model.id),
+            detail: json!({}),
+        },
         now,
     )
     .await?;

@@ -24,11 +24,19 @@ use crate::store::{audit, households};
 #[get("/households/{id}")]
 pub async fn get_household(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<web::Json<Household>> {
     user.require(Act::ReadHousehold)?;
-    let m = households::find_scoped(&state.db, &user.access, Act::ReadHousehold, *id).await?.ok_or_else(ApiError::not_found)?;
+    let m = households::find_scoped(&state.db, &user.access, Act::ReadHousehold, *id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     audit::record(
         &state.db,
         Some(&user),
-        audit::Event { town_id: Some(m.town_id), action: "household.read", object_type: "household", object_id: Some(m.id), detail: json!({}) },
+        audit::Event {
+            town_id: Some(m.town_id),
+            action: "household.read",
+            object_type: "household",
+            object_id: Some(m.id),
+            detail: json!({}),
+        },
         state.clock.now(),
     )
     .await?;
@@ -44,9 +52,15 @@ pub async fn get_household(state: State, user: AuthUser, id: web::Path<Uuid>) ->
     responses((status = 200, body = Vec<HouseholdChange>), (status = 401, response = Problem), (status = 403, response = Problem), (status = 404, response = Problem))
 )]
 #[get("/households/{id}/history")]
-pub async fn list_household_history(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<web::Json<Vec<HouseholdChange>>> {
+pub async fn list_household_history(
+    state: State,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Vec<HouseholdChange>>> {
     user.require(Act::ReadHousehold)?;
-    let m = households::find_scoped(&state.db, &user.access, Act::ReadHousehold, *id).await?.ok_or_else(ApiError::not_found)?;
+    let m = households::find_scoped(&state.db, &user.access, Act::ReadHousehold, *id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     let rows = households::history(&state.db, m.id).await?;
     Ok(web::Json(
         rows.into_iter()

@@ -72,14 +72,21 @@ pub struct ImportReport {
     )
 )]
 #[post("/households/import")]
-pub async fn import_households(state: State, user: AuthUser, query: web::Query<ImportQuery>, payload: Multipart) -> ApiResult<web::Json<ImportReport>> {
+pub async fn import_households(
+    state: State,
+    user: AuthUser,
+    query: web::Query<ImportQuery>,
+    payload: Multipart,
+) -> ApiResult<web::Json<ImportReport>> {
     user.require(Act::ImportHouseholds)?;
     let towns = user.access.towns_for(Act::ImportHouseholds);
     let town_id = match query.town_id {
         Some(t) if towns.contains(&t) => t,
         Some(_) => return Err(ApiError::not_found()),
         None if towns.len() == 1 => towns.into_iter().next().ok_or_else(ApiError::not_found)?,
-        None => return Err(ApiError::field("town_id", "required", "您管理多个镇，请指定导入到哪个镇")),
+        None => {
+            return Err(ApiError::field("town_id", "required", "您管理多个镇，请指定导入到哪个镇"));
+        }
     };
     let bytes = read_file_field(payload, state.settings.max_upload_bytes).await?;
     let rows = roster::read(&bytes).map_err(|e| match e {
@@ -89,7 +96,9 @@ pub async fn import_households(state: State, user: AuthUser, query: web::Query<I
             errors: cols.iter().map(|c| FieldError::new(format!("columns.{c}"), "required", "缺少此列")).collect(),
         },
         RosterError::Empty => ApiError::field("file", "empty", "文件中没有表头或数据"),
-        RosterError::Unreadable => ApiError::field("file", "unreadable", "无法读取文件，请上传 xlsx 或 csv 格式的花名册"),
+        RosterError::Unreadable => {
+            ApiError::field("file", "unreadable", "无法读取文件，请上传 xlsx 或 csv 格式的花名册")
+        }
     })?;
     if rows.len() > MAX_ROWS {
         return Err(ApiError::field("file", "too_many_rows", "一次最多导入20000户，请分批导入"));
@@ -98,7 +107,8 @@ pub async fn import_households(state: State, user: AuthUser, query: web::Query<I
     let villages = org::villages(&state.db, &[town_id]).await?;
     let groups = org::groups(&state.db, &villages.iter().map(|v| v.id).collect::<Vec<_>>()).await?;
     let village_by_name: HashMap<&str, Uuid> = villages.iter().map(|v| (v.name.as_str(), v.id)).collect();
-    let group_by_name: HashMap<(Uuid, &str), Uuid> = groups.iter().map(|g| ((g.village_id, g.name.as_str()), g.id)).collect();
+    let group_by_name: HashMap<(Uuid, &str), Uuid> =
+        groups.iter().map(|g| ((g.village_id, g.name.as_str()), g.id)).collect();
     let reach = user.access.reach(Act::ImportHouseholds);
     let today = local_date(now);
 
@@ -109,8 +119,10 @@ pub async fn import_households(state: State, user: AuthUser, query: web::Query<I
         let prefix = format!("rows[{}].", row.number);
         let mut f = Fields::new(&prefix);
         let mut more = Vec::new();
-        let mut err = |field: &str, code: &str, msg: &str| more.push(FieldError::new(format!("{prefix}{field}"), code, msg));
-        let village = village_by_name.get(row.get(Column::Village)).copied().filter(|v| reach.covers(town_id, *v, None));
+        let mut err =
+            |field: &str, code: &str, msg: &str| more.push(FieldError::new(format!("{prefix}{field}"), code, msg));
+        let village =
+            village_by_name.get(row.get(Column::Village)).copied().filter(|v| reach.covers(town_id, *v, None));
         if village.is_none() {
             err("village", "not_found", "本镇没有这个村，请核对村名");
         }
@@ -156,7 +168,8 @@ pub async fn import_households(state: State, user: AuthUser, query: web::Query<I
         let eliminated_on = match row.get(Column::RiskEliminatedOn) {
             "" => None,
             s => {
-                let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").or_else(|_| NaiveDate::parse_from_str(s, "%Y/%m/%d")).ok();
+                let d =
+                    NaiveDate::parse_from_str(s, "%Y-%m-%d").or_else(|_| NaiveDate::parse_from_str(s, "%Y/%m/%d")).ok();
                 if d.is_none() {
                     err("risk_eliminated_on", "invalid", "日期格式应为 2024-05-01");
                 }
@@ -173,14 +186,16 @@ pub async fn import_households(state: State, user: AuthUser, query: web::Query<I
         if let Some(t) = &tags {
             f.risk(t, risk_status, eliminated_on, today);
         }
-        if let Some(id) = &id_number {
-            if let Some(first) = seen.insert(id.as_str().to_owned(), row.number) {
-                err("id_number", "duplicate", &format!("与第{first}行的身份证号重复"));
-            }
+        if let Some(id) = &id_number
+            && let Some(first) = seen.insert(id.as_str().to_owned(), row.number)
+        {
+            err("id_number", "duplicate", &format!("与第{first}行的身份证号重复"));
         }
         errors.extend(f.errors);
         errors.extend(more);
-        if let (Some(village_id), Some(id_number), Some(tags), Some(member_count)) = (village, id_number, tags, member_count) {
+        if let (Some(village_id), Some(id_number), Some(tags), Some(member_count)) =
+            (village, id_number, tags, member_count)
+        {
             drafts.push(Draft {
                 village_id,
                 group_id: group,

@@ -234,11 +234,18 @@ impl<'a> Fields<'a> {
 
     pub fn tags(&mut self, raw: &[String]) -> Option<TagSet> {
         let mut tags = Vec::new();
+        let mut unknown = false;
         for (i, t) in raw.iter().enumerate() {
             match Tag::parse_any(t) {
                 Some(t) => tags.push(t),
-                None => self.err(&format!("tags[{i}]"), "unknown_tag", "户类型不正确"),
+                None => {
+                    unknown = true;
+                    self.err(&format!("tags[{i}]"), "unknown_tag", "户类型不正确");
+                }
             }
+        }
+        if unknown {
+            return None;
         }
         TagSet::new(tags).map_err(|e| self.err("tags", "invalid_tags", e.message_zh())).ok()
     }
@@ -310,10 +317,10 @@ impl UpdateHousehold {
         if let Some(n) = self.head_name {
             d.head_name = n.trim().to_owned();
         }
-        if let Some(raw) = &self.id_number {
-            if let Some(id) = f.id_number(raw) {
-                d.id_number = id;
-            }
+        if let Some(raw) = &self.id_number
+            && let Some(id) = f.id_number(raw)
+        {
+            d.id_number = id;
         }
         if let Some(raw) = &self.phones {
             d.phones = f.phones(raw);

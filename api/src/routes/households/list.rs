@@ -41,7 +41,10 @@ pub async fn list_households(
         cadre_id: filter.cadre_id,
         risk_status: match filter.risk_status.as_deref() {
             None => None,
-            Some(r) => Some(RiskStatus::parse(r).ok_or_else(|| ApiError::field("risk_status", "invalid_risk_status", "风险状态不正确"))?),
+            Some(r) => Some(
+                RiskStatus::parse(r)
+                    .ok_or_else(|| ApiError::field("risk_status", "invalid_risk_status", "风险状态不正确"))?,
+            ),
         },
         q: filter.q.clone(),
     };
@@ -50,7 +53,13 @@ pub async fn list_households(
     audit::record(
         &state.db,
         Some(&user),
-        audit::Event { town_id: None, action: "household.list", object_type: "household", object_id: None, detail: json!({ "ids": ids }) },
+        audit::Event {
+            town_id: None,
+            action: "household.list",
+            object_type: "household",
+            object_id: None,
+            detail: json!({ "ids": ids }),
+        },
         state.clock.now(),
     )
     .await?;

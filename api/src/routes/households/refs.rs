@@ -15,14 +15,15 @@ use crate::store::{org, users};
 /// together, and that linked cadres are users of the same town. Returns the town.
 pub async fn check_refs<C: ConnectionTrait>(db: &C, user: &AuthUser, d: &Draft) -> ApiResult<Uuid> {
     let reach = user.access.reach(Act::WriteHousehold);
-    let Some(village) = org::village(db, d.village_id).await?.filter(|v| reach.covers(v.town_id, v.id, d.group_id)) else {
+    let Some(village) = org::village(db, d.village_id).await?.filter(|v| reach.covers(v.town_id, v.id, d.group_id))
+    else {
         return Err(ApiError::field("village_id", "not_found", "村不存在或不在您的管辖范围内"));
     };
     let mut errors = vec![];
-    if let Some(g) = d.group_id {
-        if org::group(db, g).await?.is_none_or(|g| g.village_id != village.id) {
-            errors.push(FieldError::new("group_id", "not_found", "该社不属于所选的村"));
-        }
+    if let Some(g) = d.group_id
+        && org::group(db, g).await?.is_none_or(|g| g.village_id != village.id)
+    {
+        errors.push(FieldError::new("group_id", "not_found", "该社不属于所选的村"));
     }
     for (i, c) in d.cadre_ids.iter().enumerate() {
         if users::by_id(db, *c).await?.is_none_or(|u| u.town_id != Some(village.town_id) || !u.active) {
@@ -34,7 +35,7 @@ pub async fn check_refs<C: ConnectionTrait>(db: &C, user: &AuthUser, d: &Draft) 
 
 /// Loads a household's tags and cadre links and shows it (masked).
 pub async fn view<C: ConnectionTrait>(db: &C, m: household::Model) -> ApiResult<Household> {
-    Ok(views(db, vec![m]).await?.pop().ok_or_else(|| ApiError::Internal(anyhow::anyhow!("view lost a row")))?)
+    views(db, vec![m]).await?.pop().ok_or_else(|| ApiError::Internal(anyhow::anyhow!("view lost a row")))
 }
 
 pub async fn views<C: ConnectionTrait>(db: &C, rows: Vec<household::Model>) -> ApiResult<Vec<Household>> {
@@ -78,7 +79,11 @@ pub async fn views<C: ConnectionTrait>(db: &C, rows: Vec<household::Model>) -> A
 }
 
 /// A stored household back as a draft, for updates.
-pub async fn draft_of<C: ConnectionTrait>(db: &C, m: &household::Model, cipher: &crate::crypto::FieldCipher) -> ApiResult<Draft> {
+pub async fn draft_of<C: ConnectionTrait>(
+    db: &C,
+    m: &household::Model,
+    cipher: &crate::crypto::FieldCipher,
+) -> ApiResult<Draft> {
     let tags = households::tags_of(db, &[m.id]).await?.remove(&m.id).unwrap_or_default();
     let cadres = households::cadres_of(db, &[m.id]).await?.remove(&m.id).unwrap_or_default();
     Ok(households::to_draft(m, tags, cadres, cipher)?)

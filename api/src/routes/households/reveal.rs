@@ -31,11 +31,18 @@ use crate::store::{audit, households};
     )
 )]
 #[post("/households/{id}/reveal")]
-pub async fn reveal_household(state: State, user: AuthUser, id: web::Path<Uuid>, body: web::Json<RevealRequest>) -> ApiResult<web::Json<Revealed>> {
+pub async fn reveal_household(
+    state: State,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<RevealRequest>,
+) -> ApiResult<web::Json<Revealed>> {
     user.require(Act::RevealHousehold)?;
     validate(&*body)?;
     let txn = state.db.begin().await?;
-    let m = households::find_scoped(&txn, &user.access, Act::RevealHousehold, *id).await?.ok_or_else(ApiError::not_found)?;
+    let m = households::find_scoped(&txn, &user.access, Act::RevealHousehold, *id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     let d = draft_of(&txn, &m, &state.cipher).await?;
     audit::record(
         &txn,

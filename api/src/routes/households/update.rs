@@ -32,14 +32,24 @@ use crate::store::{audit, households};
     )
 )]
 #[patch("/households/{id}")]
-pub async fn update_household(state: State, user: AuthUser, id: web::Path<Uuid>, body: web::Json<UpdateHousehold>) -> ApiResult<web::Json<Household>> {
+pub async fn update_household(
+    state: State,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateHousehold>,
+) -> ApiResult<web::Json<Household>> {
     user.require(Act::WriteHousehold)?;
     validate(&*body)?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    let existing = households::find_scoped(&txn, &user.access, Act::WriteHousehold, *id).await?.ok_or_else(ApiError::not_found)?;
+    let existing =
+        households::find_scoped(&txn, &user.access, Act::WriteHousehold, *id).await?.ok_or_else(ApiError::not_found)?;
     if body.version.is_some_and(|v| v != existing.version) {
-        return Err(ApiError::conflict("version_conflict", "该农户信息已被他人修改，请刷新后再改", "the household changed since the given version"));
+        return Err(ApiError::conflict(
+            "version_conflict",
+            "该农户信息已被他人修改，请刷新后再改",
+            "the household changed since the given version",
+        ));
     }
     let old = draft_of(&txn, &existing, &state.cipher).await?;
     let new = body.into_inner().apply(&old, local_date(now)).map_err(ApiError::Validation)?;
@@ -50,7 +60,11 @@ pub async fn update_household(state: State, user: AuthUser, id: web::Path<Uuid>,
     if new.id_number != old.id_number {
         let hash = state.cipher.keyed_hash(new.id_number.as_str());
         if households::by_id_hash(&txn, town_id, &hash).await?.is_some() {
-            return Err(ApiError::conflict("household_exists", "本镇已有该身份证号的农户", "another household has this ID number"));
+            return Err(ApiError::conflict(
+                "household_exists",
+                "本镇已有该身份证号的农户",
+                "another household has this ID number",
+            ));
         }
     }
     let updated = households::update(&txn, &existing, &old, &new, &state.cipher, Some(user.id), now).await?;
@@ -59,7 +73,13 @@ pub async fn update_household(state: State, user: AuthUser, id: web::Path<Uuid>,
             audit::record(
                 &txn,
                 Some(&user),
-                audit::Event { town_id: Some(town_id), action: "household.update", object_type: "household", object_id: Some(m.id), detail: json!({ "version": m.version }) },
+                audit::Event {
+                    town_id: Some(town_id),
+                    action: "household.update",
+                    object_type: "household",
+                    object_id: Some(m.id),
+                    detail: json!({ "version": m.version }),
+                },
                 now,
             )
             .await?;

@@ -8,8 +8,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::json::{
-    CreateDepartment, CreateGroup, CreateVillage, CreateWorkTeam, Department, Group, GroupQuery, Town, TownQuery, Village, VillageKind,
-    WorkTeam,
+    CreateDepartment, CreateGroup, CreateVillage, CreateWorkTeam, Department, Group, GroupQuery, Town, TownQuery,
+    Village, VillageKind, WorkTeam,
 };
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, validate};
@@ -43,7 +43,13 @@ async fn audit_create(state: &State, user: &AuthUser, town: Uuid, kind: &str, id
     audit::record(
         &state.db,
         Some(user),
-        audit::Event { town_id: Some(town), action: "org.create", object_type: kind, object_id: Some(id), detail: json!({ "name": name }) },
+        audit::Event {
+            town_id: Some(town),
+            action: "org.create",
+            object_type: kind,
+            object_id: Some(id),
+            detail: json!({ "name": name }),
+        },
         state.clock.now(),
     )
     .await?;
@@ -57,17 +63,25 @@ async fn audit_create(state: &State, user: &AuthUser, town: Uuid, kind: &str, id
 pub async fn list_towns(state: State, user: AuthUser) -> ApiResult<web::Json<Vec<Town>>> {
     let ids: Vec<Uuid> = user.access.towns().into_iter().collect();
     let rows = org::towns(&state.db, &ids).await?;
-    Ok(web::Json(rows.into_iter().map(|t| Town { id: t.id, district_id: t.district_id, name: t.name, code: t.code }).collect()))
+    Ok(web::Json(
+        rows.into_iter().map(|t| Town { id: t.id, district_id: t.district_id, name: t.name, code: t.code }).collect(),
+    ))
 }
 
 /// Villages of the caller's towns.
 #[utoipa::path(tag = "organisation", operation_id = "list_villages", security(("bearer" = [])), params(TownQuery),
     responses((status = 200, body = Vec<Village>), (status = 401, response = Problem), (status = 404, response = Problem)))]
 #[get("/villages")]
-pub async fn list_villages(state: State, user: AuthUser, q: web::Query<TownQuery>) -> ApiResult<web::Json<Vec<Village>>> {
+pub async fn list_villages(
+    state: State,
+    user: AuthUser,
+    q: web::Query<TownQuery>,
+) -> ApiResult<web::Json<Vec<Village>>> {
     let towns = readable_towns(&user, q.town_id)?;
     let rows = org::villages(&state.db, &towns).await?;
-    Ok(web::Json(rows.into_iter().map(|v| Village { id: v.id, town_id: v.town_id, name: v.name, kind: v.kind }).collect()))
+    Ok(web::Json(
+        rows.into_iter().map(|v| Village { id: v.id, town_id: v.town_id, name: v.name, kind: v.kind }).collect(),
+    ))
 }
 
 /// Adds a village (or community).
@@ -81,7 +95,12 @@ pub async fn create_village(state: State, user: AuthUser, body: web::Json<Create
     let kind = if body.kind == Some(VillageKind::Community) { "community" } else { "village" };
     let v = org::create_village(&state.db, town, body.name.trim(), kind, state.clock.now()).await?;
     audit_create(&state, &user, town, "village", v.id, &v.name).await?;
-    Ok(HttpResponse::build(StatusCode::CREATED).json(Village { id: v.id, town_id: v.town_id, name: v.name, kind: v.kind }))
+    Ok(HttpResponse::build(StatusCode::CREATED).json(Village {
+        id: v.id,
+        town_id: v.town_id,
+        name: v.name,
+        kind: v.kind,
+    }))
 }
 
 /// Groups (社) of a village, or of every village of the caller's towns.
@@ -130,29 +149,50 @@ pub async fn create_group(state: State, user: AuthUser, body: web::Json<CreateGr
 #[utoipa::path(tag = "organisation", operation_id = "list_work_teams", security(("bearer" = [])), params(TownQuery),
     responses((status = 200, body = Vec<WorkTeam>), (status = 401, response = Problem), (status = 404, response = Problem)))]
 #[get("/work-teams")]
-pub async fn list_work_teams(state: State, user: AuthUser, q: web::Query<TownQuery>) -> ApiResult<web::Json<Vec<WorkTeam>>> {
+pub async fn list_work_teams(
+    state: State,
+    user: AuthUser,
+    q: web::Query<TownQuery>,
+) -> ApiResult<web::Json<Vec<WorkTeam>>> {
     let towns = readable_towns(&user, q.town_id)?;
     let rows = org::work_teams(&state.db, &towns).await?;
-    Ok(web::Json(rows.into_iter().map(|t| WorkTeam { id: t.id, town_id: t.town_id, village_id: t.village_id, name: t.name }).collect()))
+    Ok(web::Json(
+        rows.into_iter()
+            .map(|t| WorkTeam { id: t.id, town_id: t.town_id, village_id: t.village_id, name: t.name })
+            .collect(),
+    ))
 }
 
 /// Adds a work team stationed in a village (驻村工作组).
 #[utoipa::path(tag = "organisation", operation_id = "create_work_team", security(("bearer" = [])), request_body = CreateWorkTeam,
     responses((status = 201, body = WorkTeam), (status = 401, response = Problem), (status = 403, response = Problem), (status = 422, response = Problem)))]
 #[post("/work-teams")]
-pub async fn create_work_team(state: State, user: AuthUser, body: web::Json<CreateWorkTeam>) -> ApiResult<HttpResponse> {
+pub async fn create_work_team(
+    state: State,
+    user: AuthUser,
+    body: web::Json<CreateWorkTeam>,
+) -> ApiResult<HttpResponse> {
     validate(&*body)?;
     let (town, village) = managed_village(&state, &user, body.village_id).await?;
     let t = org::create_work_team(&state.db, town, village, body.name.trim(), state.clock.now()).await?;
     audit_create(&state, &user, town, "work_team", t.id, &t.name).await?;
-    Ok(HttpResponse::build(StatusCode::CREATED).json(WorkTeam { id: t.id, town_id: t.town_id, village_id: t.village_id, name: t.name }))
+    Ok(HttpResponse::build(StatusCode::CREATED).json(WorkTeam {
+        id: t.id,
+        town_id: t.town_id,
+        village_id: t.village_id,
+        name: t.name,
+    }))
 }
 
 /// Departments of the caller's towns.
 #[utoipa::path(tag = "organisation", operation_id = "list_departments", security(("bearer" = [])), params(TownQuery),
     responses((status = 200, body = Vec<Department>), (status = 401, response = Problem), (status = 404, response = Problem)))]
 #[get("/departments")]
-pub async fn list_departments(state: State, user: AuthUser, q: web::Query<TownQuery>) -> ApiResult<web::Json<Vec<Department>>> {
+pub async fn list_departments(
+    state: State,
+    user: AuthUser,
+    q: web::Query<TownQuery>,
+) -> ApiResult<web::Json<Vec<Department>>> {
     let towns = readable_towns(&user, q.town_id)?;
     let rows = org::departments(&state.db, &towns).await?;
     Ok(web::Json(rows.into_iter().map(|d| Department { id: d.id, town_id: d.town_id, name: d.name }).collect()))
@@ -163,7 +203,11 @@ pub async fn list_departments(state: State, user: AuthUser, q: web::Query<TownQu
     responses((status = 201, body = Department), (status = 401, response = Problem), (status = 403, response = Problem),
         (status = 409, response = Problem), (status = 422, response = Problem)))]
 #[post("/departments")]
-pub async fn create_department(state: State, user: AuthUser, body: web::Json<CreateDepartment>) -> ApiResult<HttpResponse> {
+pub async fn create_department(
+    state: State,
+    user: AuthUser,
+    body: web::Json<CreateDepartment>,
+) -> ApiResult<HttpResponse> {
     let town = managed_town(&user, body.town_id)?;
     validate(&*body)?;
     let d = org::create_department(&state.db, town, body.name.trim(), state.clock.now()).await?;

@@ -27,7 +27,10 @@ fn managed_towns(user: &AuthUser) -> ApiResult<BTreeSet<Uuid>> {
 /// A user of a town the caller manages, or 404.
 async fn managed_user(state: &State, caller: &AuthUser, id: Uuid) -> ApiResult<user::Model> {
     let towns = managed_towns(caller)?;
-    users::by_id(&state.db, id).await?.filter(|u| u.town_id.is_some_and(|t| towns.contains(&t))).ok_or_else(ApiError::not_found)
+    users::by_id(&state.db, id)
+        .await?
+        .filter(|u| u.town_id.is_some_and(|t| towns.contains(&t)))
+        .ok_or_else(ApiError::not_found)
 }
 
 async fn views<C: sea_orm::ConnectionTrait>(db: &C, rows: Vec<user::Model>) -> ApiResult<Vec<User>> {
@@ -40,7 +43,12 @@ async fn views<C: sea_orm::ConnectionTrait>(db: &C, rows: Vec<user::Model>) -> A
             grants: grants
                 .iter()
                 .filter(|g| g.user_id == u.id)
-                .map(|g| RoleGrantView { id: g.id, role: g.role.clone(), scope_kind: g.scope_kind.clone(), scope_id: g.scope_id })
+                .map(|g| RoleGrantView {
+                    id: g.id,
+                    role: g.role.clone(),
+                    scope_kind: g.scope_kind.clone(),
+                    scope_id: g.scope_id,
+                })
                 .collect(),
             group_ids: groups.iter().filter(|g| g.user_id == u.id).map(|g| g.group_id).collect(),
             id: u.id,
@@ -56,7 +64,13 @@ async fn view(state: &State, u: user::Model) -> ApiResult<User> {
     views(&state.db, vec![u]).await?.pop().ok_or_else(ApiError::not_found)
 }
 
-async fn audit_user(state: &State, caller: &AuthUser, action: &str, u: &user::Model, detail: serde_json::Value) -> ApiResult<()> {
+async fn audit_user(
+    state: &State,
+    caller: &AuthUser,
+    action: &str,
+    u: &user::Model,
+    detail: serde_json::Value,
+) -> ApiResult<()> {
     audit::record(
         &state.db,
         Some(caller),
@@ -71,7 +85,11 @@ async fn audit_user(state: &State, caller: &AuthUser, action: &str, u: &user::Mo
 #[utoipa::path(tag = "organisation", operation_id = "list_users", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = Page<User>), (status = 401, response = Problem), (status = 403, response = Problem)))]
 #[get("/users")]
-pub async fn list_users(state: State, caller: AuthUser, page: web::Query<PageQuery>) -> ApiResult<web::Json<Page<User>>> {
+pub async fn list_users(
+    state: State,
+    caller: AuthUser,
+    page: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<User>>> {
     validate(&*page)?;
     let towns: Vec<Uuid> = managed_towns(&caller)?.into_iter().collect();
     let (rows, total) = users::list_in_towns(&state.db, &towns, page.page(), page.per_page()).await?;
@@ -90,7 +108,8 @@ pub async fn create_user(state: State, caller: AuthUser, body: web::Json<CreateU
         return Err(ApiError::conflict("username_taken", "该用户名已被使用", "the username is taken"));
     }
     let hash = password::hash(body.password.clone()).await?;
-    let u = users::create(&state.db, Some(town), &body.username, &body.display_name, Some(hash), state.clock.now()).await?;
+    let u =
+        users::create(&state.db, Some(town), &body.username, &body.display_name, Some(hash), state.clock.now()).await?;
     audit_user(&state, &caller, "user.create", &u, json!({ "username": u.username })).await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(view(&state, u).await?))
 }
@@ -110,7 +129,12 @@ pub async fn get_user(state: State, caller: AuthUser, id: web::Path<Uuid>) -> Ap
     responses((status = 200, body = User), (status = 401, response = Problem), (status = 403, response = Problem),
         (status = 404, response = Problem), (status = 422, response = Problem)))]
 #[patch("/users/{id}")]
-pub async fn update_user(state: State, caller: AuthUser, id: web::Path<Uuid>, body: web::Json<UpdateUser>) -> ApiResult<web::Json<User>> {
+pub async fn update_user(
+    state: State,
+    caller: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateUser>,
+) -> ApiResult<web::Json<User>> {
     let u = managed_user(&state, &caller, *id).await?;
     validate(&*body)?;
     let now = state.clock.now();
@@ -136,7 +160,14 @@ pub async fn update_user(state: State, caller: AuthUser, id: web::Path<Uuid>, bo
         sessions::revoke_all_of_user(&txn, u.id, now).await?;
     }
     txn.commit().await?;
-    audit_user(&state, &caller, "user.update", &u, json!({ "display_name": body.display_name, "active": body.active, "password_reset": body.password.is_some() })).await?;
+    audit_user(
+        &state,
+        &caller,
+        "user.update",
+        &u,
+        json!({ "display_name": body.display_name, "active": body.active, "password_reset": body.password.is_some() }),
+    )
+    .await?;
     Ok(web::Json(view(&state, u).await?))
 }
 
@@ -146,11 +177,17 @@ pub async fn update_user(state: State, caller: AuthUser, id: web::Path<Uuid>, bo
     responses((status = 201, body = User), (status = 401, response = Problem), (status = 403, response = Problem),
         (status = 404, response = Problem), (status = 409, response = Problem), (status = 422, response = Problem)))]
 #[post("/users/{id}/grants")]
-pub async fn create_grant(state: State, caller: AuthUser, id: web::Path<Uuid>, body: web::Json<CreateGrant>) -> ApiResult<HttpResponse> {
+pub async fn create_grant(
+    state: State,
+    caller: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<CreateGrant>,
+) -> ApiResult<HttpResponse> {
     let u = managed_user(&state, &caller, *id).await?;
     validate(&*body)?;
     let role: Role = body.role.parse().map_err(|()| ApiError::field("role", "unknown_role", "角色不存在"))?;
-    let kind: ScopeKind = body.scope_kind.parse().map_err(|()| ApiError::field("scope_kind", "unknown_scope", "范围类型不存在"))?;
+    let kind: ScopeKind =
+        body.scope_kind.parse().map_err(|()| ApiError::field("scope_kind", "unknown_scope", "范围类型不存在"))?;
     if !role.allowed_scopes().contains(&kind) {
         return Err(ApiError::field("scope_kind", "not_allowed", "该角色不能授予在这种范围上"));
     }
@@ -163,7 +200,14 @@ pub async fn create_grant(state: State, caller: AuthUser, id: web::Path<Uuid>, b
         return Err(ApiError::forbidden("only an admin grants the admin role"));
     }
     users::grant(&state.db, u.id, role, kind, body.scope_id, state.clock.now()).await?;
-    audit_user(&state, &caller, "user.grant", &u, json!({ "role": role.as_str(), "scope_kind": kind.as_str(), "scope_id": body.scope_id })).await?;
+    audit_user(
+        &state,
+        &caller,
+        "user.grant",
+        &u,
+        json!({ "role": role.as_str(), "scope_kind": kind.as_str(), "scope_id": body.scope_id }),
+    )
+    .await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(view(&state, u).await?))
 }
 
@@ -193,14 +237,21 @@ pub async fn delete_grant(state: State, caller: AuthUser, path: web::Path<(Uuid,
     responses((status = 200, body = User), (status = 401, response = Problem), (status = 403, response = Problem),
         (status = 404, response = Problem), (status = 422, response = Problem)))]
 #[put("/users/{id}/groups")]
-pub async fn set_user_groups(state: State, caller: AuthUser, id: web::Path<Uuid>, body: web::Json<SetGroups>) -> ApiResult<web::Json<User>> {
+pub async fn set_user_groups(
+    state: State,
+    caller: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<SetGroups>,
+) -> ApiResult<web::Json<User>> {
     let u = managed_user(&state, &caller, *id).await?;
     validate(&*body)?;
     let managed = managed_towns(&caller)?;
     let mut errors = vec![];
     for (i, g) in body.group_ids.iter().enumerate() {
         let ok = match org::group(&state.db, *g).await? {
-            Some(g) => org::village(&state.db, g.village_id).await?.is_some_and(|v| managed.contains(&v.town_id) && Some(v.town_id) == u.town_id),
+            Some(g) => org::village(&state.db, g.village_id)
+                .await?
+                .is_some_and(|v| managed.contains(&v.town_id) && Some(v.town_id) == u.town_id),
             None => false,
         };
         if !ok {
