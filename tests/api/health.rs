@@ -23,6 +23,26 @@ async fn readyz_reports_the_database_and_redis_by_name() {
 }
 
 #[tokio::test]
+#[ignore = "needs a real Redis: set TEST_REDIS_URL (CI runs it with --include-ignored)"]
+async fn readyz_reports_a_real_redis_as_ok() {
+    let url = std::env::var("TEST_REDIS_URL").expect("TEST_REDIS_URL must be set for this test");
+    assert!(!url.is_empty(), "TEST_REDIS_URL is empty");
+    let app = spawn_app().await;
+    let res = app.request(Method::GET, "/readyz", None, None, &[]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(res.body["redis"], "ok");
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set TEST_DATABASE_URL (CI runs it with --include-ignored)"]
+async fn the_suite_really_runs_on_postgresql_when_asked() {
+    let url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL must be set for this test");
+    assert!(url.starts_with("postgres"), "TEST_DATABASE_URL is not PostgreSQL: {url}");
+    let app = spawn_app().await;
+    assert_eq!(app.state.db.get_database_backend(), sea_orm::DbBackend::Postgres);
+}
+
+#[tokio::test]
 async fn readyz_says_redis_is_down_when_it_does_not_answer() {
     // Nothing listens on port 1: Redis is "down" from the start, and the API still serves.
     let app = crate::helpers::spawn_with(|s| {

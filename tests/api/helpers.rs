@@ -1,6 +1,5 @@
 //! `spawn_app()` → `TestApp`: one helper per endpoint family, and the demo town seeded small.
 
-
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -64,7 +63,11 @@ pub fn test_settings(dir: PathBuf, database_url: String) -> Settings {
         database_url: SecretString::from(database_url),
         database_max_connections: if is_sqlite { 1 } else { 5 },
         redis_url: redis_url.map(SecretString::from),
-        redis_prefix: format!("cxtest:{}:", Uuid::new_v4().simple()),
+        redis_prefix: format!(
+            "{}:{}:",
+            std::env::var("TEST_REDIS_PREFIX").unwrap_or_else(|_| "cxtest".into()),
+            Uuid::new_v4().simple()
+        ),
         jwt_secret: SecretString::from(random_key()),
         field_key: SecretString::from(random_key()),
         access_ttl_seconds: 900,
