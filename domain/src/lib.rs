@@ -3,11 +3,17 @@
 //! Nothing here performs IO or reads the clock: every rule that depends on time takes `now`
 //! (or a local date) as a parameter, so month ends, quarter ends and the 25th are testable.
 
+pub mod assessment;
 pub mod calendar;
+pub mod coverage;
+pub mod cross_check;
+pub mod geo;
 pub mod household;
 pub mod id_number;
 pub mod org;
 pub mod phone;
+pub mod rng;
+pub mod visit;
 
 pub use calendar::{Month, Quarter, TZ};
 pub use household::{RiskStatus, Tag, TagSet};

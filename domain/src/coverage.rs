@@ -1,0 +1,248 @@
+//! Quarterly coverage (村级入户全覆盖, SPEC §4) and monthly visit counts per visitor.
+//!
+//! Which households are targets: those carrying a target tag when coverage is computed. A household
+//! that becomes a target mid-quarter must still be visited by the end of m2; one that stops being a
+//! target leaves the denominator (its visits stay on record). Only visits inside the quarter's
+//! visiting window (m1–m2, local dates) count, and only once they count as visited (no flag, or
+//! accepted by a reviewer). A household with no counting visit but an absent attempt is counted as
+//! attempted-absent, apart from not visited.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::calendar::{Month, Quarter, local_date};
+use crate::household::Tag;
+use crate::visit::{Outcome, Review, counts_as_visited};
+
+#[derive(Debug, Clone)]
+pub struct TargetHousehold {
+    pub id: Uuid,
+    pub village: Uuid,
+    pub group: Option<Uuid>,
+    pub tags: Vec<Tag>,
+    /// Cadres answering for it: linked (联户) or responsible for its group (包社).
+    pub cadres: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VisitFact {
+    pub household: Uuid,
+    pub at: DateTime<Utc>,
+    pub outcome: Outcome,
+    pub review: Review,
+    pub visitors: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Visited,
+    AttemptedAbsent,
+    NotVisited,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub targets: u64,
+    pub visited: u64,
+    pub attempted_absent: u64,
+    pub not_visited: u64,
+}
+
+impl Tally {
+    fn add(&mut self, s: Status) {
+        self.targets += 1;
+        match s {
+            Status::Visited => self.visited += 1,
+            Status::AttemptedAbsent => self.attempted_absent += 1,
+            Status::NotVisited => self.not_visited += 1,
+        }
+    }
+
+    /// Visited share in percent, one decimal; 100 when there is no target.
+    pub fn percent(&self) -> f64 {
+        if self.targets == 0 { 100.0 } else { (self.visited as f64 * 1000.0 / self.targets as f64).round() / 10.0 }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    pub total: Tally,
+    pub by_village: BTreeMap<Uuid, Tally>,
+    pub by_group: BTreeMap<Uuid, Tally>,
+    pub by_cadre: BTreeMap<Uuid, Tally>,
+    pub by_tag: BTreeMap<Tag, Tally>,
+    pub status: BTreeMap<Uuid, Status>,
+}
+
+/// Whether a visit at `at` falls in the quarter's visiting window (m1–m2).
+pub fn in_window(q: Quarter, at: DateTime<Utc>) -> bool {
+    let (from, to) = q.visiting_window();
+    let d = local_date(at);
+    from <= d && d <= to
+}
+
+pub fn coverage(q: Quarter, households: &[TargetHousehold], visits: &[VisitFact]) -> Coverage {
+    let mut visited = BTreeSet::new();
+    let mut attempted = BTreeSet::new();
+    for v in visits.iter().filter(|v| in_window(q, v.at)) {
+        if counts_as_visited(v.outcome, v.review) {
+            visited.insert(v.household);
+        } else if v.outcome == Outcome::AbsentAttempted && v.review != Review::Rejected {
+            attempted.insert(v.household);
+        }
+    }
+    let mut c = Coverage::default();
+    for h in households.iter().filter(|h| h.tags.iter().any(|t| t.is_target())) {
+        let s = if visited.contains(&h.id) {
+            Status::Visited
+        } else if attempted.contains(&h.id) {
+            Status::AttemptedAbsent
+        } else {
+            Status::NotVisited
+        };
+        c.total.add(s);
+        c.by_village.entry(h.village).or_default().add(s);
+        if let Some(g) = h.group {
+            c.by_group.entry(g).or_default().add(s);
+        }
+        for cadre in h.cadres.iter().collect::<BTreeSet<_>>() {
+            c.by_cadre.entry(*cadre).or_default().add(s);
+        }
+        for t in h.tags.iter().filter(|t| t.is_target()).collect::<BTreeSet<_>>() {
+            c.by_tag.entry(*t).or_default().add(s);
+        }
+        c.status.insert(h.id, s);
+    }
+    c
+}
+
+/// A visitor's work in one month: visits made and distinct households reached.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct MonthlyVisits {
+    pub visits: u64,
+    pub households: u64,
+}
+
+/// Visits that show a visitor went to a household this month: met and counting, or found absent
+/// (the visitor went; the household was away). Rejected visits do not count.
+pub fn monthly_visits(month: Month, visits: &[VisitFact]) -> BTreeMap<Uuid, MonthlyVisits> {
+    let mut seen: BTreeMap<Uuid, BTreeSet<Uuid>> = BTreeMap::new();
+    let mut out: BTreeMap<Uuid, MonthlyVisits> = BTreeMap::new();
+    for v in visits.iter().filter(|v| month.contains(v.at)) {
+        let went = counts_as_visited(v.outcome, v.review)
+            || (v.outcome == Outcome::AbsentAttempted && v.review != Review::Rejected);
+        if !went {
+            continue;
+        }
+        for who in v.visitors.iter().collect::<BTreeSet<_>>() {
+            out.entry(*who).or_default().visits += 1;
+            seen.entry(*who).or_default().insert(v.household);
+        }
+    }
+    for (who, hs) in seen {
+        out.entry(who).or_default().households = hs.len() as u64;
+    }
+    out
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn hh(n: u128, village: u128, tags: &[Tag]) -> TargetHousehold {
+        TargetHousehold { id: id(n), village: id(village), group: None, tags: tags.to_vec(), cadres: vec![id(900)] }
+    }
+
+    fn visit(h: u128, when: &str, outcome: Outcome, review: Review) -> VisitFact {
+        VisitFact { household: id(h), at: at(when), outcome, review, visitors: vec![id(900)] }
+    }
+
+    #[test]
+    fn visited_attempted_and_not_visited_are_counted_apart() {
+        let q: Quarter = "2026-Q4".parse().unwrap();
+        let hs = [
+            hh(1, 10, &[Tag::Alleviated]),
+            hh(2, 10, &[Tag::Disabled]),
+            hh(3, 10, &[Tag::Subsistence]),
+            hh(4, 10, &[Tag::General]),
+        ];
+        let vs = [
+            visit(1, "2026-10-15T02:00:00Z", Outcome::Visited, Review::NotNeeded),
+            visit(2, "2026-11-03T02:00:00Z", Outcome::AbsentAttempted, Review::NotNeeded),
+            visit(4, "2026-11-03T02:00:00Z", Outcome::Visited, Review::NotNeeded),
+        ];
+        let c = coverage(q, &hs, &vs);
+        assert_eq!(c.total, Tally { targets: 3, visited: 1, attempted_absent: 1, not_visited: 1 });
+        assert_eq!(c.total.percent(), 33.3);
+        assert_eq!(c.status.get(&id(4)), None, "general households are not targets");
+        assert_eq!(c.by_cadre[&id(900)].targets, 3);
+    }
+
+    #[test]
+    fn only_the_m1_m2_window_in_shanghai_time_counts() {
+        let q: Quarter = "2026-Q4".parse().unwrap();
+        let hs = [hh(1, 10, &[Tag::Alleviated]), hh(2, 10, &[Tag::Alleviated]), hh(3, 10, &[Tag::Alleviated])];
+        let vs = [
+            // 30 Nov 23:30 in Shanghai: the last minutes of m2.
+            visit(1, "2026-11-30T15:30:00Z", Outcome::Visited, Review::NotNeeded),
+            // 1 Dec 00:30 in Shanghai (still 30 Nov in UTC): m3, outside the window.
+            visit(2, "2026-11-30T16:30:00Z", Outcome::Visited, Review::NotNeeded),
+            // 30 Sep 23:30 in Shanghai: last quarter.
+            visit(3, "2026-09-30T15:30:00Z", Outcome::Visited, Review::NotNeeded),
+        ];
+        let c = coverage(q, &hs, &vs);
+        assert_eq!(c.status[&id(1)], Status::Visited);
+        assert_eq!(c.status[&id(2)], Status::NotVisited);
+        assert_eq!(c.status[&id(3)], Status::NotVisited);
+    }
+
+    #[test]
+    fn a_flagged_visit_counts_only_once_accepted() {
+        let q: Quarter = "2026-Q1".parse().unwrap();
+        let hs = [hh(1, 10, &[Tag::Alleviated])];
+        let pending = [visit(1, "2026-02-28T02:00:00Z", Outcome::Visited, Review::Pending)];
+        assert_eq!(coverage(q, &hs, &pending).total.visited, 0);
+        let accepted = [visit(1, "2026-02-28T02:00:00Z", Outcome::Visited, Review::Accepted)];
+        assert_eq!(coverage(q, &hs, &accepted).total.visited, 1);
+    }
+
+    #[test]
+    fn tallies_split_by_village_and_by_every_target_tag() {
+        let q: Quarter = "2026-Q4".parse().unwrap();
+        let hs = [hh(1, 10, &[Tag::Alleviated, Tag::Disabled]), hh(2, 20, &[Tag::Alleviated])];
+        let vs = [visit(1, "2026-10-15T02:00:00Z", Outcome::Visited, Review::NotNeeded)];
+        let c = coverage(q, &hs, &vs);
+        assert_eq!(c.by_village[&id(10)].visited, 1);
+        assert_eq!(c.by_village[&id(20)].not_visited, 1);
+        assert_eq!(c.by_tag[&Tag::Alleviated], Tally { targets: 2, visited: 1, attempted_absent: 0, not_visited: 1 });
+        assert_eq!(c.by_tag[&Tag::Disabled].visited, 1);
+        assert_eq!(Tally::default().percent(), 100.0);
+    }
+
+    #[test]
+    fn monthly_visits_count_visits_and_distinct_households_per_visitor() {
+        let m: Month = "2026-11".parse().unwrap();
+        let vs = [
+            visit(1, "2026-11-03T02:00:00Z", Outcome::Visited, Review::NotNeeded),
+            visit(1, "2026-11-20T02:00:00Z", Outcome::Visited, Review::Accepted),
+            visit(2, "2026-11-21T02:00:00Z", Outcome::AbsentAttempted, Review::NotNeeded),
+            visit(3, "2026-11-22T02:00:00Z", Outcome::Visited, Review::Rejected),
+            visit(4, "2026-10-31T15:59:00Z", Outcome::Visited, Review::NotNeeded),
+        ];
+        let counts = monthly_visits(m, &vs);
+        assert_eq!(counts[&id(900)], MonthlyVisits { visits: 3, households: 2 });
+    }
+}
