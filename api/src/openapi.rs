@@ -25,6 +25,10 @@ Times are RFC 3339 with offset; dates `YYYY-MM-DD`; months `YYYY-MM`; quarters `
         (name = "auth", description = "Sign-in: password, WeChat, tokens"),
         (name = "organisation", description = "Towns, villages, groups, work teams, departments, users and roles"),
         (name = "households", description = "Households (监测对象与重点人群)"),
+        (name = "photos", description = "Photos: the proof of a visit"),
+        (name = "visits", description = "Household visits, their review, and quarterly coverage"),
+        (name = "problems", description = "Problems found in the work"),
+        (name = "cross_checks", description = "The town cross spot-check"),
         (name = "audit", description = "The audit trail"),
     )
 )]

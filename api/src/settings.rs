@@ -27,6 +27,26 @@ pub struct WeChatSettings {
     pub api_base: String,
 }
 
+/// An S3-compatible object store (MinIO, Ceph, Alibaba OSS, Tencent COS, AWS).
+#[derive(Clone, Debug)]
+pub struct S3Settings {
+    pub bucket: String,
+    pub region: String,
+    pub endpoint: Option<String>,
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+}
+
+/// Thresholds of the photo-proof rules and the photo limits.
+#[derive(Clone, Copy, Debug)]
+pub struct PhotoSettings {
+    pub max_time_gap_minutes: i64,
+    pub max_distance_m: f64,
+    pub max_phash_distance: u32,
+    pub max_speed_kmh: f64,
+    pub max_pixels: u64,
+}
+
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub mode: Mode,
@@ -48,6 +68,8 @@ pub struct Settings {
     pub max_upload_bytes: usize,
     pub month_closing_day: u32,
     pub shutdown_timeout_seconds: u64,
+    pub s3: Option<S3Settings>,
+    pub photos: PhotoSettings,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -145,6 +167,27 @@ impl Settings {
             month_closing_day: parsed("CHANGXIAO_MONTH_CLOSING_DAY", 5)?,
             // CHANGXIAO_SHUTDOWN_TIMEOUT_SECONDS: grace period for in-flight requests. Default 30.
             shutdown_timeout_seconds: parsed("CHANGXIAO_SHUTDOWN_TIMEOUT_SECONDS", 30)?,
+            // CHANGXIAO_S3_BUCKET (+ _REGION, _ENDPOINT, _ACCESS_KEY_ID, _SECRET_ACCESS_KEY): store files
+            // in an S3-compatible store instead of the data dir.
+            s3: var("CHANGXIAO_S3_BUCKET").map(|bucket| S3Settings {
+                bucket,
+                region: var("CHANGXIAO_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                endpoint: var("CHANGXIAO_S3_ENDPOINT"),
+                access_key_id: var("CHANGXIAO_S3_ACCESS_KEY_ID").unwrap_or_default(),
+                secret_access_key: SecretString::from(var("CHANGXIAO_S3_SECRET_ACCESS_KEY").unwrap_or_default()),
+            }),
+            photos: PhotoSettings {
+                // CHANGXIAO_PHOTO_MAX_TIME_GAP_MINUTES: photo time vs visit time. Default 120.
+                max_time_gap_minutes: parsed("CHANGXIAO_PHOTO_MAX_TIME_GAP_MINUTES", 120)?,
+                // CHANGXIAO_PHOTO_MAX_DISTANCE_M: photo position vs the household. Default 300.
+                max_distance_m: parsed("CHANGXIAO_PHOTO_MAX_DISTANCE_M", 300.0)?,
+                // CHANGXIAO_PHOTO_MAX_PHASH_DISTANCE: bits apart still "the same photo". Default 6 (of 64).
+                max_phash_distance: parsed("CHANGXIAO_PHOTO_MAX_PHASH_DISTANCE", 6)?,
+                // CHANGXIAO_MAX_TRAVEL_KMH: fastest plausible travel between two visits. Default 80.
+                max_speed_kmh: parsed("CHANGXIAO_MAX_TRAVEL_KMH", 80.0)?,
+                // CHANGXIAO_PHOTO_MAX_PIXELS: larger images are refused before decoding. Default 40 MP.
+                max_pixels: parsed("CHANGXIAO_PHOTO_MAX_PIXELS", 40_000_000)?,
+            },
         })
     }
 
@@ -162,6 +205,29 @@ fn check_field_key(key: &str) -> anyhow::Result<()> {
 }
 
 /// Generates a random 32-byte key, base64-encoded.
+impl PhotoSettings {
+    pub fn thresholds(&self) -> domain::visit::Thresholds {
+        domain::visit::Thresholds {
+            max_time_gap_minutes: self.max_time_gap_minutes,
+            max_distance_m: self.max_distance_m,
+            max_phash_distance: self.max_phash_distance,
+            max_speed_kmh: self.max_speed_kmh,
+        }
+    }
+}
+
+impl Default for PhotoSettings {
+    fn default() -> Self {
+        Self {
+            max_time_gap_minutes: 120,
+            max_distance_m: 300.0,
+            max_phash_distance: 6,
+            max_speed_kmh: 80.0,
+            max_pixels: 40_000_000,
+        }
+    }
+}
+
 pub fn random_key() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);

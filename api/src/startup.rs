@@ -35,10 +35,9 @@ pub struct Application {
 
 /// Opens the database and applies pending migrations.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    if settings.is_sqlite() {
-        std::fs::create_dir_all(&settings.data_dir)
-            .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
-    }
+    // The data dir holds the SQLite file (embedded mode) and the uploads in progress (always).
+    let tmp = settings.data_dir.join("tmp");
+    std::fs::create_dir_all(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
     let db = store::connect(settings).await.context("cannot open the database")?;
     Migrator::up(&db, None).await.context("migrations failed")?;
     Ok(db)
@@ -64,6 +63,7 @@ pub fn build_state(settings: Settings, clock: Clock, db: DatabaseConnection) -> 
         limiter: LoginLimiter::new(settings.login_per_account_per_minute, settings.login_per_ip_per_minute),
         wechat: WeChatClient::new(settings.wechat.clone())?,
         metrics: Metrics::new()?,
+        storage: crate::storage::Storage::from_settings(&settings)?,
         db,
         redis,
         clock,

@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::crypto::FieldCipher;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
+use crate::storage::Storage;
 
 #[derive(Debug)]
 pub struct AppState {
@@ -21,6 +22,7 @@ pub struct AppState {
     pub wechat: WeChatClient,
     pub redis: Option<redis::aio::ConnectionManager>,
     pub metrics: Metrics,
+    pub storage: Storage,
 }
 
 pub type State = actix_web::web::Data<AppState>;

@@ -12,6 +12,7 @@ pub mod household;
 pub mod id_number;
 pub mod org;
 pub mod phone;
+pub mod problem;
 pub mod rng;
 pub mod visit;
 

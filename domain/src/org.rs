@@ -237,6 +237,14 @@ pub enum Act {
     ImportHouseholds,
     ManageOrganisation,
     ReadAudit,
+    /// Record a visit to a household within reach.
+    RecordVisit,
+    /// Accept or reject a flagged visit.
+    ReviewVisit,
+    /// See the original of a photo (kept as proof, with its EXIF).
+    ViewOriginalPhoto,
+    /// Open a town cross spot-check round.
+    ManageCrossCheck,
 }
 
 impl Act {
@@ -264,6 +272,10 @@ impl Act {
             Act::ImportHouseholds => &[RroStaff, Admin],
             Act::ManageOrganisation => &[RroStaff, Admin],
             Act::ReadAudit => &[RroStaff, Admin],
+            Act::RecordVisit => &[RroStaff, Leader, DeputyMayor, Discipline, VillageSecretary, WorkTeamLeader, Cadre],
+            Act::ReviewVisit => &[RroStaff, WorkTeamLeader],
+            Act::ViewOriginalPhoto => &[RroStaff, WorkTeamLeader, Discipline],
+            Act::ManageCrossCheck => &[RroStaff],
         }
     }
 }

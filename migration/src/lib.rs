@@ -7,6 +7,7 @@ mod m20261128_000001_create_organisation;
 mod m20261128_000002_create_sign_in;
 mod m20261128_000003_create_households;
 mod m20261128_000004_create_audit_and_idempotency;
+mod m20261128_000005_create_visits_and_photos;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_create_sign_in::Migration),
             Box::new(m20261128_000003_create_households::Migration),
             Box::new(m20261128_000004_create_audit_and_idempotency::Migration),
+            Box::new(m20261128_000005_create_visits_and_photos::Migration),
         ]
     }
 }

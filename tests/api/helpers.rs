@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use changxiao::clock::Clock;
-use changxiao::settings::{Mode, Settings, WeChatSettings, random_key};
+use changxiao::settings::{Mode, PhotoSettings, Settings, WeChatSettings, random_key};
 use changxiao::startup::Application;
 use changxiao::state::State;
 use chrono::{DateTime, Utc};
@@ -80,6 +80,8 @@ pub fn test_settings(dir: PathBuf, database_url: String) -> Settings {
         max_upload_bytes: 2 << 20,
         month_closing_day: 5,
         shutdown_timeout_seconds: 5,
+        s3: None,
+        photos: PhotoSettings::default(),
     }
 }
 
@@ -90,6 +92,9 @@ pub async fn spawn_app() -> TestApp {
 /// Spawns the app with adjusted settings, and seeds the demo town (8 households a village).
 pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    if std::env::var("TEST_LOG").is_ok() {
+        changxiao::telemetry::init();
+    }
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database(dir.path()).await;
     let mut settings = test_settings(dir.path().to_path_buf(), database_url.clone());
@@ -241,4 +246,83 @@ pub async fn into_res(res: reqwest::Response) -> Res {
 /// A valid ID number built from its first 17 digits.
 pub fn id_number(first17: &str) -> String {
     format!("{first17}{}", domain::id_number::check_digit(first17.as_bytes()))
+}
+
+/// A phone-like JPEG whose picture is decided by `seed` (different seeds look different).
+pub fn jpeg(seed: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(480, 360, |x, y| {
+        let band = ((x / 40 + y / 30 + u32::from(seed)) % 7) as u8;
+        image::Rgb([band.wrapping_mul(37).wrapping_add(seed), ((x * 3 + y) % 256) as u8 ^ seed, (y % 256) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+fn rational(v: f64) -> Vec<exif::Rational> {
+    let deg = v.trunc();
+    let min = ((v - deg) * 60.0).trunc();
+    let sec = ((v - deg) * 60.0 - min) * 60.0;
+    vec![
+        exif::Rational { num: deg as u32, denom: 1 },
+        exif::Rational { num: min as u32, denom: 1 },
+        exif::Rational { num: (sec * 10000.0).round() as u32, denom: 10000 },
+    ]
+}
+
+/// The same JPEG with EXIF: capture time (local, as cameras write it) and a WGS-84 GPS position.
+pub fn jpeg_with_exif(seed: u8, taken_local: &str, lat: f64, lng: f64) -> Vec<u8> {
+    use exif::{Field, In, Tag, Value};
+    let fields = [
+        Field {
+            tag: Tag::DateTimeOriginal,
+            ifd_num: In::PRIMARY,
+            value: Value::Ascii(vec![taken_local.as_bytes().to_vec()]),
+        },
+        Field { tag: Tag::GPSLatitudeRef, ifd_num: In::PRIMARY, value: Value::Ascii(vec![b"N".to_vec()]) },
+        Field { tag: Tag::GPSLatitude, ifd_num: In::PRIMARY, value: Value::Rational(rational(lat)) },
+        Field { tag: Tag::GPSLongitudeRef, ifd_num: In::PRIMARY, value: Value::Ascii(vec![b"E".to_vec()]) },
+        Field { tag: Tag::GPSLongitude, ifd_num: In::PRIMARY, value: Value::Rational(rational(lng)) },
+    ];
+    let mut w = exif::experimental::Writer::new();
+    for f in &fields {
+        w.push_field(f);
+    }
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    w.write(&mut tiff, false).unwrap();
+    let tiff = tiff.into_inner();
+    let plain = jpeg(seed);
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&u16::try_from(2 + 6 + tiff.len()).unwrap().to_be_bytes());
+    out.extend_from_slice(b"Exif\0\0");
+    out.extend_from_slice(&tiff);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+impl TestApp {
+    /// Uploads a photo with the position and time the mini-program captured.
+    pub async fn upload_photo(
+        &self,
+        token: &str,
+        bytes: Vec<u8>,
+        at: Option<(f64, f64, &str)>,
+        taken_at: Option<&str>,
+    ) -> Res {
+        let mut form = reqwest::multipart::Form::new();
+        if let Some((lat, lng, datum)) = at {
+            form = form
+                .text("latitude", lat.to_string())
+                .text("longitude", lng.to_string())
+                .text("datum", datum.to_owned())
+                .text("accuracy_m", "15");
+        }
+        if let Some(t) = taken_at {
+            form = form.text("taken_at", t.to_owned());
+        }
+        form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name("photo.jpg"));
+        let res = self.client.post(self.url("/api/v1/photos")).bearer_auth(token).multipart(form).send().await.unwrap();
+        into_res(res).await
+    }
 }

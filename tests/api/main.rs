@@ -6,11 +6,14 @@
 mod helpers;
 
 mod auth;
+mod cross_checks;
 mod health;
 mod households;
 mod import;
 mod migrations;
 mod openapi;
 mod org;
+mod photos;
 mod scope;
+mod visits;
 mod wechat;

@@ -3,9 +3,13 @@
 pub mod audit;
 pub mod auth;
 pub mod common;
+pub mod cross_checks;
 pub mod health;
 pub mod households;
 pub mod org;
+pub mod photos;
+pub mod problems;
+pub mod visits;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -17,6 +21,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(auth::configure)
             .configure(org::configure)
             .configure(households::configure)
+            .configure(photos::configure)
+            .configure(visits::configure)
+            .configure(problems::configure)
+            .configure(cross_checks::configure)
             .configure(audit::configure),
     );
 }

@@ -367,3 +367,194 @@ pub mod idempotency_key {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod photo {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "photos")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub town_id: Uuid,
+        pub uploaded_by: Uuid,
+        pub sha256: String,
+        pub phash: i64,
+        pub content_type: String,
+        pub size_bytes: i64,
+        pub width: i32,
+        pub height: i32,
+        pub original_key: String,
+        pub thumbnail_key: String,
+        pub display_key: String,
+        pub exif_taken_at: Option<DateTimeUtc>,
+        pub exif_latitude: Option<f64>,
+        pub exif_longitude: Option<f64>,
+        pub client_taken_at: Option<DateTimeUtc>,
+        pub client_latitude: Option<f64>,
+        pub client_longitude: Option<f64>,
+        pub client_datum: Option<String>,
+        pub client_accuracy_m: Option<f64>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod visit {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "visits")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub town_id: Uuid,
+        pub village_id: Uuid,
+        pub group_id: Option<Uuid>,
+        pub household_id: Uuid,
+        pub client_id: Uuid,
+        pub created_by: Uuid,
+        pub request_hash: String,
+        pub kind: String,
+        pub outcome: String,
+        pub absent_reason: Option<String>,
+        pub visited_at: DateTimeUtc,
+        pub month: String,
+        pub latitude: Option<f64>,
+        pub longitude: Option<f64>,
+        pub datum: Option<String>,
+        pub accuracy_m: Option<f64>,
+        pub checklist_version: i32,
+        #[sea_orm(column_type = "Text")]
+        pub checklist: String,
+        #[sea_orm(column_type = "Text")]
+        pub flags: String,
+        pub review: String,
+        pub reviewed_by: Option<Uuid>,
+        pub reviewed_at: Option<DateTimeUtc>,
+        pub review_reason: Option<String>,
+        pub late_reason: Option<String>,
+        pub round_id: Option<Uuid>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod visit_visitor {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "visit_visitors")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub visit_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: Uuid,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod visit_photo {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "visit_photos")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub visit_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub photo_id: Uuid,
+        pub position: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod problem {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "problems")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub town_id: Uuid,
+        pub village_id: Uuid,
+        pub group_id: Option<Uuid>,
+        pub household_id: Option<Uuid>,
+        pub source: String,
+        pub category: String,
+        #[sea_orm(column_type = "Text")]
+        pub description: String,
+        pub status: String,
+        pub found_by: Uuid,
+        pub found_at: DateTimeUtc,
+        pub visit_id: Option<Uuid>,
+        #[sea_orm(column_type = "Text")]
+        pub evidence_photo_ids: String,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod cross_check_round {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "cross_check_rounds")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub town_id: Uuid,
+        pub quarter: String,
+        pub seed: i64,
+        pub size: String,
+        pub created_by: Uuid,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod cross_check_assignment {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "cross_check_assignments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub round_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub household_id: Uuid,
+        pub village_id: Uuid,
+        pub checker_id: Uuid,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

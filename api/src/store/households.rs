@@ -369,3 +369,14 @@ pub async fn history<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Vec<househo
 pub async fn count_in_town<C: ConnectionTrait>(db: &C, town_id: Uuid) -> Result<u64, DbErr> {
     household::Entity::find().filter(household::Column::TownId.eq(town_id)).select_only().count(db).await
 }
+
+/// Households by id (chunked, so a long list stays under the databases' parameter limits).
+pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<household::Model>, DbErr> {
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        rows.extend(
+            household::Entity::find().filter(household::Column::Id.is_in(chunk.iter().copied())).all(db).await?,
+        );
+    }
+    Ok(rows)
+}

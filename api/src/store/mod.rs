@@ -2,13 +2,18 @@
 //! Queries return entities or domain types; routes never build SQL.
 
 pub mod audit;
+pub mod coverage;
+pub mod cross_checks;
 pub mod entity;
 pub mod households;
 pub mod idempotency;
 pub mod org;
+pub mod photos;
+pub mod problems;
 pub mod scope;
 pub mod sessions;
 pub mod users;
+pub mod visits;
 
 use std::time::Duration;
 

@@ -1,0 +1,274 @@
+//! Photo processing: sniff the format from the bytes, refuse what is too large before decoding,
+//! read EXIF capture time and GPS, compute a perceptual hash, and make a thumbnail and a display
+//! copy re-encoded without EXIF (phones put exact GPS in it). Blocking: call it off the workers.
+
+use std::io::Cursor;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use image::codecs::jpeg::JpegEncoder;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use image_hasher::{HashAlg, HasherConfig};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PhotoError {
+    #[error("not a JPEG, PNG or WebP image")]
+    NotAnImage,
+    #[error("HEIC images are not accepted")]
+    Heic,
+    #[error("the image has too many pixels")]
+    TooManyPixels,
+    #[error("the image is damaged or truncated")]
+    Damaged,
+}
+
+impl PhotoError {
+    pub fn code(self) -> &'static str {
+        match self {
+            PhotoError::NotAnImage => "unsupported_image",
+            PhotoError::Heic => "heic_not_supported",
+            PhotoError::TooManyPixels => "image_too_large",
+            PhotoError::Damaged => "image_damaged",
+        }
+    }
+
+    pub fn message_zh(self) -> &'static str {
+        match self {
+            PhotoError::NotAnImage => "只能上传 JPG、PNG 或 WebP 格式的照片",
+            PhotoError::Heic => "暂不支持 HEIC 格式，请在相机设置中选择“兼容性最佳”后重新拍摄",
+            PhotoError::TooManyPixels => "照片像素过大，请压缩后再上传",
+            PhotoError::Damaged => "照片文件已损坏或不完整，请重新拍摄上传",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Processed {
+    pub content_type: &'static str,
+    pub width: u32,
+    pub height: u32,
+    /// 64-bit gradient hash: near-identical photos differ in few bits.
+    pub phash: u64,
+    pub exif_taken_at: Option<DateTime<Utc>>,
+    /// WGS-84, as GPS writes it.
+    pub exif_position: Option<(f64, f64)>,
+    pub thumbnail: Vec<u8>,
+    pub display: Vec<u8>,
+}
+
+const THUMBNAIL_PX: u32 = 320;
+const DISPLAY_PX: u32 = 1600;
+
+fn is_heic(bytes: &[u8]) -> bool {
+    bytes.len() > 12
+        && &bytes[4..8] == b"ftyp"
+        && [b"heic", b"heix", b"mif1", b"hevc"].iter().any(|b| &bytes[8..12] == *b)
+}
+
+pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, PhotoError> {
+    if is_heic(bytes) {
+        return Err(PhotoError::Heic);
+    }
+    let format = image::guess_format(bytes).map_err(|_| PhotoError::NotAnImage)?;
+    let content_type = match format {
+        ImageFormat::Jpeg => "image/jpeg",
+        ImageFormat::Png => "image/png",
+        ImageFormat::WebP => "image/webp",
+        _ => return Err(PhotoError::NotAnImage),
+    };
+    if !looks_complete(format, bytes) {
+        return Err(PhotoError::Damaged);
+    }
+    // Dimensions come from the header: a pixel bomb is refused before any pixel is decoded.
+    let (width, height) =
+        ImageReader::with_format(Cursor::new(bytes), format).into_dimensions().map_err(|_| PhotoError::Damaged)?;
+    if u64::from(width) * u64::from(height) > max_pixels {
+        return Err(PhotoError::TooManyPixels);
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(width);
+    limits.max_image_height = Some(height);
+    limits.max_alloc = Some(max_pixels.saturating_mul(4).saturating_add(64 << 20));
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|_| PhotoError::Damaged)?;
+    let orientation = decoder.orientation().ok();
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|_| PhotoError::Damaged)?;
+    if let Some(o) = orientation {
+        img.apply_orientation(o);
+    }
+    let hasher = HasherConfig::new().hash_size(8, 8).hash_alg(HashAlg::Gradient).to_hasher();
+    let hash = hasher.hash_image(&img);
+    let mut phash_bytes = [0u8; 8];
+    for (i, b) in hash.as_bytes().iter().take(8).enumerate() {
+        phash_bytes[i] = *b;
+    }
+    let (exif_taken_at, exif_position) = read_exif(bytes);
+    Ok(Processed {
+        content_type,
+        width,
+        height,
+        phash: u64::from_be_bytes(phash_bytes),
+        exif_taken_at,
+        exif_position,
+        thumbnail: jpeg(&img.thumbnail(THUMBNAIL_PX, THUMBNAIL_PX))?,
+        display: jpeg(&if img.width().max(img.height()) > DISPLAY_PX {
+            img.resize(DISPLAY_PX, DISPLAY_PX, image::imageops::FilterType::Triangle)
+        } else {
+            img
+        })?,
+    })
+}
+
+/// Decoders are lenient with cut-off files (a phone that lost signal mid-upload): check the end.
+fn looks_complete(format: ImageFormat, b: &[u8]) -> bool {
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay.get(from..).and_then(|h| h.windows(needle.len()).position(|w| w == needle)).map(|p| p + from)
+    };
+    match format {
+        // An end-of-image marker after the first start-of-scan (trailers after it are allowed).
+        ImageFormat::Jpeg => find(b, &[0xFF, 0xDA], 2).and_then(|sos| find(b, &[0xFF, 0xD9], sos)).is_some(),
+        ImageFormat::Png => find(b, b"IEND", 8).is_some(),
+        // The RIFF header states the file's length.
+        ImageFormat::WebP => b.len() >= 12 && u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize + 8 <= b.len(),
+        _ => false,
+    }
+}
+
+/// Hamming distance between two perceptual hashes.
+pub fn phash_distance(a: u64, b: u64) -> u32 {
+    (a ^ b).count_ones()
+}
+
+/// Re-encodes as JPEG; the encoder writes no EXIF, so nothing of the original's metadata survives.
+fn jpeg(img: &DynamicImage) -> Result<Vec<u8>, PhotoError> {
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, 82).encode_image(&img.to_rgb8()).map_err(|_| PhotoError::Damaged)?;
+    Ok(out)
+}
+
+fn read_exif(bytes: &[u8]) -> (Option<DateTime<Utc>>, Option<(f64, f64)>) {
+    let Ok(exif) = exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) else { return (None, None) };
+    let taken = [exif::Tag::DateTimeOriginal, exif::Tag::DateTime].into_iter().find_map(|tag| {
+        let field = exif.get_field(tag, exif::In::PRIMARY)?;
+        let exif::Value::Ascii(v) = &field.value else { return None };
+        let dt = exif::DateTime::from_ascii(v.first()?).ok()?;
+        let date = NaiveDate::from_ymd_opt(i32::from(dt.year), u32::from(dt.month), u32::from(dt.day))?;
+        let naive = date.and_hms_opt(u32::from(dt.hour), u32::from(dt.minute), u32::from(dt.second))?;
+        // Without an offset tag the camera's clock is taken as Beijing time, as phones sold here set it.
+        let offset_minutes = exif
+            .get_field(exif::Tag::OffsetTimeOriginal, exif::In::PRIMARY)
+            .and_then(|f| match &f.value {
+                exif::Value::Ascii(v) => v.first().and_then(|s| parse_offset(s)),
+                _ => None,
+            })
+            .unwrap_or(8 * 60);
+        let offset = chrono::FixedOffset::east_opt(offset_minutes * 60)?;
+        offset.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc))
+    });
+    let coord = |value: exif::Tag, reference: exif::Tag, negative: u8| -> Option<f64> {
+        let f = exif.get_field(value, exif::In::PRIMARY)?;
+        let exif::Value::Rational(r) = &f.value else { return None };
+        if r.len() < 3 {
+            return None;
+        }
+        let deg = r[0].to_f64() + r[1].to_f64() / 60.0 + r[2].to_f64() / 3600.0;
+        let sign = match exif.get_field(reference, exif::In::PRIMARY).map(|f| &f.value) {
+            Some(exif::Value::Ascii(v)) if v.first().and_then(|s| s.first()) == Some(&negative) => -1.0,
+            _ => 1.0,
+        };
+        deg.is_finite().then_some(sign * deg)
+    };
+    let position = match (
+        coord(exif::Tag::GPSLatitude, exif::Tag::GPSLatitudeRef, b'S'),
+        coord(exif::Tag::GPSLongitude, exif::Tag::GPSLongitudeRef, b'W'),
+    ) {
+        (Some(lat), Some(lng))
+            if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng) && (lat, lng) != (0.0, 0.0) =>
+        {
+            Some((lat, lng))
+        }
+        _ => None,
+    };
+    (taken, position)
+}
+
+/// "+08:00" → 480.
+fn parse_offset(s: &[u8]) -> Option<i32> {
+    let s = std::str::from_utf8(s).ok()?;
+    let sign = match s.chars().next()? {
+        '+' => 1,
+        '-' => -1,
+        _ => return None,
+    };
+    let (h, m) = s[1..].split_once(':')?;
+    Some(sign * (h.parse::<i32>().ok()? * 60 + m.parse::<i32>().ok()?))
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+    use image::{Rgb, RgbImage};
+
+    fn picture(seed: u8, w: u32, h: u32) -> DynamicImage {
+        DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
+            Rgb([
+                ((x * 7 + u32::from(seed) * 31) % 256) as u8,
+                ((y * 5 + x / 3) % 256) as u8,
+                ((x ^ y) % 256) as u8 ^ seed,
+            ])
+        }))
+    }
+
+    fn encode(img: &DynamicImage, format: ImageFormat) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, format).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn a_jpeg_is_processed_into_a_thumbnail_and_a_display_copy() {
+        let bytes = encode(&picture(1, 800, 600), ImageFormat::Jpeg);
+        let p = process(&bytes, 40_000_000).unwrap();
+        assert_eq!((p.content_type, p.width, p.height), ("image/jpeg", 800, 600));
+        let thumb = image::load_from_memory(&p.thumbnail).unwrap();
+        assert_eq!(thumb.width().max(thumb.height()), THUMBNAIL_PX);
+        assert!(p.exif_taken_at.is_none() && p.exif_position.is_none());
+    }
+
+    #[test]
+    fn a_re_encoded_copy_is_near_and_another_picture_far_in_hash_distance() {
+        let a = process(&encode(&picture(1, 640, 480), ImageFormat::Png), 40_000_000).unwrap();
+        let a_again = process(&encode(&picture(1, 640, 480), ImageFormat::Jpeg), 40_000_000).unwrap();
+        let b = process(&encode(&picture(90, 640, 480).rotate90(), ImageFormat::Png), 40_000_000).unwrap();
+        assert!(phash_distance(a.phash, a_again.phash) <= 6, "{}", phash_distance(a.phash, a_again.phash));
+        assert!(phash_distance(a.phash, b.phash) > 6, "{}", phash_distance(a.phash, b.phash));
+    }
+
+    #[test]
+    fn a_pixel_bomb_is_refused_before_decoding() {
+        let bytes = encode(&picture(1, 400, 300), ImageFormat::Png);
+        assert_eq!(process(&bytes, 100_000).unwrap_err(), PhotoError::TooManyPixels);
+    }
+
+    #[test]
+    fn things_that_are_not_photos_are_refused() {
+        assert_eq!(process(b"<?php system($_GET['c']); ?>", 1_000_000).unwrap_err(), PhotoError::NotAnImage);
+        assert_eq!(
+            process(b"<svg xmlns='http://www.w3.org/2000/svg'/>", 1_000_000).unwrap_err(),
+            PhotoError::NotAnImage
+        );
+        let mut heic = vec![0, 0, 0, 24];
+        heic.extend_from_slice(b"ftypheic0000");
+        assert_eq!(process(&heic, 1_000_000).unwrap_err(), PhotoError::Heic);
+        let bytes = encode(&picture(1, 400, 300), ImageFormat::Jpeg);
+        assert_eq!(process(&bytes[..bytes.len() / 3], 1_000_000).unwrap_err(), PhotoError::Damaged);
+    }
+
+    #[test]
+    fn exif_offsets_parse() {
+        assert_eq!(parse_offset(b"+08:00"), Some(480));
+        assert_eq!(parse_offset(b"-05:30"), Some(-330));
+        assert_eq!(parse_offset(b"08:00"), None);
+    }
+}

@@ -1,0 +1,276 @@
+//! The town cross spot-check (SPEC §4): the RRO opens a round for a quarter; the system draws a
+//! stratified, reproducible sample and assigns it so nobody checks their own village.
+
+use std::collections::BTreeSet;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::NaiveDate;
+use domain::Quarter;
+use domain::calendar::local_date;
+use domain::cross_check::{AssignError, Checker, SampleError, SampleSize, assign, draw};
+use domain::org::{Act, Role};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult, FieldError, validate};
+use crate::routes::common::Problem;
+use crate::state::State;
+use crate::store::entity::cross_check_round;
+use crate::store::{audit, cross_checks, users};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_cross_check_round).service(list_cross_check_rounds).service(get_cross_check_round);
+}
+
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+pub struct CreateRound {
+    pub town_id: Option<Uuid>,
+    /// `YYYY-Qn`.
+    pub quarter: String,
+    /// Share of the town's target households to check, (0, 1]. Give `rate` or `count`.
+    #[validate(range(min = 0.0001, max = 1.0, message = "抽查比例应在0至1之间"))]
+    pub rate: Option<f64>,
+    #[validate(range(min = 1, max = 100000, message = "抽查户数应为正整数"))]
+    pub count: Option<u32>,
+    /// Decimal seed of the draw; a new random one when absent. The same seed draws the same sample.
+    #[validate(length(min = 1, max = 20))]
+    pub seed: Option<String>,
+    /// Who checks.
+    #[validate(length(min = 1, max = 200, message = "请选择至少一名抽查人员"))]
+    pub checker_ids: Vec<Uuid>,
+    /// Draw and assign, but store nothing (a preview).
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Assignment {
+    pub household_id: Uuid,
+    pub village_id: Uuid,
+    pub checker_id: Uuid,
+    /// The cross-check visit that settled it, once made.
+    pub visit_id: Option<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Round {
+    /// Absent on a preview.
+    pub id: Option<Uuid>,
+    pub quarter: String,
+    /// The seed, as a decimal string (it does not fit a JavaScript number).
+    pub seed: String,
+    pub size: String,
+    /// Due by the end of the 20th of the quarter's third month.
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+    pub total: usize,
+    pub done: usize,
+    pub assignments: Vec<Assignment>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RoundQuery {
+    pub quarter: Option<String>,
+}
+
+fn quarter_of(s: &str) -> ApiResult<Quarter> {
+    s.parse().map_err(|_| ApiError::field("quarter", "invalid", "季度格式应为 2026-Q4"))
+}
+
+/// Opens the quarter's cross spot-check: draws the sample and assigns the checkers.
+#[utoipa::path(tag = "cross_checks", operation_id = "create_cross_check_round", security(("bearer" = [])), request_body = CreateRound,
+    responses((status = 201, body = Round), (status = 200, body = Round, description = "A preview (`dry_run`)"),
+        (status = 401, response = Problem), (status = 403, response = Problem), (status = 409, response = Problem), (status = 422, response = Problem)))]
+#[post("/cross-check-rounds")]
+pub async fn create_cross_check_round(
+    state: State,
+    user: AuthUser,
+    body: web::Json<CreateRound>,
+) -> ApiResult<HttpResponse> {
+    user.require(Act::ManageCrossCheck)?;
+    validate(&*body)?;
+    let towns = user.access.towns_for(Act::ManageCrossCheck);
+    let town = match body.town_id {
+        Some(t) if towns.contains(&t) => t,
+        Some(_) => return Err(ApiError::field("town_id", "not_found", "镇不存在或不在您的管辖范围内")),
+        None if towns.len() == 1 => towns.into_iter().next().ok_or_else(ApiError::not_found)?,
+        None => return Err(ApiError::field("town_id", "required", "请指定镇")),
+    };
+    let quarter = quarter_of(&body.quarter)?;
+    let size = match (body.rate, body.count) {
+        (Some(r), None) => SampleSize::Rate(r),
+        (None, Some(c)) => SampleSize::Count(c as usize),
+        _ => return Err(ApiError::field("rate", "one_of", "请填写抽查比例或抽查户数（二选一）")),
+    };
+    let seed: u64 = match &body.seed {
+        Some(s) => s.trim().parse().map_err(|_| ApiError::field("seed", "invalid", "随机种子应为非负整数"))?,
+        None => rand::random(),
+    };
+    let mut errors = Vec::new();
+    let mut checkers = Vec::new();
+    let own = cross_checks::own_villages(&state.db, &body.checker_ids).await?;
+    for (i, id) in body.checker_ids.iter().enumerate() {
+        match users::by_id(&state.db, *id).await? {
+            Some(u) if u.active && u.town_id == Some(town) => {
+                checkers.push(Checker { id: u.id, own_villages: own.get(&u.id).cloned().unwrap_or_default() })
+            }
+            _ => errors.push(FieldError::new(format!("checker_ids[{i}]"), "not_found", "抽查人员不存在或不属于本镇")),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let candidates = cross_checks::candidates(&state.db, town).await?;
+    let sample = draw(&candidates, size, seed).map_err(|e| match e {
+        SampleError::BadRate => ApiError::field("rate", "range", "抽查比例应在0至1之间"),
+        SampleError::Empty => {
+            ApiError::unprocessable("nothing_to_sample", "本镇没有可抽查的农户", "the town has no target household")
+        }
+    })?;
+    let with_village: Vec<(Uuid, Uuid)> =
+        sample.iter().filter_map(|h| candidates.iter().find(|c| &c.id == h).map(|c| (c.id, c.village))).collect();
+    let assigned = assign(&with_village, &checkers).map_err(|AssignError { households }| ApiError::Rejected {
+        code: "cross_check_unassignable",
+        message: format!("有{}户农户找不到非本村的抽查人员，请增加其他村的抽查人员", households.len()),
+        errors: households
+            .iter()
+            .map(|h| FieldError::new(format!("households.{h}"), "no_checker", "没有可交叉抽查该户的人员"))
+            .collect(),
+    })?;
+    let village_of = |h: &Uuid| with_village.iter().find(|(x, _)| x == h).map(|(_, v)| *v).unwrap_or_default();
+    let rows: Vec<(Uuid, Uuid, Uuid)> = assigned.iter().map(|(h, c)| (*h, village_of(h), *c)).collect();
+    let size_text = match size {
+        SampleSize::Rate(r) => format!("rate:{r}"),
+        SampleSize::Count(c) => format!("count:{c}"),
+    };
+    let now = state.clock.now();
+    let due_on = quarter.cross_check_deadline();
+    let assignments: Vec<Assignment> = rows
+        .iter()
+        .map(|(h, v, c)| Assignment { household_id: *h, village_id: *v, checker_id: *c, visit_id: None })
+        .collect();
+    if body.dry_run {
+        return Ok(HttpResponse::Ok().json(Round {
+            id: None,
+            quarter: quarter.to_string(),
+            seed: seed.to_string(),
+            size: size_text,
+            due_on,
+            overdue: local_date(now) > due_on,
+            total: assignments.len(),
+            done: 0,
+            assignments,
+        }));
+    }
+    if !cross_checks::rounds(&state.db, &[town], Some(&quarter.to_string())).await?.is_empty() {
+        return Err(ApiError::conflict("round_exists", "本季度的交叉抽查已经开始", "a round for this quarter exists"));
+    }
+    let round = cross_checks::insert(
+        &state.db,
+        cross_checks::NewRound {
+            town,
+            quarter: &quarter.to_string(),
+            seed,
+            size: size_text,
+            created_by: user.id,
+            assignments: &rows,
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        audit::Event {
+            town_id: Some(town),
+            action: "cross_check.open",
+            object_type: "cross_check_round",
+            object_id: Some(round.id),
+            detail: json!({ "quarter": round.quarter, "households": rows.len() }),
+        },
+        now,
+    )
+    .await?;
+    Ok(HttpResponse::build(StatusCode::CREATED).json(round_view(&state, &user, round).await?))
+}
+
+/// Town roles see every round of their town and every assignment in it.
+fn town_wide(user: &AuthUser, town: Uuid) -> bool {
+    user.access.towns().contains(&town)
+        && [Role::RroStaff, Role::Leader, Role::DeputyMayor, Role::Discipline].iter().any(|r| user.access.has_role(*r))
+}
+
+/// A round as the caller may see it: town roles see every assignment, a checker their own.
+async fn round_view(state: &State, user: &AuthUser, r: cross_check_round::Model) -> ApiResult<Round> {
+    let whole = town_wide(user, r.town_id);
+    let done = cross_checks::done(&state.db, r.id).await?;
+    let all = cross_checks::assignments(&state.db, r.id).await?;
+    let total = all.len();
+    let done_count = all.iter().filter(|a| done.contains_key(&a.household_id)).count();
+    let quarter = quarter_of(&r.quarter)?;
+    let due_on = quarter.cross_check_deadline();
+    let now = state.clock.now();
+    Ok(Round {
+        id: Some(r.id),
+        quarter: r.quarter,
+        seed: (r.seed as u64).to_string(),
+        size: r.size,
+        due_on,
+        overdue: done_count < total && local_date(now) > due_on,
+        total,
+        done: done_count,
+        assignments: all
+            .into_iter()
+            .filter(|a| whole || a.checker_id == user.id)
+            .map(|a| Assignment {
+                visit_id: done.get(&a.household_id).copied(),
+                household_id: a.household_id,
+                village_id: a.village_id,
+                checker_id: a.checker_id,
+            })
+            .collect(),
+    })
+}
+
+/// Rounds of the caller's towns (town roles), or those the caller checks in.
+#[utoipa::path(tag = "cross_checks", operation_id = "list_cross_check_rounds", security(("bearer" = [])), params(RoundQuery),
+    responses((status = 200, body = Vec<Round>), (status = 401, response = Problem), (status = 422, response = Problem)))]
+#[get("/cross-check-rounds")]
+pub async fn list_cross_check_rounds(
+    state: State,
+    user: AuthUser,
+    q: web::Query<RoundQuery>,
+) -> ApiResult<web::Json<Vec<Round>>> {
+    if let Some(s) = &q.quarter {
+        quarter_of(s)?;
+    }
+    let towns: Vec<Uuid> = user.access.towns().into_iter().collect();
+    let mine: BTreeSet<Uuid> = cross_checks::rounds_of_checker(&state.db, user.id).await?.into_iter().collect();
+    let mut out = Vec::new();
+    for r in cross_checks::rounds(&state.db, &towns, q.quarter.as_deref()).await? {
+        if town_wide(&user, r.town_id) || mine.contains(&r.id) {
+            out.push(round_view(&state, &user, r).await?);
+        }
+    }
+    Ok(web::Json(out))
+}
+
+/// One round with its progress.
+#[utoipa::path(tag = "cross_checks", operation_id = "get_cross_check_round", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Round), (status = 401, response = Problem), (status = 404, response = Problem)))]
+#[get("/cross-check-rounds/{id}")]
+pub async fn get_cross_check_round(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<web::Json<Round>> {
+    let r = cross_checks::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
+    let checks = cross_checks::rounds_of_checker(&state.db, user.id).await?.contains(&r.id);
+    if !town_wide(&user, r.town_id) && !checks {
+        return Err(ApiError::not_found());
+    }
+    Ok(web::Json(round_view(&state, &user, r).await?))
+}

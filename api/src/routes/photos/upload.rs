@@ -1,0 +1,239 @@
+//! `POST /photos`: the body is streamed to a temporary file (hashed on the way), never held whole;
+//! the image work runs on the blocking pool. The same bytes from the same user give the same photo.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, post};
+use chrono::{DateTime, Utc};
+use domain::geo::{Datum, Position};
+use domain::org::Act;
+use futures_util::StreamExt;
+use sea_orm::ActiveModelTrait;
+use sea_orm::ActiveValue::Set;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+use uuid::Uuid;
+
+use super::json::{Photo, PhotoUpload};
+use crate::auth::AuthUser;
+use crate::crypto::hex;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::media::{self, PhotoError};
+use crate::routes::common::Problem;
+use crate::state::State;
+use crate::store::entity::photo;
+use crate::store::{audit, photos};
+
+struct Received {
+    file: tempfile::NamedTempFile,
+    sha256: String,
+    size: u64,
+    fields: Vec<(String, String)>,
+}
+
+fn too_large(max: usize) -> ApiError {
+    ApiError::problem(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("照片过大，最大允许{}MB", max / (1 << 20)),
+        format!("the file exceeds {max} bytes"),
+    )
+}
+
+async fn receive(mut payload: Multipart, state: &State) -> ApiResult<Received> {
+    let bad = |d: String| ApiError::bad_request("invalid_multipart", "上传内容格式不正确，请重新上传", d);
+    let max = state.settings.max_upload_bytes;
+    let mut fields = Vec::new();
+    let mut received: Option<(tempfile::NamedTempFile, String, u64)> = None;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| bad(e.to_string()))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let tmp =
+                tempfile::NamedTempFile::new_in(state.settings.data_dir.join("tmp")).map_err(anyhow::Error::from)?;
+            let mut out = tokio::fs::File::from_std(tmp.as_file().try_clone().map_err(anyhow::Error::from)?);
+            let mut hasher = Sha256::new();
+            let mut size = 0u64;
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(|e| bad(e.to_string()))?;
+                size += chunk.len() as u64;
+                if size > max as u64 {
+                    return Err(too_large(max));
+                }
+                hasher.update(&chunk);
+                out.write_all(&chunk).await.map_err(anyhow::Error::from)?;
+            }
+            out.flush().await.map_err(anyhow::Error::from)?;
+            received = Some((tmp, hex(&hasher.finalize()), size));
+        } else {
+            let mut text = Vec::new();
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(|e| bad(e.to_string()))?;
+                if text.len() + chunk.len() > 256 {
+                    return Err(ApiError::field(&name, "length", "字段内容过长"));
+                }
+                text.extend_from_slice(&chunk);
+            }
+            fields.push((name, String::from_utf8_lossy(&text).trim().to_owned()));
+        }
+    }
+    let (file, sha256, size) =
+        received.ok_or_else(|| ApiError::field("file", "required", "请选择要上传的照片（字段名 file）"))?;
+    if size == 0 {
+        return Err(ApiError::field("file", "empty", "上传的照片是空的"));
+    }
+    Ok(Received { file, sha256, size, fields })
+}
+
+/// The capture metadata the mini-program sent, checked field by field.
+struct Captured {
+    position: Option<Position>,
+    accuracy_m: Option<f64>,
+    taken_at: Option<DateTime<Utc>>,
+}
+
+fn captured(fields: &[(String, String)]) -> ApiResult<Captured> {
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+    let mut errors = Vec::new();
+    let mut num = |k: &str| match get(k).map(str::parse::<f64>) {
+        None => None,
+        Some(Ok(v)) if v.is_finite() => Some(v),
+        Some(_) => {
+            errors.push(FieldError::new(k, "invalid", "应为数字"));
+            None
+        }
+    };
+    let (lat, lng, accuracy_m) = (num("latitude"), num("longitude"), num("accuracy_m"));
+    let datum = match get("datum") {
+        None => Datum::Gcj02,
+        Some(d) => Datum::parse(d).unwrap_or_else(|| {
+            errors.push(FieldError::new("datum", "invalid", "坐标系应为 gcj02 或 wgs84"));
+            Datum::Gcj02
+        }),
+    };
+    let position = match (lat, lng) {
+        (Some(lat), Some(lng)) => Position::new(lat, lng, datum).or_else(|| {
+            errors.push(FieldError::new("latitude", "range", "经纬度超出范围"));
+            None
+        }),
+        (None, None) => None,
+        _ => {
+            errors.push(FieldError::new("longitude", "required", "经度和纬度需同时填写"));
+            None
+        }
+    };
+    let taken_at = match get("taken_at").map(DateTime::parse_from_rfc3339) {
+        None => None,
+        Some(Ok(t)) => Some(t.with_timezone(&Utc)),
+        Some(Err(_)) => {
+            errors.push(FieldError::new("taken_at", "invalid", "拍摄时间格式应为 2026-11-28T10:00:00+08:00"));
+            None
+        }
+    };
+    if accuracy_m.is_some_and(|a| a < 0.0) {
+        errors.push(FieldError::new("accuracy_m", "range", "精度不能为负数"));
+    }
+    if errors.is_empty() { Ok(Captured { position, accuracy_m, taken_at }) } else { Err(ApiError::Validation(errors)) }
+}
+
+/// Uploads one photo with its capture position and time.
+#[utoipa::path(
+    tag = "photos",
+    operation_id = "create_photo",
+    security(("bearer" = [])),
+    request_body(content = PhotoUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = Photo, description = "Stored"),
+        (status = 200, body = Photo, description = "The same bytes were uploaded before by this user: the same photo"),
+        (status = 401, response = Problem),
+        (status = 403, response = Problem),
+        (status = 413, response = Problem),
+        (status = 422, response = Problem),
+    )
+)]
+#[post("/photos")]
+pub async fn upload_photo(state: State, user: AuthUser, payload: Multipart) -> ApiResult<HttpResponse> {
+    user.require(Act::RecordVisit)?;
+    let town_id = user
+        .town_id
+        .or_else(|| user.access.towns().into_iter().next())
+        .ok_or_else(|| ApiError::forbidden("no town"))?;
+    let received = receive(payload, &state).await?;
+    let cap = captured(&received.fields)?;
+    if let Some(existing) = photos::by_uploader_and_hash(&state.db, user.id, &received.sha256).await? {
+        return Ok(HttpResponse::Ok().json(Photo::from(existing)));
+    }
+    let path = received.file.path().to_owned();
+    let max_pixels = state.settings.photos.max_pixels;
+    let (bytes, processed) = actix_web::web::block(move || {
+        let bytes = std::fs::read(&path)?;
+        let processed = media::process(&bytes, max_pixels);
+        Ok::<_, std::io::Error>((bytes, processed))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
+    .map_err(anyhow::Error::from)?;
+    drop(received.file);
+    let p = processed.map_err(|e: PhotoError| ApiError::Rejected {
+        code: e.code(),
+        message: e.message_zh().to_owned(),
+        errors: vec![FieldError::new("file", e.code(), e.message_zh())],
+    })?;
+    let sha = received.sha256;
+    let original_key = format!("originals/{sha}");
+    if !state.storage.exists(&original_key).await {
+        state.storage.put(&original_key, bytes).await?;
+    }
+    let thumbnail_key = format!("thumbnails/{sha}.jpg");
+    let display_key = format!("display/{sha}.jpg");
+    state.storage.put(&thumbnail_key, p.thumbnail).await?;
+    state.storage.put(&display_key, p.display).await?;
+    let now = state.clock.now();
+    let model = photo::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        town_id: Set(town_id),
+        uploaded_by: Set(user.id),
+        sha256: Set(sha.clone()),
+        phash: Set(p.phash as i64),
+        content_type: Set(p.content_type.to_owned()),
+        size_bytes: Set(i64::try_from(received.size).unwrap_or(i64::MAX)),
+        width: Set(i32::try_from(p.width).unwrap_or(i32::MAX)),
+        height: Set(i32::try_from(p.height).unwrap_or(i32::MAX)),
+        original_key: Set(original_key),
+        thumbnail_key: Set(thumbnail_key),
+        display_key: Set(display_key),
+        exif_taken_at: Set(p.exif_taken_at),
+        exif_latitude: Set(p.exif_position.map(|x| x.0)),
+        exif_longitude: Set(p.exif_position.map(|x| x.1)),
+        client_taken_at: Set(cap.taken_at),
+        client_latitude: Set(cap.position.map(|x| x.lat)),
+        client_longitude: Set(cap.position.map(|x| x.lng)),
+        client_datum: Set(cap.position.map(|x| x.datum.as_str().to_owned())),
+        client_accuracy_m: Set(cap.accuracy_m),
+        created_at: Set(now),
+    };
+    let model = match model.insert(&state.db).await {
+        Ok(m) => m,
+        // The same upload raced itself: answer with the stored one.
+        Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+            let found = photos::by_uploader_and_hash(&state.db, user.id, &sha).await.ok().flatten();
+            return found.map(|m| HttpResponse::Ok().json(Photo::from(m))).ok_or_else(|| ApiError::from(e));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::record(
+        &state.db,
+        Some(&user),
+        audit::Event {
+            town_id: Some(town_id),
+            action: "photo.upload",
+            object_type: "photo",
+            object_id: Some(model.id),
+            detail: json!({ "size_bytes": model.size_bytes }),
+        },
+        now,
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(Photo::from(model)))
+}

@@ -1,0 +1,237 @@
+//! Visits: scoped reads, idempotent inserts keyed by the client's id, review, and the facts that
+//! coverage and the monthly counts are computed from.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use domain::coverage::VisitFact;
+use domain::geo::{Datum, Position};
+use domain::org::{Access, Act};
+use domain::visit::{Outcome, PreviousVisit, Review};
+use sea_orm::prelude::*;
+use sea_orm::sea_query::Query;
+use sea_orm::{ActiveValue::Set, Condition, ConnectionTrait, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::entity::{visit, visit_photo, visit_visitor};
+use super::scope::{Located, condition};
+
+fn located() -> Located<visit::Column> {
+    Located {
+        id: visit::Column::Id,
+        town: visit::Column::TownId,
+        village: visit::Column::VillageId,
+        group: Some(visit::Column::GroupId),
+        household: Some(visit::Column::HouseholdId),
+    }
+}
+
+/// Visits the caller may `act` on: those of households within reach, and those they made.
+pub fn scope(access: &Access, act: Act) -> Condition {
+    let mine = Query::select()
+        .column(visit_visitor::Column::VisitId)
+        .from(visit_visitor::Entity)
+        .and_where(visit_visitor::Column::UserId.eq(access.user_id))
+        .take();
+    Condition::any().add(condition(access, act, &located())).add(visit::Column::Id.in_subquery(mine))
+}
+
+pub async fn find_scoped<C: ConnectionTrait>(
+    db: &C,
+    access: &Access,
+    act: Act,
+    id: Uuid,
+) -> Result<Option<visit::Model>, DbErr> {
+    visit::Entity::find_by_id(id).filter(scope(access, act)).one(db).await
+}
+
+pub async fn by_client_id<C: ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+    client_id: Uuid,
+) -> Result<Option<visit::Model>, DbErr> {
+    visit::Entity::find()
+        .filter(visit::Column::CreatedBy.eq(user))
+        .filter(visit::Column::ClientId.eq(client_id))
+        .one(db)
+        .await
+}
+
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    m: visit::ActiveModel,
+    visitors: &[Uuid],
+    photos: &[Uuid],
+) -> Result<visit::Model, DbErr> {
+    let m = m.insert(db).await?;
+    visit_visitor::Entity::insert_many(
+        visitors.iter().map(|u| visit_visitor::ActiveModel { visit_id: Set(m.id), user_id: Set(*u) }),
+    )
+    .exec_without_returning(db)
+    .await?;
+    if !photos.is_empty() {
+        visit_photo::Entity::insert_many(photos.iter().enumerate().map(|(i, p)| visit_photo::ActiveModel {
+            visit_id: Set(m.id),
+            photo_id: Set(*p),
+            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(m)
+}
+
+pub fn position_of(m: &visit::Model) -> Option<Position> {
+    Position::new(m.latitude?, m.longitude?, Datum::parse(m.datum.as_deref()?)?)
+}
+
+/// The visitor's visit nearest before `at` that has a position (for the travel-speed rule).
+pub async fn previous_of<C: ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+    at: DateTime<Utc>,
+) -> Result<Option<PreviousVisit>, DbErr> {
+    let mine = Query::select()
+        .column(visit_visitor::Column::VisitId)
+        .from(visit_visitor::Entity)
+        .and_where(visit_visitor::Column::UserId.eq(user))
+        .take();
+    let prev = visit::Entity::find()
+        .filter(visit::Column::Id.in_subquery(mine))
+        .filter(visit::Column::VisitedAt.lte(at))
+        .filter(visit::Column::Latitude.is_not_null())
+        .order_by_desc(visit::Column::VisitedAt)
+        .one(db)
+        .await?;
+    Ok(prev.and_then(|v| Some(PreviousVisit { at: v.visited_at, position: position_of(&v)? })))
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub household_id: Option<Uuid>,
+    pub village_id: Option<Uuid>,
+    pub visitor_id: Option<Uuid>,
+    pub kind: Option<String>,
+    pub month: Option<String>,
+    pub flagged: Option<bool>,
+    pub review: Option<String>,
+}
+
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    access: &Access,
+    f: &ListFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<visit::Model>, u64), DbErr> {
+    let mut q = visit::Entity::find().filter(scope(access, Act::ReadHousehold));
+    if let Some(h) = f.household_id {
+        q = q.filter(visit::Column::HouseholdId.eq(h));
+    }
+    if let Some(v) = f.village_id {
+        q = q.filter(visit::Column::VillageId.eq(v));
+    }
+    if let Some(u) = f.visitor_id {
+        let theirs = Query::select()
+            .column(visit_visitor::Column::VisitId)
+            .from(visit_visitor::Entity)
+            .and_where(visit_visitor::Column::UserId.eq(u))
+            .take();
+        q = q.filter(visit::Column::Id.in_subquery(theirs));
+    }
+    if let Some(k) = &f.kind {
+        q = q.filter(visit::Column::Kind.eq(k.clone()));
+    }
+    if let Some(m) = &f.month {
+        q = q.filter(visit::Column::Month.eq(m.clone()));
+    }
+    match f.flagged {
+        Some(true) => q = q.filter(visit::Column::Flags.ne("[]")),
+        Some(false) => q = q.filter(visit::Column::Flags.eq("[]")),
+        None => {}
+    }
+    if let Some(r) = &f.review {
+        q = q.filter(visit::Column::Review.eq(r.clone()));
+    }
+    let total = q.clone().count(db).await?;
+    let rows = q
+        .order_by_desc(visit::Column::VisitedAt)
+        .order_by_desc(visit::Column::Id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+pub async fn visitors_of<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, DbErr> {
+    let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for r in
+        visit_visitor::Entity::find().filter(visit_visitor::Column::VisitId.is_in(ids.iter().copied())).all(db).await?
+    {
+        out.entry(r.visit_id).or_default().push(r.user_id);
+    }
+    for v in out.values_mut() {
+        v.sort();
+    }
+    Ok(out)
+}
+
+pub async fn photos_of<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, DbErr> {
+    let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    let rows = visit_photo::Entity::find()
+        .filter(visit_photo::Column::VisitId.is_in(ids.iter().copied()))
+        .order_by_asc(visit_photo::Column::Position)
+        .all(db)
+        .await?;
+    for r in rows {
+        out.entry(r.visit_id).or_default().push(r.photo_id);
+    }
+    Ok(out)
+}
+
+/// Visits in [from, to) of the households matching `households` (a scope condition on visits),
+/// as the facts coverage is computed from.
+pub async fn facts<C: ConnectionTrait>(
+    db: &C,
+    cond: Condition,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<VisitFact>, DbErr> {
+    let rows = visit::Entity::find()
+        .filter(cond)
+        .filter(visit::Column::VisitedAt.gte(from))
+        .filter(visit::Column::VisitedAt.lt(to))
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|v| v.id).collect();
+    let mut visitors = HashMap::new();
+    for chunk in ids.chunks(500) {
+        visitors.extend(visitors_of(db, chunk).await?);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|v| VisitFact {
+            household: v.household_id,
+            at: v.visited_at,
+            outcome: if v.outcome == "absent_attempted" { Outcome::AbsentAttempted } else { Outcome::Visited },
+            review: Review::parse(&v.review).unwrap_or(Review::Pending),
+            visitors: visitors.remove(&v.id).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The condition "visits of households in this reach" for coverage (not the caller's own visits
+/// elsewhere).
+pub fn of_households(access: &Access) -> Condition {
+    condition(access, Act::ReadHousehold, &located())
+}
+
+/// The same, limited to one village when given.
+pub fn of_households_in(access: &Access, village: Option<Uuid>) -> Condition {
+    let c = Condition::all().add(of_households(access));
+    match village {
+        Some(v) => c.add(visit::Column::VillageId.eq(v)),
+        None => c,
+    }
+}

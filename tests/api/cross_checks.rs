@@ -1,0 +1,112 @@
+//! The town cross spot-check: a reproducible sample, nobody checking their own village.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+async fn user_id(app: &TestApp, username: &str) -> Value {
+    app.get("/api/v1/me", &app.login(username).await).await.body["id"].clone()
+}
+
+#[tokio::test]
+async fn the_same_seed_draws_the_same_sample_and_nobody_checks_their_own_village() {
+    let app = spawn_app().await;
+    let rro = app.login("demo-rro").await;
+    let (a, b, sec) = (
+        user_id(&app, "demo-cadre-a").await,
+        user_id(&app, "demo-cadre-b").await,
+        user_id(&app, "demo-secretary-a").await,
+    );
+    let body =
+        json!({ "quarter": "2026-Q4", "rate": 0.5, "seed": "20261201", "checker_ids": [a, b, sec], "dry_run": true });
+    let p1 = app.post("/api/v1/cross-check-rounds", &rro, body.clone()).await;
+    assert_eq!(p1.status, StatusCode::OK, "{}", p1.text);
+    let p2 = app.post("/api/v1/cross-check-rounds", &rro, body.clone()).await;
+    assert_eq!(p1.body["assignments"], p2.body["assignments"]);
+    assert_eq!(p1.body["due_on"], "2026-12-20");
+
+    let mut real = body;
+    real["dry_run"] = json!(false);
+    let round = app.post("/api/v1/cross-check-rounds", &rro, real.clone()).await;
+    assert_eq!(round.status, StatusCode::CREATED, "{}", round.text);
+    assert_eq!(round.body["assignments"], p1.body["assignments"], "the stored round is the previewed draw");
+    let village_a = app.village_id(&rro, "红光村").await.to_string();
+    let village_b = app.village_id(&rro, "双桥村").await.to_string();
+    for asg in round.body["assignments"].as_array().unwrap() {
+        let v = asg["village_id"].as_str().unwrap();
+        if asg["checker_id"] == a || asg["checker_id"] == sec {
+            assert_ne!(v, village_a, "a village A person checks village A");
+        }
+        if asg["checker_id"] == b {
+            assert_ne!(v, village_b);
+        }
+    }
+    app.post("/api/v1/cross-check-rounds", &rro, real).await.assert_problem(409, "round_exists");
+
+    // A checker visits an assigned household outside their usual scope; the round progresses.
+    let cadre = app.login("demo-cadre-b").await;
+    let mine = app.get(&format!("/api/v1/cross-check-rounds/{}", round.body["id"].as_str().unwrap()), &cadre).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    let my = mine.body["assignments"].as_array().unwrap();
+    assert!(!my.is_empty() && my.iter().all(|x| x["checker_id"] == b));
+    let target = my[0]["household_id"].clone();
+    let visit = app
+        .post(
+            "/api/v1/visits",
+            &cadre,
+            json!({
+                "client_id": uuid::Uuid::new_v4(), "household_id": target, "kind": "cross_check", "visited_at": "2026-11-28T09:00:00+08:00",
+                "checklist": { "income_stable": false, "food_secure": true, "clothing_secure": true, "compulsory_education_ok": true,
+                    "basic_medical_ok": false, "housing_safe": true, "drinking_water_safe": true, "satisfaction": "basically_satisfied" },
+                "problems": [{ "category": "medical", "description": "慢性病卡未办理", "fixed_on_spot": false }]
+            }),
+        )
+        .await;
+    assert_eq!(visit.status, StatusCode::CREATED, "{}", visit.text);
+    assert_eq!(visit.body["round_id"], round.body["id"]);
+    let after = app.get(&format!("/api/v1/cross-check-rounds/{}", round.body["id"].as_str().unwrap()), &rro).await;
+    assert_eq!(after.body["done"], 1);
+    let problems = app.get(&format!("/api/v1/problems?visit_id={}", visit.body["id"].as_str().unwrap()), &rro).await;
+    assert_eq!(problems.body["items"][0]["source"], "cross_check");
+    // A household not assigned to the checker stays out of reach.
+    let other = round.body["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| {
+            x["checker_id"] != b && x["village_id"] != village_a.as_str() && x["village_id"] != village_b.as_str()
+        })
+        .unwrap()["household_id"]
+        .clone();
+    let refused = app
+        .post(
+            "/api/v1/visits",
+            &cadre,
+            json!({ "client_id": uuid::Uuid::new_v4(), "household_id": other, "kind": "cross_check", "visited_at": "2026-11-28T09:00:00+08:00", "outcome": "absent_attempted", "absent_reason": "无人" }),
+        )
+        .await;
+    assert_eq!(refused.fields(), ["household_id"]);
+}
+
+#[tokio::test]
+async fn a_round_whose_only_checkers_live_in_the_sampled_village_is_refused() {
+    let app = spawn_app().await;
+    let rro = app.login("demo-rro").await;
+    let a = user_id(&app, "demo-teamlead-a").await;
+    let res = app
+        .post(
+            "/api/v1/cross-check-rounds",
+            &rro,
+            json!({ "quarter": "2026-Q4", "count": 40, "seed": "1", "checker_ids": [a] }),
+        )
+        .await;
+    res.assert_problem(422, "cross_check_unassignable");
+    let cadre = app.login("demo-cadre-a").await;
+    app.post("/api/v1/cross-check-rounds", &cadre, json!({ "quarter": "2026-Q4", "count": 4, "checker_ids": [a] }))
+        .await
+        .assert_problem(403, "forbidden");
+    app.post("/api/v1/cross-check-rounds", &rro, json!({ "quarter": "2026-Q5", "count": 4, "checker_ids": [a] }))
+        .await
+        .assert_problem(422, "validation_failed");
+}

@@ -1,0 +1,243 @@
+//! The phone flow: photos, a visit submitted twice, its flags, its review, and coverage moving.
+
+use chrono::Duration;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, jpeg, jpeg_with_exif, spawn_app};
+
+/// Two households cadre A answers for, with their (GCJ-02) positions.
+async fn cadre_a_households(app: &TestApp, token: &str) -> Vec<Value> {
+    let list = app.get("/api/v1/households?per_page=200", token).await;
+    let items = list.body["items"].as_array().unwrap().clone();
+    assert!(items.len() >= 2);
+    items
+}
+
+fn position(h: &Value) -> (f64, f64) {
+    (h["location"]["latitude"].as_f64().unwrap(), h["location"]["longitude"].as_f64().unwrap())
+}
+
+fn checklist() -> Value {
+    json!({
+        "version": 1, "income_stable": true, "income_per_capita_yuan": 12800, "food_secure": true, "clothing_secure": true,
+        "compulsory_education_ok": true, "basic_medical_ok": true, "housing_safe": true, "drinking_water_safe": true,
+        "policies_enjoyed": ["低保", "医疗救助"], "satisfaction": "satisfied", "notes": ""
+    })
+}
+
+fn visit_body(household: &Value, photos: &[&str], at: &str) -> Value {
+    let (lat, lng) = position(household);
+    json!({
+        "client_id": Uuid::new_v4(),
+        "household_id": household["id"],
+        "kind": "routine",
+        "visited_at": at,
+        "location": { "latitude": lat, "longitude": lng, "datum": "gcj02", "accuracy_m": 12 },
+        "photo_ids": photos,
+        "checklist": checklist(),
+    })
+}
+
+async fn coverage_visited(app: &TestApp, token: &str) -> u64 {
+    let c = app.get("/api/v1/coverage?quarter=2026-Q4", token).await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.text);
+    c.body["total"]["visited"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn a_phone_visit_with_a_far_and_a_reused_photo_is_flagged_counted_once_and_reviewed() {
+    let app = spawn_app().await;
+    let cadre = app.login("demo-cadre-a").await;
+    let hs = cadre_a_households(&app, &cadre).await;
+    let (h1, h2) = (&hs[0], &hs[1]);
+    let at = "2026-11-28T09:30:00+08:00";
+
+    // A good visit to h2 with a photo taken there.
+    let (lat2, lng2) = position(h2);
+    let shared = app.upload_photo(&cadre, jpeg(21), Some((lat2, lng2, "gcj02")), Some(at)).await;
+    let shared_id = shared.body["id"].as_str().unwrap().to_owned();
+    let v0 = app.post("/api/v1/visits", &cadre, visit_body(h2, &[&shared_id], "2026-11-28T08:30:00+08:00")).await;
+    assert_eq!(v0.status, StatusCode::CREATED, "{}", v0.text);
+    assert_eq!(v0.body["flags"], json!([]));
+    assert_eq!(v0.body["counts"], true);
+    let before = coverage_visited(&app, &cadre).await;
+
+    // h1: one photo with EXIF GPS 5 km away, the photo already used for h2, and a good one.
+    let (lat1, lng1) = position(h1);
+    let far = app.upload_photo(&cadre, jpeg_with_exif(22, "2026:11:28 09:29:00", lat1 + 0.045, lng1), None, None).await;
+    let good = app.upload_photo(&cadre, jpeg(23), Some((lat1, lng1, "gcj02")), Some(at)).await;
+    let photo_ids = [far.body["id"].as_str().unwrap(), shared_id.as_str(), good.body["id"].as_str().unwrap()];
+    let body = visit_body(h1, &photo_ids, at);
+    let headers = [("Idempotency-Key", "visit-h1")];
+    let first = app.request(Method::POST, "/api/v1/visits", Some(&cadre), Some(body.clone()), &headers).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let second = app.request(Method::POST, "/api/v1/visits", Some(&cadre), Some(body.clone()), &headers).await;
+    assert_eq!(second.body["id"], first.body["id"]);
+    // Without the header, the client_id alone still finds the first.
+    let third = app.post("/api/v1/visits", &cadre, body.clone()).await;
+    assert_eq!(third.status, StatusCode::OK);
+    assert_eq!(third.body["id"], first.body["id"]);
+    let listed = app.get(&format!("/api/v1/visits?household_id={}", h1["id"].as_str().unwrap()), &cadre).await;
+    assert_eq!(listed.body["total"], 1);
+
+    let flags: Vec<&str> =
+        first.body["flags"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert_eq!(flags, ["photo_place_far", "photo_reused"]);
+    assert_eq!(first.body["review"]["status"], "pending");
+    assert_eq!(first.body["counts"], false);
+    assert_eq!(coverage_visited(&app, &cadre).await, before);
+
+    // The review queue shows it to the team leader, who accepts it; the cadre cannot review.
+    let vid = first.body["id"].as_str().unwrap();
+    let lead = app.login("demo-teamlead-a").await;
+    let queue = app.get("/api/v1/visits?review=pending", &lead).await;
+    assert!(queue.body["items"].as_array().unwrap().iter().any(|v| v["id"] == vid));
+    app.post(&format!("/api/v1/visits/{vid}/review"), &cadre, json!({ "decision": "accept", "reason": "自己审核" }))
+        .await
+        .assert_problem(403, "forbidden");
+    let reviewed = app
+        .post(
+            &format!("/api/v1/visits/{vid}/review"),
+            &lead,
+            json!({ "decision": "accept", "reason": "核实：同一户两次拍照" }),
+        )
+        .await;
+    assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.text);
+    assert_eq!(reviewed.body["counts"], true);
+    app.post(&format!("/api/v1/visits/{vid}/review"), &lead, json!({ "decision": "reject", "reason": "再审一次" }))
+        .await
+        .assert_problem(409, "visit_already_reviewed");
+    assert_eq!(coverage_visited(&app, &cadre).await, before + 1);
+
+    // The same client id with another body is refused, not silently replayed.
+    let mut other = body;
+    other["kind"] = json!("along_the_way");
+    app.post("/api/v1/visits", &cadre, other).await.assert_problem(422, "client_id_reused");
+}
+
+#[tokio::test]
+async fn a_visit_records_its_problems_and_a_visit_without_photo_is_flagged() {
+    let app = spawn_app().await;
+    let cadre = app.login("demo-cadre-a").await;
+    let hs = cadre_a_households(&app, &cadre).await;
+    let mut body = visit_body(&hs[0], &[], "2026-11-28T09:30:00+08:00");
+    body["problems"] = json!([
+        { "category": "housing", "description": "厨房屋顶漏雨", "fixed_on_spot": false },
+        { "category": "policy_not_enjoyed", "description": "未享受医疗救助", "fixed_on_spot": true }
+    ]);
+    let res = app.post("/api/v1/visits", &cadre, body.clone()).await;
+    res.assert_problem(422, "validation_failed");
+    assert_eq!(res.fields(), ["problems[1].photo_ids"]);
+    let (lat, lng) = position(&hs[0]);
+    let evidence = app.upload_photo(&cadre, jpeg(31), Some((lat, lng, "gcj02")), None).await;
+    body["problems"][1]["photo_ids"] = json!([evidence.body["id"]]);
+    let res = app.post("/api/v1/visits", &cadre, body).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert_eq!(res.body["flags"][0]["code"], "no_photo");
+    let problems = app.get(&format!("/api/v1/problems?visit_id={}", res.body["id"].as_str().unwrap()), &cadre).await;
+    let statuses: Vec<&str> =
+        problems.body["items"].as_array().unwrap().iter().map(|p| p["status"].as_str().unwrap()).collect();
+    assert_eq!(problems.body["total"], 2);
+    assert!(statuses.contains(&"open") && statuses.contains(&"fixed_on_spot"));
+    assert!(problems.body["items"].as_array().unwrap().iter().all(|p| p["source"] == "visit"));
+}
+
+#[tokio::test]
+async fn an_absent_household_is_counted_apart_and_needs_a_reason() {
+    let app = spawn_app().await;
+    let cadre = app.login("demo-cadre-a").await;
+    let hs = cadre_a_households(&app, &cadre).await;
+    let mut body = visit_body(&hs[0], &[], "2026-11-28T09:30:00+08:00");
+    body["outcome"] = json!("absent_attempted");
+    body["checklist"] = Value::Null;
+    app.post("/api/v1/visits", &cadre, body.clone()).await.assert_problem(422, "validation_failed");
+    body["absent_reason"] = json!("全家外出务工");
+    let res = app.post("/api/v1/visits", &cadre, body).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert_eq!(res.body["flags"], json!([]), "an empty house needs no photo");
+    assert_eq!(res.body["counts"], false);
+    let c = app.get("/api/v1/coverage?quarter=2026-Q4&include_unvisited=true", &cadre).await;
+    assert_eq!(c.body["total"]["attempted_absent"], 1);
+    let unvisited = c.body["unvisited"].as_array().unwrap();
+    assert!(unvisited.iter().any(|u| u["household_id"] == hs[0]["id"] && u["status"] == "attempted_absent"));
+    assert_eq!(c.body["window_to"], "2026-11-30");
+}
+
+#[tokio::test]
+async fn a_late_entry_for_a_closed_month_needs_a_reason_and_is_audited() {
+    let app = spawn_app().await;
+    app.clock.advance(Duration::days(12)); // 10 December: November closed on the 5th.
+    let cadre = app.login("demo-cadre-a").await;
+    let hs = cadre_a_households(&app, &cadre).await;
+    let (lat, lng) = position(&hs[0]);
+    let photo = app.upload_photo(&cadre, jpeg(41), Some((lat, lng, "gcj02")), Some("2026-11-20T10:00:00+08:00")).await;
+    let mut body = visit_body(&hs[0], &[photo.body["id"].as_str().unwrap()], "2026-11-20T10:00:00+08:00");
+    let res = app.post("/api/v1/visits", &cadre, body.clone()).await;
+    res.assert_problem(422, "validation_failed");
+    assert_eq!(res.fields(), ["late_reason"]);
+    body["late_reason"] = json!("手机无信号，回镇后补录");
+    let res = app.post("/api/v1/visits", &cadre, body).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert_eq!(res.body["flags"][0]["code"], "late_entry");
+    assert_eq!(res.body["counts"], true);
+    let rro = app.login("demo-rro").await;
+    let audit = app
+        .get(&format!("/api/v1/audit?action=visit.late_entry&object_id={}", res.body["id"].as_str().unwrap()), &rro)
+        .await;
+    assert_eq!(audit.body["total"], 1);
+    assert_eq!(audit.body["items"][0]["detail"]["late_reason"], "手机无信号，回镇后补录");
+}
+
+#[tokio::test]
+async fn a_cadre_of_another_village_can_neither_visit_nor_see_the_visit() {
+    let app = spawn_app().await;
+    let cadre_a = app.login("demo-cadre-a").await;
+    let hs = cadre_a_households(&app, &cadre_a).await;
+    let (lat, lng) = position(&hs[0]);
+    let photo = app.upload_photo(&cadre_a, jpeg(51), Some((lat, lng, "gcj02")), None).await;
+    let photo_id = photo.body["id"].as_str().unwrap().to_owned();
+    let v = app.post("/api/v1/visits", &cadre_a, visit_body(&hs[0], &[&photo_id], "2026-11-28T09:30:00+08:00")).await;
+    let vid = v.body["id"].as_str().unwrap();
+    let cadre_b = app.login("demo-cadre-b").await;
+    let res = app.post("/api/v1/visits", &cadre_b, visit_body(&hs[0], &[], "2026-11-28T09:30:00+08:00")).await;
+    res.assert_problem(422, "validation_failed");
+    assert_eq!(res.fields(), ["household_id"]);
+    app.get(&format!("/api/v1/visits/{vid}"), &cadre_b).await.assert_problem(404, "not_found");
+    app.get(&format!("/api/v1/photos/{photo_id}"), &cadre_b).await.assert_problem(404, "not_found");
+    let listed = app.get("/api/v1/visits", &cadre_b).await;
+    assert_eq!(listed.body["total"], 0);
+    // The village's secretary sees it, and its photo.
+    let sec = app.login("demo-secretary-a").await;
+    assert_eq!(app.get(&format!("/api/v1/visits/{vid}"), &sec).await.status, StatusCode::OK);
+    assert_eq!(app.get(&format!("/api/v1/photos/{photo_id}"), &sec).await.status, StatusCode::OK);
+    // Cadre B cannot use cadre A's photo either.
+    let hb = app.get("/api/v1/households?per_page=1", &cadre_b).await.body["items"][0].clone();
+    let res = app.post("/api/v1/visits", &cadre_b, visit_body(&hb, &[&photo_id], "2026-11-28T09:30:00+08:00")).await;
+    assert_eq!(res.fields(), ["photo_ids[0]"]);
+}
+
+#[tokio::test]
+async fn monthly_counts_show_each_visitors_visits() {
+    let app = spawn_app().await;
+    let cadre = app.login("demo-cadre-a").await;
+    let hs = cadre_a_households(&app, &cadre).await;
+    // Two hours apart: no impossible travel between the two houses.
+    for (i, at) in ["2026-11-28T07:30:00+08:00", "2026-11-28T09:30:00+08:00"].into_iter().enumerate() {
+        let h = &hs[i];
+        let (lat, lng) = position(h);
+        let p = app.upload_photo(&cadre, jpeg(60 + u8::try_from(i).unwrap()), Some((lat, lng, "gcj02")), None).await;
+        let r = app.post("/api/v1/visits", &cadre, visit_body(h, &[p.body["id"].as_str().unwrap()], at)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(r.body["counts"], true, "{}", r.text);
+    }
+    let rro = app.login("demo-rro").await;
+    let counts = app.get("/api/v1/visits/monthly-counts?month=2026-11", &rro).await;
+    assert_eq!(counts.status, StatusCode::OK, "{}", counts.text);
+    let me = app.get("/api/v1/me", &cadre).await.body["id"].clone();
+    let row = counts.body.as_array().unwrap().iter().find(|r| r["user_id"] == me).unwrap();
+    assert_eq!((row["visits"].as_u64(), row["households"].as_u64()), (Some(2), Some(2)));
+    let empty = app.get("/api/v1/visits/monthly-counts?month=2026-10", &rro).await;
+    assert_eq!(empty.body, json!([]));
+}
