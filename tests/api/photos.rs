@@ -90,3 +90,39 @@ async fn a_photo_nobody_else_may_see_is_not_found_and_originals_are_for_reviewer
     app.get(&format!("/api/v1/photos/{id}"), &other).await.assert_problem(404, "not_found");
     app.get(&format!("/api/v1/photos/{id}/original"), &cadre).await.assert_problem(403, "forbidden");
 }
+
+#[tokio::test]
+#[ignore = "needs an S3-compatible store: set TEST_S3_ENDPOINT (CI starts a local one and runs it with --include-ignored)"]
+async fn photos_are_kept_in_an_s3_compatible_store_when_configured() {
+    let endpoint = std::env::var("TEST_S3_ENDPOINT").expect("TEST_S3_ENDPOINT must be set for this test");
+    let bucket = format!("cx-{}", uuid::Uuid::new_v4().simple());
+    let http = reqwest::Client::new();
+    let made = http.put(format!("{endpoint}/{bucket}")).send().await.unwrap();
+    assert!(made.status().is_success(), "cannot create the bucket: {}", made.status());
+    let app = spawn_with(|s| {
+        s.s3 = Some(changxiao::settings::S3Settings {
+            bucket: bucket.clone(),
+            region: "us-east-1".into(),
+            endpoint: Some(endpoint.clone()),
+            access_key_id: "test".into(),
+            secret_access_key: secrecy::SecretString::from("test".to_owned()),
+        });
+    })
+    .await;
+    let cadre = app.login("demo-cadre-a").await;
+    let res = app.upload_photo(&cadre, jpeg(77), None, None).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let sha = res.body["sha256"].as_str().unwrap();
+    let listing = http.get(format!("{endpoint}/{bucket}?list-type=2")).send().await.unwrap().text().await.unwrap();
+    assert!(listing.contains(&format!("originals/{sha}")), "{listing}");
+    assert!(listing.contains(&format!("thumbnails/{sha}.jpg")), "{listing}");
+    let thumb = app
+        .client
+        .get(app.url(&format!("/api/v1/photos/{}/thumbnail", res.body["id"].as_str().unwrap())))
+        .bearer_auth(&cadre)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(thumb.status(), StatusCode::OK);
+    assert!(image::load_from_memory(&thumb.bytes().await.unwrap()).is_ok());
+}
