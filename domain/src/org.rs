@@ -245,6 +245,14 @@ pub enum Act {
     ViewOriginalPhoto,
     /// Open a town cross spot-check round.
     ManageCrossCheck,
+    /// Record a problem found outside a visit (supervision, meeting, screening…).
+    RecordProblem,
+    /// Assign a problem: units, person, class, deadline.
+    AssignProblem,
+    /// Hand a problem over to the Discipline Commission.
+    HandOverProblem,
+    /// Export the ledger.
+    ExportLedger,
 }
 
 impl Act {
@@ -276,6 +284,14 @@ impl Act {
             Act::ReviewVisit => &[RroStaff, WorkTeamLeader],
             Act::ViewOriginalPhoto => &[RroStaff, WorkTeamLeader, Discipline],
             Act::ManageCrossCheck => &[RroStaff],
+            Act::RecordProblem => {
+                &[RroStaff, Leader, DeputyMayor, Discipline, VillageSecretary, WorkTeamLeader, Cadre, InfoOfficer]
+            }
+            Act::AssignProblem => &[RroStaff, Leader, DeputyMayor],
+            Act::HandOverProblem => &[RroStaff, Discipline],
+            Act::ExportLedger => {
+                &[RroStaff, Leader, DeputyMayor, Discipline, Admin, VillageSecretary, WorkTeamLeader, InfoOfficer]
+            }
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Problems found in the work (SPEC §5): where they come from and what they concern.
-//! The full lifecycle (assignment, deadlines, escalation) builds on these.
+//! Their lifecycle: classes and deadlines, the state machine, and what is overdue.
 
 use serde::{Deserialize, Serialize};
 
@@ -91,33 +91,6 @@ impl Category {
     }
 }
 
-/// Where a problem stands. Fixed on the spot closes at once; an open one goes on the village's
-/// monthly list (the assignment, deadline and verification states come with the ledger).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    FixedOnSpot,
-    Open,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::FixedOnSpot => "fixed_on_spot",
-            Status::Open => "open",
-        }
-    }
-
-    /// A problem fixed on the spot must carry evidence (SPEC §5.1).
-    pub fn initial(fixed_on_spot: bool, evidence_count: usize) -> Result<Self, NeedsEvidence> {
-        match (fixed_on_spot, evidence_count) {
-            (true, 0) => Err(NeedsEvidence),
-            (true, _) => Ok(Status::FixedOnSpot),
-            (false, _) => Ok(Status::Open),
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("a problem fixed on the spot needs a photo as evidence")]
 pub struct NeedsEvidence;
@@ -129,9 +102,9 @@ mod tests {
 
     #[test]
     fn a_problem_fixed_on_the_spot_needs_evidence() {
-        assert_eq!(Status::initial(true, 0), Err(NeedsEvidence));
-        assert_eq!(Status::initial(true, 1), Ok(Status::FixedOnSpot));
-        assert_eq!(Status::initial(false, 0), Ok(Status::Open));
+        assert_eq!(State::initial(true, 0), Err(NeedsEvidence));
+        assert_eq!(State::initial(true, 1), Ok(State::FixedOnSpot));
+        assert_eq!(State::initial(false, 0), Ok(State::Open));
     }
 
     #[test]
@@ -147,5 +120,292 @@ mod tests {
             assert_eq!(Category::parse(c.as_str()), Some(c));
         }
         assert_eq!(Category::parse("nonsense"), None);
+    }
+}
+
+/// The class the RRO gives a problem, which sets its deadline rule (SPEC §5.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    /// 小问题: cleared within the month it was assigned in (当月清零).
+    Small,
+    /// 大问题: cleared by a deadline the RRO sets (限时清零).
+    Large,
+    /// 特殊问题: needs a rectification plan with milestones on file.
+    Special,
+}
+
+impl Class {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Small => "small",
+            Class::Large => "large",
+            Class::Special => "special",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Class::Small, Class::Large, Class::Special].into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DeadlineError {
+    #[error("a large problem needs a deadline")]
+    LargeNeedsDeadline,
+    #[error("the deadline is before the day of assignment")]
+    InThePast,
+    #[error("a special problem needs a rectification plan with at least one milestone")]
+    SpecialNeedsPlan,
+    #[error("a small problem is cleared within its month; it takes no other deadline")]
+    SmallHasNoChoice,
+}
+
+impl DeadlineError {
+    pub fn message_zh(self) -> &'static str {
+        match self {
+            DeadlineError::LargeNeedsDeadline => "大问题需设定整改期限",
+            DeadlineError::InThePast => "整改期限不能早于交办日期",
+            DeadlineError::SpecialNeedsPlan => "特殊问题须有整改思路和方案（至少一个节点）才能交办",
+            DeadlineError::SmallHasNoChoice => "小问题当月清零，不能另设期限",
+        }
+    }
+}
+
+/// The deadline of a problem assigned on `assigned_on` (a local date).
+///
+/// Small: the last day of that month. Large: the date the RRO sets. Special: a plan with milestones
+/// is required; the deadline is the date set, or else the last milestone's.
+pub fn deadline(
+    class: Class,
+    assigned_on: chrono::NaiveDate,
+    requested: Option<chrono::NaiveDate>,
+    milestones: &[chrono::NaiveDate],
+) -> Result<chrono::NaiveDate, DeadlineError> {
+    let d = match class {
+        Class::Small if requested.is_some() => return Err(DeadlineError::SmallHasNoChoice),
+        Class::Small => return Ok(crate::calendar::Month::of_date(assigned_on).last_day()),
+        Class::Large => requested.ok_or(DeadlineError::LargeNeedsDeadline)?,
+        Class::Special => {
+            let last = milestones.iter().max().copied().ok_or(DeadlineError::SpecialNeedsPlan)?;
+            requested.unwrap_or(last)
+        }
+    };
+    if d < assigned_on || milestones.iter().any(|m| *m < assigned_on) {
+        return Err(DeadlineError::InThePast);
+    }
+    Ok(d)
+}
+
+/// Where a problem stands in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Closed at once, with evidence (当场整改).
+    FixedOnSpot,
+    /// Found; on the village's monthly list, waiting for the RRO to assign it.
+    Open,
+    /// Assigned to its units and person, with a class and deadline.
+    Assigned,
+    /// The responsible unit says it is done, with evidence.
+    CompletionClaimed,
+    /// Verified by someone other than the claimer.
+    Closed,
+    /// Decided by the quarterly Party committee meeting (议定) as it could not be rectified.
+    Decided,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::FixedOnSpot => "fixed_on_spot",
+            State::Open => "open",
+            State::Assigned => "assigned",
+            State::CompletionClaimed => "completion_claimed",
+            State::Closed => "closed",
+            State::Decided => "decided",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [State::FixedOnSpot, State::Open, State::Assigned, State::CompletionClaimed, State::Closed, State::Decided]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+
+    /// The state a problem is recorded in: fixed on the spot (which needs evidence, SPEC §5.1) or open.
+    pub fn initial(fixed_on_spot: bool, evidence_count: usize) -> Result<Self, NeedsEvidence> {
+        match (fixed_on_spot, evidence_count) {
+            (true, 0) => Err(NeedsEvidence),
+            (true, _) => Ok(State::FixedOnSpot),
+            (false, _) => Ok(State::Open),
+        }
+    }
+
+    /// Still to be rectified.
+    pub fn is_active(self) -> bool {
+        matches!(self, State::Open | State::Assigned | State::CompletionClaimed)
+    }
+}
+
+/// Something done to a problem; each is recorded as an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Assign,
+    ReportProgress,
+    ClaimCompletion,
+    Verify,
+    SendBack,
+    HandToDiscipline,
+    Decide,
+    Reopen,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Assign => "assign",
+            Action::ReportProgress => "report_progress",
+            Action::ClaimCompletion => "claim_completion",
+            Action::Verify => "verify",
+            Action::SendBack => "send_back",
+            Action::HandToDiscipline => "hand_to_discipline",
+            Action::Decide => "decide",
+            Action::Reopen => "reopen",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("cannot {action:?} a problem that is {from:?}")]
+pub struct IllegalTransition {
+    pub from: State,
+    pub action: Action,
+}
+
+impl IllegalTransition {
+    pub fn message_zh(&self) -> String {
+        let state = match self.from {
+            State::FixedOnSpot => "已当场整改",
+            State::Open => "待交办",
+            State::Assigned => "整改中",
+            State::CompletionClaimed => "待核验",
+            State::Closed => "已销号",
+            State::Decided => "已由党委会议定",
+        };
+        format!("该问题当前状态为“{state}”，不能进行此操作")
+    }
+}
+
+/// The lifecycle (SPEC §5). Handing a problem to the Discipline Commission is recorded but does not
+/// stop its rectification; a closed problem can be reopened and keeps its history.
+pub fn transition(from: State, action: Action) -> Result<State, IllegalTransition> {
+    use Action as A;
+    use State as S;
+    let to = match (from, action) {
+        (S::Open | S::Assigned, A::Assign) => S::Assigned,
+        (S::Assigned, A::ReportProgress) => S::Assigned,
+        (S::Assigned, A::ClaimCompletion) => S::CompletionClaimed,
+        (S::CompletionClaimed, A::Verify) => S::Closed,
+        (S::CompletionClaimed, A::SendBack) => S::Assigned,
+        (S::Open | S::Assigned | S::CompletionClaimed, A::HandToDiscipline) => from,
+        (S::Open | S::Assigned, A::Decide) => S::Decided,
+        (S::Closed, A::Reopen) => S::Assigned,
+        _ => return Err(IllegalTransition { from, action }),
+    };
+    Ok(to)
+}
+
+/// Overdue: still being rectified after the end of its deadline day (local), and no completion
+/// claimed by then.
+pub fn is_overdue(
+    state: State,
+    deadline: Option<chrono::NaiveDate>,
+    claimed_on: Option<chrono::NaiveDate>,
+    today: chrono::NaiveDate,
+) -> bool {
+    match (state, deadline) {
+        (State::Assigned | State::CompletionClaimed, Some(d)) => today > d && claimed_on.is_none_or(|c| c > d),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod lifecycle_tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_small_problem_is_due_at_the_end_of_its_month_including_february_of_a_leap_year() {
+        assert_eq!(deadline(Class::Small, d(2026, 11, 28), None, &[]), Ok(d(2026, 11, 30)));
+        assert_eq!(deadline(Class::Small, d(2024, 2, 1), None, &[]), Ok(d(2024, 2, 29)));
+        assert_eq!(deadline(Class::Small, d(2023, 2, 28), None, &[]), Ok(d(2023, 2, 28)));
+        assert_eq!(deadline(Class::Small, d(2026, 12, 31), None, &[]), Ok(d(2026, 12, 31)));
+        assert_eq!(
+            deadline(Class::Small, d(2026, 11, 1), Some(d(2026, 12, 1)), &[]),
+            Err(DeadlineError::SmallHasNoChoice)
+        );
+    }
+
+    #[test]
+    fn a_large_problem_takes_the_deadline_set_and_not_one_in_the_past() {
+        assert_eq!(deadline(Class::Large, d(2026, 11, 28), Some(d(2027, 3, 31)), &[]), Ok(d(2027, 3, 31)));
+        assert_eq!(deadline(Class::Large, d(2026, 11, 28), None, &[]), Err(DeadlineError::LargeNeedsDeadline));
+        assert_eq!(deadline(Class::Large, d(2026, 11, 28), Some(d(2026, 11, 27)), &[]), Err(DeadlineError::InThePast));
+    }
+
+    #[test]
+    fn a_special_problem_cannot_be_assigned_without_a_plan() {
+        assert_eq!(
+            deadline(Class::Special, d(2026, 11, 28), Some(d(2027, 6, 30)), &[]),
+            Err(DeadlineError::SpecialNeedsPlan)
+        );
+        assert_eq!(
+            deadline(Class::Special, d(2026, 11, 28), None, &[d(2027, 1, 31), d(2027, 5, 31)]),
+            Ok(d(2027, 5, 31))
+        );
+        assert_eq!(deadline(Class::Special, d(2026, 11, 28), None, &[d(2026, 10, 1)]), Err(DeadlineError::InThePast));
+    }
+
+    #[test]
+    fn the_lifecycle_allows_only_its_transitions() {
+        use Action::*;
+        use State::*;
+        assert_eq!(transition(Open, Assign), Ok(Assigned));
+        assert_eq!(transition(Assigned, ClaimCompletion), Ok(CompletionClaimed));
+        assert_eq!(transition(CompletionClaimed, Verify), Ok(Closed));
+        assert_eq!(transition(CompletionClaimed, SendBack), Ok(Assigned));
+        assert_eq!(transition(Closed, Reopen), Ok(Assigned));
+        assert_eq!(transition(Assigned, HandToDiscipline), Ok(Assigned));
+        assert_eq!(transition(Open, Decide), Ok(Decided));
+        for (from, action) in [
+            (Open, ClaimCompletion),
+            (Open, Verify),
+            (Assigned, Verify),
+            (Closed, Assign),
+            (FixedOnSpot, Assign),
+            (Decided, Reopen),
+            (Closed, HandToDiscipline),
+        ] {
+            assert_eq!(transition(from, action), Err(IllegalTransition { from, action }), "{from:?} {action:?}");
+        }
+        assert!(IllegalTransition { from: Closed, action: Assign }.message_zh().contains("已销号"));
+    }
+
+    #[test]
+    fn overdue_starts_the_day_after_the_deadline_unless_completion_was_claimed_in_time() {
+        let due = d(2026, 11, 30);
+        assert!(!is_overdue(State::Assigned, Some(due), None, d(2026, 11, 30)));
+        assert!(is_overdue(State::Assigned, Some(due), None, d(2026, 12, 1)));
+        assert!(!is_overdue(State::CompletionClaimed, Some(due), Some(d(2026, 11, 30)), d(2026, 12, 5)));
+        assert!(is_overdue(State::CompletionClaimed, Some(due), Some(d(2026, 12, 2)), d(2026, 12, 5)));
+        assert!(!is_overdue(State::Closed, Some(due), None, d(2027, 1, 1)));
+        assert!(!is_overdue(State::Open, None, None, d(2027, 1, 1)));
     }
 }

@@ -130,6 +130,19 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone("found_at"))
                     .col(uuid_null("visit_id"))
                     .col(text("evidence_photo_ids"))
+                    .col(string_null("class"))
+                    .col(date_null("deadline"))
+                    .col(uuid_null("responsible_user_id"))
+                    .col(text_null("measure"))
+                    .col(text_null("plan"))
+                    .col(uuid_null("claimed_by"))
+                    .col(timestamp_with_time_zone_null("claimed_at"))
+                    .col(date_null("claimed_on"))
+                    .col(timestamp_with_time_zone_null("closed_at"))
+                    .col(timestamp_with_time_zone_null("handed_over_at"))
+                    .col(timestamp_with_time_zone_null("decided_at"))
+                    .col(text_null("decision"))
+                    .col(integer("version"))
                     .col(created_at())
                     .col(timestamp_with_time_zone("updated_at"))
                     .foreign_key(&mut fk("problems", "town_id", "towns"))
@@ -141,6 +154,37 @@ impl MigrationTrait for Migration {
         manager.create_index(index("problems", &["village_id", "found_at"])).await?;
         manager.create_index(index("problems", &["town_id", "status"])).await?;
         manager.create_index(index("problems", &["visit_id"])).await?;
+        manager.create_index(index("problems", &["town_id", "deadline"])).await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("problem_units")
+                    .col(uuid("problem_id"))
+                    .col(string("unit_kind"))
+                    .col(uuid("unit_id"))
+                    .primary_key(Index::create().col("problem_id").col("unit_kind").col("unit_id"))
+                    .foreign_key(&mut fk("problem_units", "problem_id", "problems"))
+                    .take(),
+            )
+            .await?;
+        manager.create_index(index("problem_units", &["unit_kind", "unit_id"])).await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("problem_events")
+                    .col(id())
+                    .col(uuid("problem_id"))
+                    .col(string("action"))
+                    .col(uuid_null("actor_id"))
+                    .col(timestamp_with_time_zone("at"))
+                    .col(text("note"))
+                    .col(text("photo_ids"))
+                    .col(text("data"))
+                    .foreign_key(&mut fk("problem_events", "problem_id", "problems"))
+                    .take(),
+            )
+            .await?;
+        manager.create_index(index("problem_events", &["problem_id", "at"])).await?;
         manager
             .create_table(
                 Table::create()

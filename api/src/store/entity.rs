@@ -507,6 +507,22 @@ pub mod problem {
         pub visit_id: Option<Uuid>,
         #[sea_orm(column_type = "Text")]
         pub evidence_photo_ids: String,
+        pub class: Option<String>,
+        pub deadline: Option<Date>,
+        pub responsible_user_id: Option<Uuid>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub measure: Option<String>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub plan: Option<String>,
+        pub claimed_by: Option<Uuid>,
+        pub claimed_at: Option<DateTimeUtc>,
+        pub claimed_on: Option<Date>,
+        pub closed_at: Option<DateTimeUtc>,
+        pub handed_over_at: Option<DateTimeUtc>,
+        pub decided_at: Option<DateTimeUtc>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub decision: Option<String>,
+        pub version: i32,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }
@@ -551,6 +567,52 @@ pub mod cross_check_assignment {
         pub household_id: Uuid,
         pub village_id: Uuid,
         pub checker_id: Uuid,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod problem_unit {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "problem_units")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub problem_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub unit_kind: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub unit_id: Uuid,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod problem_event {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "problem_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub problem_id: Uuid,
+        pub action: String,
+        pub actor_id: Option<Uuid>,
+        pub at: DateTimeUtc,
+        #[sea_orm(column_type = "Text")]
+        pub note: String,
+        #[sea_orm(column_type = "Text")]
+        pub photo_ids: String,
+        #[sea_orm(column_type = "Text")]
+        pub data: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

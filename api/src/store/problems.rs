@@ -1,13 +1,14 @@
 //! Problems: recorded with their source and evidence; scoped like the households they concern.
 
-use chrono::{DateTime, Utc};
-use domain::org::{Access, Act};
-use domain::problem::{Category, Source, Status};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::org::{Access, Act, Place};
+use domain::problem::{Category, Source, State};
 use sea_orm::prelude::*;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveValue::Set, Condition, ConnectionTrait, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::entity::problem;
+use super::entity::{problem, problem_event, problem_unit};
 use super::scope::{Located, condition};
 
 fn located() -> Located<problem::Column> {
@@ -20,8 +21,31 @@ fn located() -> Located<problem::Column> {
     }
 }
 
+/// Problems the caller may see: those located within reach, those they found or answer for, and
+/// those assigned to a department they belong to.
 pub fn scope(access: &Access, act: Act) -> Condition {
-    Condition::any().add(condition(access, act, &located())).add(problem::Column::FoundBy.eq(access.user_id))
+    let departments: Vec<Uuid> = access
+        .grants
+        .iter()
+        .filter_map(|g| match g.place {
+            Place::Department { department, .. } => Some(department),
+            _ => None,
+        })
+        .collect();
+    let mut c = Condition::any()
+        .add(condition(access, act, &located()))
+        .add(problem::Column::FoundBy.eq(access.user_id))
+        .add(problem::Column::ResponsibleUserId.eq(access.user_id));
+    if !departments.is_empty() {
+        let assigned = Query::select()
+            .column(problem_unit::Column::ProblemId)
+            .from(problem_unit::Entity)
+            .and_where(problem_unit::Column::UnitKind.eq("department"))
+            .and_where(problem_unit::Column::UnitId.is_in(departments))
+            .take();
+        c = c.add(problem::Column::Id.in_subquery(assigned));
+    }
+    c
 }
 
 pub struct NewProblem {
@@ -32,7 +56,7 @@ pub struct NewProblem {
     pub source: Source,
     pub category: Category,
     pub description: String,
-    pub status: Status,
+    pub status: State,
     pub found_by: Uuid,
     pub found_at: DateTime<Utc>,
     pub visit_id: Option<Uuid>,
@@ -54,6 +78,19 @@ pub async fn insert<C: ConnectionTrait>(db: &C, p: NewProblem, now: DateTime<Utc
         found_at: Set(p.found_at),
         visit_id: Set(p.visit_id),
         evidence_photo_ids: Set(serde_json::to_string(&p.evidence_photo_ids).unwrap_or_else(|_| "[]".into())),
+        class: Set(None),
+        deadline: Set(None),
+        responsible_user_id: Set(None),
+        measure: Set(None),
+        plan: Set(None),
+        claimed_by: Set(None),
+        claimed_at: Set(None),
+        claimed_on: Set(None),
+        closed_at: Set(if p.status == State::FixedOnSpot { Some(now) } else { None }),
+        handed_over_at: Set(None),
+        decided_at: Set(None),
+        decision: Set(None),
+        version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -85,6 +122,25 @@ pub struct ListFilter {
     pub category: Option<String>,
     pub status: Option<String>,
     pub visit_id: Option<Uuid>,
+    pub class: Option<String>,
+    pub unit_id: Option<Uuid>,
+    /// Overdue as of this local date.
+    pub overdue_on: Option<NaiveDate>,
+    pub handed_over: Option<bool>,
+    /// Found within [from, to).
+    pub found_between: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// Overdue as of `today` (the SQL form of `domain::problem::is_overdue`).
+pub fn overdue_condition(today: NaiveDate) -> Condition {
+    Condition::all()
+        .add(problem::Column::Status.is_in(["assigned", "completion_claimed"]))
+        .add(problem::Column::Deadline.lt(today))
+        .add(
+            Condition::any()
+                .add(problem::Column::ClaimedOn.is_null())
+                .add(Expr::col(problem::Column::ClaimedOn).gt(Expr::col(problem::Column::Deadline))),
+        )
 }
 
 pub async fn list<C: ConnectionTrait>(
@@ -113,6 +169,28 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(v) = f.visit_id {
         q = q.filter(problem::Column::VisitId.eq(v));
     }
+    if let Some(c) = &f.class {
+        q = q.filter(problem::Column::Class.eq(c.clone()));
+    }
+    if let Some(u) = f.unit_id {
+        let with_unit = Query::select()
+            .column(problem_unit::Column::ProblemId)
+            .from(problem_unit::Entity)
+            .and_where(problem_unit::Column::UnitId.eq(u))
+            .take();
+        q = q.filter(problem::Column::Id.in_subquery(with_unit));
+    }
+    if let Some(today) = f.overdue_on {
+        q = q.filter(overdue_condition(today));
+    }
+    match f.handed_over {
+        Some(true) => q = q.filter(problem::Column::HandedOverAt.is_not_null()),
+        Some(false) => q = q.filter(problem::Column::HandedOverAt.is_null()),
+        None => {}
+    }
+    if let Some((from, to)) = f.found_between {
+        q = q.filter(problem::Column::FoundAt.gte(from)).filter(problem::Column::FoundAt.lt(to));
+    }
     let total = q.clone().count(db).await?;
     let rows = q
         .order_by_desc(problem::Column::FoundAt)
@@ -122,4 +200,105 @@ pub async fn list<C: ConnectionTrait>(
         .all(db)
         .await?;
     Ok((rows, total))
+}
+
+/// The Discipline Commission's queue: problems handed over, or overdue as of `today`.
+pub fn discipline_condition(today: NaiveDate) -> Condition {
+    Condition::any().add(problem::Column::HandedOverAt.is_not_null()).add(overdue_condition(today))
+}
+
+pub async fn discipline_queue<C: ConnectionTrait>(
+    db: &C,
+    access: &Access,
+    today: NaiveDate,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<problem::Model>, u64), DbErr> {
+    let q = problem::Entity::find().filter(scope(access, Act::ReadHousehold)).filter(discipline_condition(today));
+    let total = q.clone().count(db).await?;
+    let rows = q
+        .order_by_asc(problem::Column::Deadline)
+        .order_by_asc(problem::Column::Id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+pub async fn units_of<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<problem_unit::Model>, DbErr> {
+    problem_unit::Entity::find().filter(problem_unit::Column::ProblemId.is_in(ids.iter().copied())).all(db).await
+}
+
+pub async fn set_units<C: ConnectionTrait>(db: &C, id: Uuid, units: &[(String, Uuid)]) -> Result<(), DbErr> {
+    problem_unit::Entity::delete_many().filter(problem_unit::Column::ProblemId.eq(id)).exec(db).await?;
+    if !units.is_empty() {
+        problem_unit::Entity::insert_many(units.iter().map(|(k, u)| problem_unit::ActiveModel {
+            problem_id: Set(id),
+            unit_kind: Set(k.clone()),
+            unit_id: Set(*u),
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+pub struct NewEvent<'a> {
+    pub problem_id: Uuid,
+    pub action: &'a str,
+    pub actor_id: Option<Uuid>,
+    pub note: &'a str,
+    pub photo_ids: &'a [Uuid],
+    pub data: serde_json::Value,
+}
+
+pub async fn record_event<C: ConnectionTrait>(db: &C, e: NewEvent<'_>, at: DateTime<Utc>) -> Result<(), DbErr> {
+    problem_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        problem_id: Set(e.problem_id),
+        action: Set(e.action.to_owned()),
+        actor_id: Set(e.actor_id),
+        at: Set(at),
+        note: Set(e.note.to_owned()),
+        photo_ids: Set(serde_json::to_string(e.photo_ids).unwrap_or_else(|_| "[]".into())),
+        data: Set(e.data.to_string()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn events<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Vec<problem_event::Model>, DbErr> {
+    problem_event::Entity::find()
+        .filter(problem_event::Column::ProblemId.eq(id))
+        .order_by_asc(problem_event::Column::At)
+        .order_by_asc(problem_event::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Saves a changed problem only if nobody changed it meanwhile (optimistic lock on `version`).
+pub async fn save<C: ConnectionTrait>(
+    db: &C,
+    mut am: problem::ActiveModel,
+    version: i32,
+    now: DateTime<Utc>,
+) -> Result<Option<problem::Model>, DbErr> {
+    am.version = Set(version + 1);
+    am.updated_at = Set(now);
+    let id = match &am.id {
+        sea_orm::ActiveValue::Set(id) | sea_orm::ActiveValue::Unchanged(id) => *id,
+        sea_orm::ActiveValue::NotSet => return Ok(None),
+    };
+    let res = problem::Entity::update_many()
+        .set(am)
+        .filter(problem::Column::Id.eq(id))
+        .filter(problem::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Ok(None);
+    }
+    problem::Entity::find_by_id(id).one(db).await
 }

@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, post, web};
 use domain::calendar::{Month, mechanism_start};
 use domain::geo::{Datum, Position};
 use domain::org::Act;
-use domain::problem::{Category, Source, Status};
+use domain::problem::{self, Category, Source};
 use domain::visit::{Flag, PhotoEvidence, ProofInput, Review, VisitKind, flags};
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, DatabaseTransaction, TransactionTrait};
@@ -148,7 +148,7 @@ pub async fn create_visit(
         if Category::parse(&p.category).is_none() {
             errors.push(FieldError::new(format!("problems[{i}].category"), "invalid", "问题类别不正确"));
         }
-        if Status::initial(p.fixed_on_spot, p.photo_ids.len()).is_err() {
+        if problem::State::initial(p.fixed_on_spot, p.photo_ids.len()).is_err() {
             errors.push(FieldError::new(
                 format!("problems[{i}].photo_ids"),
                 "required",
@@ -271,7 +271,7 @@ pub async fn create_visit(
         Err(e) => return Err(e.into()),
     };
     for p in &body.problems {
-        let status = Status::initial(p.fixed_on_spot, p.photo_ids.len()).unwrap_or(Status::Open);
+        let status = problem::State::initial(p.fixed_on_spot, p.photo_ids.len()).unwrap_or(problem::State::Open);
         problems::insert(
             &txn,
             problems::NewProblem {

@@ -1,0 +1,131 @@
+//! `POST /problems`: a problem found outside a visit (phone check, screening, supervision,
+//! unannounced visit, interview, meeting). Idempotent on the client's `client_id`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, post, web};
+use domain::calendar::local_date;
+use domain::org::Act;
+use domain::problem::{Category, Source, State};
+use sea_orm::TransactionTrait;
+use serde_json::json;
+
+use super::json::{CreateProblem, ProblemView};
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult, FieldError, validate};
+use crate::routes::common::{IdempotencyKey, Problem, idempotency_begin, idempotency_finish};
+use crate::state::State as AppState;
+use crate::store::{audit, households, org, photos, problems};
+
+fn source(s: &str) -> Option<Source> {
+    [
+        Source::PhoneCheck,
+        Source::DeptScreening,
+        Source::Supervision,
+        Source::Unannounced,
+        Source::Interview,
+        Source::Meeting,
+    ]
+    .into_iter()
+    .find(|x| x.as_str() == s)
+}
+
+/// Records a problem for the ledger. It starts open, waiting for the RRO to assign it.
+#[utoipa::path(tag = "problems", operation_id = "create_problem", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a repeated submission return the first result")),
+    request_body = CreateProblem,
+    responses((status = 201, body = ProblemView), (status = 401, response = Problem), (status = 403, response = Problem), (status = 422, response = Problem)))]
+#[post("/problems")]
+pub async fn create_problem(
+    state: AppState,
+    user: AuthUser,
+    key: IdempotencyKey,
+    body: web::Json<CreateProblem>,
+) -> ApiResult<HttpResponse> {
+    user.require(Act::RecordProblem)?;
+    validate(&*body)?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    // The client id doubles as an idempotency key when no header is sent.
+    let effective = IdempotencyKey(key.0.clone().or_else(|| Some(format!("problem:{}", body.client_id))));
+    if let Some(replay) = idempotency_begin(&txn, user.id, &effective, "POST /problems", &*body, now).await? {
+        return Ok(replay);
+    }
+    let mut errors = Vec::new();
+    let src = source(&body.source);
+    if src.is_none() {
+        errors.push(FieldError::new("source", "invalid", "问题来源不正确（走访发现的问题随走访提交）"));
+    }
+    let category = Category::parse(&body.category);
+    if category.is_none() {
+        errors.push(FieldError::new("category", "invalid", "问题类型不正确"));
+    }
+    let reach = user.access.reach(Act::RecordProblem);
+    let place = match (body.household_id, body.village_id) {
+        (Some(h), _) => households::find_scoped(&txn, &user.access, Act::RecordProblem, h)
+            .await?
+            .map(|h| (h.town_id, h.village_id, h.group_id, Some(h.id))),
+        (None, Some(v)) => org::village(&txn, v)
+            .await?
+            .filter(|v| reach.covers(v.town_id, v.id, None))
+            .map(|v| (v.town_id, v.id, None, None)),
+        (None, None) => None,
+    };
+    if place.is_none() {
+        errors.push(FieldError::new(
+            if body.household_id.is_some() { "household_id" } else { "village_id" },
+            "not_found",
+            "农户或村不存在，或不在您的范围内",
+        ));
+    }
+    let found = photos::find_many(&txn, &body.photo_ids).await?;
+    for (i, id) in body.photo_ids.iter().enumerate() {
+        if !found.iter().any(|p| &p.id == id && p.uploaded_by == user.id) {
+            errors.push(FieldError::new(format!("photo_ids[{i}]"), "not_found", "照片不存在或不是您上传的"));
+        }
+    }
+    let found_at = body.found_at.unwrap_or(now);
+    if found_at > now + chrono::Duration::minutes(5) {
+        errors.push(FieldError::new("found_at", "future", "发现时间不能晚于当前时间"));
+    }
+    let (Some(src), Some(category), Some((town_id, village_id, group_id, household_id)), true) =
+        (src, category, place, errors.is_empty())
+    else {
+        return Err(ApiError::Validation(errors));
+    };
+    let p = problems::insert(
+        &txn,
+        problems::NewProblem {
+            town_id,
+            village_id,
+            group_id,
+            household_id,
+            source: src,
+            category,
+            description: body.description.trim().to_owned(),
+            status: State::Open,
+            found_by: user.id,
+            found_at,
+            visit_id: None,
+            evidence_photo_ids: body.photo_ids.clone(),
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Some(&user),
+        audit::Event {
+            town_id: Some(town_id),
+            action: "problem.create",
+            object_type: "problem",
+            object_id: Some(p.id),
+            detail: json!({ "source": src.as_str() }),
+        },
+        now,
+    )
+    .await?;
+    let dto = ProblemView::new(p, &[], local_date(now));
+    let res = idempotency_finish(&txn, user.id, &effective, StatusCode::CREATED, &dto).await?;
+    txn.commit().await?;
+    Ok(res)
+}
