@@ -226,6 +226,8 @@ impl MigrationTrait for Migration {
             &[
                 "cross_check_assignments",
                 "cross_check_rounds",
+                "problem_events",
+                "problem_units",
                 "problems",
                 "visit_photos",
                 "visit_visitors",
