@@ -253,6 +253,8 @@ pub enum Act {
     HandOverProblem,
     /// Export the ledger.
     ExportLedger,
+    /// Edit and submit a village's feedback list.
+    SubmitList,
 }
 
 impl Act {
@@ -289,6 +291,7 @@ impl Act {
             }
             Act::AssignProblem => &[RroStaff, Leader, DeputyMayor],
             Act::HandOverProblem => &[RroStaff, Discipline],
+            Act::SubmitList => &[InfoOfficer, VillageSecretary, RroStaff],
             Act::ExportLedger => {
                 &[RroStaff, Leader, DeputyMayor, Discipline, Admin, VillageSecretary, WorkTeamLeader, InfoOfficer]
             }

@@ -8,6 +8,7 @@ mod m20261128_000002_create_sign_in;
 mod m20261128_000003_create_households;
 mod m20261128_000004_create_audit_and_idempotency;
 mod m20261128_000005_create_visits_and_photos;
+mod m20261128_000006_create_feedback_lists;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_create_households::Migration),
             Box::new(m20261128_000004_create_audit_and_idempotency::Migration),
             Box::new(m20261128_000005_create_visits_and_photos::Migration),
+            Box::new(m20261128_000006_create_feedback_lists::Migration),
         ]
     }
 }

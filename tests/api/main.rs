@@ -11,6 +11,7 @@ mod health;
 mod households;
 mod import;
 mod ledger;
+mod lists;
 mod migrations;
 mod openapi;
 mod org;

@@ -6,6 +6,7 @@ pub mod common;
 pub mod cross_checks;
 pub mod health;
 pub mod households;
+pub mod lists;
 pub mod org;
 pub mod photos;
 pub mod problems;
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(visits::configure)
             .configure(problems::configure)
             .configure(cross_checks::configure)
+            .configure(lists::configure)
             .configure(audit::configure),
     );
 }

@@ -620,3 +620,53 @@ pub mod problem_event {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod feedback_list {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "feedback_lists")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub town_id: Uuid,
+        pub village_id: Uuid,
+        pub kind: String,
+        pub period: String,
+        #[sea_orm(column_type = "Text")]
+        pub remarks: String,
+        /// JSON object: problem id → remark, kept while the list is a draft.
+        #[sea_orm(column_type = "Text")]
+        pub item_remarks: String,
+        pub submitted_by: Option<Uuid>,
+        pub submitted_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod feedback_list_item {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "feedback_list_items")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub list_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub problem_id: Uuid,
+        pub position: i32,
+        #[sea_orm(column_type = "Text")]
+        pub remark: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

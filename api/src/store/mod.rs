@@ -7,6 +7,7 @@ pub mod cross_checks;
 pub mod entity;
 pub mod households;
 pub mod idempotency;
+pub mod lists;
 pub mod org;
 pub mod photos;
 pub mod problems;

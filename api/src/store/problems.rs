@@ -302,3 +302,11 @@ pub async fn save<C: ConnectionTrait>(
     }
     problem::Entity::find_by_id(id).one(db).await
 }
+
+pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<problem::Model>, DbErr> {
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        rows.extend(problem::Entity::find().filter(problem::Column::Id.is_in(chunk.iter().copied())).all(db).await?);
+    }
+    Ok(rows)
+}

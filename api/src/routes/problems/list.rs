@@ -156,7 +156,8 @@ pub async fn export_problems(state: State, user: AuthUser, q: web::Query<Problem
         .body(bytes))
 }
 
-fn label(kind: &str, s: &str) -> String {
+/// The Chinese label of a source, class or status, as the sheets show it.
+pub fn label(kind: &str, s: &str) -> String {
     let zh = match (kind, s) {
         ("source", "visit") => "入户走访",
         ("source", "cross_check") => "交叉抽查",

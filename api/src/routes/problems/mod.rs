@@ -7,6 +7,7 @@ mod lifecycle;
 mod list;
 
 pub use json::*;
+pub use list::{label, views};
 
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -1,0 +1,69 @@
+//! Feedback list DTOs.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::routes::problems::ProblemView;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `routine` (monthly) or `cross_check` (quarterly).
+    pub kind: String,
+    /// `YYYY-MM` for routine, `YYYY-Qn` for cross_check.
+    pub period: String,
+}
+
+/// Where a village's list stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListStatus {
+    pub village_id: Uuid,
+    pub village_name: String,
+    pub kind: String,
+    pub period: String,
+    pub due_on: NaiveDate,
+    /// `on_time`, `late`, `pending` (not submitted, not yet due) or `missing` (not submitted, past due).
+    pub timeliness: String,
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListItem {
+    pub problem: ProblemView,
+    pub remark: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedbackList {
+    pub village_id: Uuid,
+    pub village_name: String,
+    pub kind: String,
+    pub period: String,
+    pub title: String,
+    pub due_on: NaiveDate,
+    pub timeliness: String,
+    pub remarks: String,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub submitted_by: Option<Uuid>,
+    /// While a draft: the period's problems as they stand now; once submitted: as submitted.
+    pub items: Vec<ListItem>,
+}
+
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+pub struct ItemRemark {
+    pub problem_id: Uuid,
+    #[validate(length(max = 500, message = "备注最多500字"))]
+    pub remark: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+pub struct UpdateList {
+    #[validate(length(max = 2000, message = "说明最多2000字"))]
+    pub remarks: String,
+    #[serde(default)]
+    #[validate(length(max = 1000), nested)]
+    pub items: Vec<ItemRemark>,
+}

@@ -1,0 +1,94 @@
+//! The monthly feedback list: drafted from the month's problems, submitted late, shown as late.
+
+use chrono::Duration;
+use reqwest::StatusCode;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn the_village_list_drafts_from_the_problems_submits_late_and_shows_as_late() {
+    let app = spawn_app().await;
+    let officer = app.login("demo-officer-a").await;
+    let rro = app.login("demo-rro").await;
+    let a = app.village_id(&rro, "红光村").await;
+    let b = app.village_id(&rro, "双桥村").await;
+    for (village, text) in [(a, "五社饮水管破损"), (a, "低保材料缺失"), (b, "别村的问题")] {
+        let res = app
+            .post("/api/v1/problems", &rro, json!({ "client_id": Uuid::new_v4(), "source": "supervision", "village_id": village, "category": "other", "description": text, "found_at": "2026-11-20T10:00:00+08:00" }))
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    }
+    let path = format!("/api/v1/villages/{a}/feedback-lists/routine/2026-11");
+    let draft = app.get(&path, &officer).await;
+    assert_eq!(draft.status, StatusCode::OK, "{}", draft.text);
+    assert_eq!(draft.body["items"].as_array().unwrap().len(), 2);
+    assert_eq!(draft.body["due_on"], "2026-11-25");
+    // The clock says 28 November: the list is already missing.
+    assert_eq!(draft.body["timeliness"], "missing");
+    let first = draft.body["items"][0]["problem"]["id"].clone();
+    let saved = app
+        .request(
+            reqwest::Method::PUT,
+            &path,
+            Some(&officer),
+            Some(json!({ "remarks": "本月共2个问题", "items": [{ "problem_id": first, "remark": "已督促" }] })),
+            &[],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    assert_eq!(saved.body["items"][0]["remark"], "已督促");
+
+    app.clock.advance(Duration::days(1));
+    let (officer, rro) = (app.login("demo-officer-a").await, app.login("demo-rro").await);
+    let submitted = app.post(&format!("{path}/submit"), &officer, json!({})).await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text);
+    assert_eq!(submitted.body["timeliness"], "late");
+    app.post(&format!("{path}/submit"), &officer, json!({})).await.assert_problem(409, "list_submitted");
+
+    let all = app.get("/api/v1/feedback-lists?kind=routine&period=2026-11", &rro).await;
+    let by_name = |n: &str| all.body.as_array().unwrap().iter().find(|s| s["village_name"] == n).unwrap().clone();
+    assert_eq!(by_name("红光村")["timeliness"], "late");
+    assert_eq!(by_name("双桥村")["timeliness"], "missing");
+
+    // A problem found after submission does not change the submitted list.
+    app.post("/api/v1/problems", &rro, json!({ "client_id": Uuid::new_v4(), "source": "meeting", "village_id": a, "category": "other", "description": "会后补充", "found_at": "2026-11-27T10:00:00+08:00" })).await;
+    assert_eq!(app.get(&path, &rro).await.body["items"].as_array().unwrap().len(), 2);
+
+    let xlsx = app.client.get(app.url(&format!("{path}/export"))).bearer_auth(&rro).send().await.unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    let file = std::env::temp_dir().join(format!("list-{}.xlsx", Uuid::new_v4()));
+    std::fs::write(&file, xlsx.bytes().await.unwrap()).unwrap();
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&file).unwrap();
+    let range = calamine::Reader::worksheet_range(&mut wb, "问题反馈清单").unwrap();
+    let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(ToString::to_string).collect()).collect();
+    std::fs::remove_file(&file).ok();
+    assert!(rows[0][0].contains("常态化评估问题反馈清单"));
+    assert_eq!(rows.len(), 5, "title, unit line, header, two problems: {rows:?}");
+    assert_eq!(rows[3][1], "红光村");
+    assert_eq!(rows[3][5], "部门督查");
+
+    // Another village's people cannot read or submit it.
+    let cadre_b = app.login("demo-cadre-b").await;
+    app.get(&path, &cadre_b).await.assert_problem(404, "not_found");
+    let bad = app.get(&format!("/api/v1/villages/{a}/feedback-lists/routine/2026-Q4"), &officer).await;
+    bad.assert_problem(422, "validation_failed");
+}
+
+#[tokio::test]
+async fn a_list_submitted_by_the_25th_is_on_time() {
+    let app = spawn_app().await;
+    app.clock
+        .set(chrono::DateTime::parse_from_rfc3339("2026-11-25T23:30:00+08:00").unwrap().with_timezone(&chrono::Utc));
+    let officer = app.login("demo-officer-a").await;
+    let a = app.village_id(&officer, "红光村").await;
+    let res =
+        app.post(&format!("/api/v1/villages/{a}/feedback-lists/routine/2026-11/submit"), &officer, json!({})).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(res.body["timeliness"], "on_time");
+    let cadre = app.login("demo-cadre-a").await;
+    app.post(&format!("/api/v1/villages/{a}/feedback-lists/cross_check/2026-Q4/submit"), &cadre, json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+}
