@@ -29,6 +29,7 @@ Times are RFC 3339 with offset; dates `YYYY-MM-DD`; months `YYYY-MM`; quarters `
         (name = "visits", description = "Household visits, their review, and quarterly coverage"),
         (name = "problems", description = "Problems found in the work"),
         (name = "cross_checks", description = "The town cross spot-check"),
+        (name = "screenings", description = "Department data screening and joint household verification"),
         (name = "lists", description = "The information officers' monthly and quarterly feedback lists"),
         (name = "audit", description = "The audit trail"),
     )

@@ -114,9 +114,14 @@ pub enum RosterError {
     MissingColumns(Vec<&'static str>),
 }
 
+/// Reads the first sheet of an xlsx file, or a csv file, as rows of cells (the header included).
+pub fn read_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, RosterError> {
+    if bytes.starts_with(b"PK\x03\x04") { read_xlsx(bytes) } else { read_csv(bytes) }
+}
+
 /// Reads the first sheet of an xlsx file, or a csv file, into rows.
 pub fn read(bytes: &[u8]) -> Result<Vec<Row>, RosterError> {
-    let table = if bytes.starts_with(b"PK\x03\x04") { read_xlsx(bytes)? } else { read_csv(bytes)? };
+    let table = read_table(bytes)?;
     let mut lines = table.into_iter();
     let header = lines.next().ok_or(RosterError::Empty)?;
     let columns: Vec<Option<Column>> = header.iter().map(|h| Column::find(h)).collect();

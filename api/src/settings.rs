@@ -70,6 +70,8 @@ pub struct Settings {
     pub shutdown_timeout_seconds: u64,
     pub s3: Option<S3Settings>,
     pub photos: PhotoSettings,
+    pub work_calendar: domain::workdays::WorkCalendar,
+    pub joint_verification_workdays: u32,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -176,6 +178,14 @@ impl Settings {
                 access_key_id: var("CHANGXIAO_S3_ACCESS_KEY_ID").unwrap_or_default(),
                 secret_access_key: SecretString::from(var("CHANGXIAO_S3_SECRET_ACCESS_KEY").unwrap_or_default()),
             }),
+            // CHANGXIAO_HOLIDAYS / CHANGXIAO_MAKEUP_WORKDAYS: public holidays and make-up working days,
+            // e.g. "2026-10-01..2026-10-07,2027-01-01". Weekends are never working days unless listed.
+            work_calendar: domain::workdays::WorkCalendar {
+                holidays: domain::workdays::parse_dates(&var("CHANGXIAO_HOLIDAYS").unwrap_or_default())?,
+                makeup_workdays: domain::workdays::parse_dates(&var("CHANGXIAO_MAKEUP_WORKDAYS").unwrap_or_default())?,
+            },
+            // CHANGXIAO_JOINT_VERIFICATION_WORKDAYS: working days a joint household verification is due in. Default 5.
+            joint_verification_workdays: parsed("CHANGXIAO_JOINT_VERIFICATION_WORKDAYS", 5)?,
             photos: PhotoSettings {
                 // CHANGXIAO_PHOTO_MAX_TIME_GAP_MINUTES: photo time vs visit time. Default 120.
                 max_time_gap_minutes: parsed("CHANGXIAO_PHOTO_MAX_TIME_GAP_MINUTES", 120)?,

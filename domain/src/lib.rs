@@ -15,7 +15,9 @@ pub mod org;
 pub mod phone;
 pub mod problem;
 pub mod rng;
+pub mod screening;
 pub mod visit;
+pub mod workdays;
 
 pub use calendar::{Month, Quarter, TZ};
 pub use household::{RiskStatus, Tag, TagSet};

@@ -282,7 +282,9 @@ impl Act {
             Act::ImportHouseholds => &[RroStaff, Admin],
             Act::ManageOrganisation => &[RroStaff, Admin],
             Act::ReadAudit => &[RroStaff, Admin],
-            Act::RecordVisit => &[RroStaff, Leader, DeputyMayor, Discipline, VillageSecretary, WorkTeamLeader, Cadre],
+            Act::RecordVisit => {
+                &[RroStaff, Leader, DeputyMayor, Discipline, DeptStaff, VillageSecretary, WorkTeamLeader, Cadre]
+            }
             Act::ReviewVisit => &[RroStaff, WorkTeamLeader],
             Act::ViewOriginalPhoto => &[RroStaff, WorkTeamLeader, Discipline],
             Act::ManageCrossCheck => &[RroStaff],

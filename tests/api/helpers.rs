@@ -82,6 +82,8 @@ pub fn test_settings(dir: PathBuf, database_url: String) -> Settings {
         shutdown_timeout_seconds: 5,
         s3: None,
         photos: PhotoSettings::default(),
+        work_calendar: domain::workdays::WorkCalendar::default(),
+        joint_verification_workdays: 5,
     }
 }
 

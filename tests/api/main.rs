@@ -17,5 +17,6 @@ mod openapi;
 mod org;
 mod photos;
 mod scope;
+mod screenings;
 mod visits;
 mod wechat;

@@ -10,6 +10,7 @@ pub mod lists;
 pub mod org;
 pub mod photos;
 pub mod problems;
+pub mod screenings;
 pub mod visits;
 
 use utoipa_actix_web::scope;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(problems::configure)
             .configure(cross_checks::configure)
             .configure(lists::configure)
+            .configure(screenings::configure)
             .configure(audit::configure),
     );
 }

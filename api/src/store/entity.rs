@@ -670,3 +670,60 @@ pub mod feedback_list_item {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod screening {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "screenings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub town_id: Uuid,
+        pub department_id: Uuid,
+        pub month: String,
+        pub uploaded_by: Uuid,
+        pub file_sha256: String,
+        pub rows: i32,
+        pub matched: i32,
+        #[sea_orm(column_type = "Text")]
+        pub unmatched_rows: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod screening_task {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "screening_tasks")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub town_id: Uuid,
+        pub village_id: Uuid,
+        pub group_id: Option<Uuid>,
+        pub household_id: Uuid,
+        pub department_id: Uuid,
+        pub screening_id: Uuid,
+        pub month: String,
+        pub finding: String,
+        #[sea_orm(column_type = "Text")]
+        pub detail: String,
+        pub due_on: Date,
+        pub status: String,
+        pub visit_id: Option<Uuid>,
+        pub done_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

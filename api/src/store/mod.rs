@@ -12,6 +12,7 @@ pub mod org;
 pub mod photos;
 pub mod problems;
 pub mod scope;
+pub mod screenings;
 pub mod sessions;
 pub mod users;
 pub mod visits;

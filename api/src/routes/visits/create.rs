@@ -24,7 +24,7 @@ use crate::media::phash_distance;
 use crate::routes::common::{IdempotencyKey, Problem, idempotency_begin, idempotency_finish};
 use crate::state::State;
 use crate::store::entity::{cross_check_assignment, cross_check_round, household, photo, visit};
-use crate::store::{audit, households, photos, problems, users, visits};
+use crate::store::{audit, households, photos, problems, screenings, users, visits};
 
 fn datum(d: crate::routes::households::Datum) -> Datum {
     match d {
@@ -41,6 +41,24 @@ async fn household_for(
 ) -> ApiResult<(household::Model, Option<Uuid>)> {
     if let Some(h) = households::find_scoped(txn, &user.access, Act::RecordVisit, body.household_id).await? {
         return Ok((h, None));
+    }
+    if VisitKind::from(body.kind) == VisitKind::JointVerification {
+        // A department joins the village for the households its screening flagged.
+        let departments: Vec<Uuid> = user
+            .access
+            .grants
+            .iter()
+            .filter_map(|g| match g.place {
+                domain::org::Place::Department { department, .. } => Some(department),
+                _ => None,
+            })
+            .collect();
+        if !departments.is_empty()
+            && !screenings::open_for_household(txn, body.household_id, Some(&departments)).await?.is_empty()
+            && let Some(h) = household::Entity::find_by_id(body.household_id).one(txn).await?
+        {
+            return Ok((h, None));
+        }
     }
     if VisitKind::from(body.kind) == VisitKind::CrossCheck {
         let quarter = Month::containing(body.visited_at).quarter().to_string();
@@ -270,6 +288,9 @@ pub async fn create_visit(
         }
         Err(e) => return Err(e.into()),
     };
+    if kind == VisitKind::JointVerification {
+        screenings::settle(&txn, household.id, saved.id, now).await?;
+    }
     for p in &body.problems {
         let status = problem::State::initial(p.fixed_on_spot, p.photo_ids.len()).unwrap_or(problem::State::Open);
         problems::insert(

@@ -1,0 +1,112 @@
+//! Department screening: rows matched by ID number, unmatched reported, tasks never doubled, and a
+//! joint verification visit settling the task.
+
+use reqwest::StatusCode;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, id_number, spawn_app};
+
+/// Full ID numbers of two households of village A, as the RRO reveals them.
+async fn two_ids(app: &TestApp) -> Vec<(String, String)> {
+    let rro = app.login("demo-rro").await;
+    let a = app.village_id(&rro, "红光村").await;
+    let mut out = Vec::new();
+    for h in app.households_of(a).await.iter().take(2) {
+        let id = h["id"].as_str().unwrap().to_owned();
+        let r = app.post(&format!("/api/v1/households/{id}/reveal"), &rro, json!({ "reason": "筛查比对测试" })).await;
+        out.push((id, r.body["id_number"].as_str().unwrap().to_owned()));
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_screening_creates_tasks_for_matched_rows_reports_the_rest_and_never_doubles() {
+    let app = spawn_app().await;
+    let ids = two_ids(&app).await;
+    let dept = app.login("demo-dept").await;
+    let stranger = id_number("11010519800101001");
+    let csv = format!(
+        "身份证号,类别,说明\n{},大额医疗自费,自付3.2万元\n{},农村危房,C级危房\n{stranger},失学辍学,初二辍学\n",
+        ids[0].1, ids[1].1
+    );
+    let res = app.upload("/api/v1/screenings?month=2026-11", &dept, "s.csv", csv.clone().into_bytes()).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert_eq!(
+        (res.body["rows"].as_u64(), res.body["matched"].as_u64(), res.body["tasks_created"].as_u64()),
+        (Some(3), Some(2), Some(2))
+    );
+    assert_eq!(res.body["unmatched"][0]["row"], 4);
+    assert_eq!(res.body["unmatched"][0]["id_number_masked"], format!("110***********{}", &stranger[14..]));
+    assert!(!res.text.contains(&ids[0].1), "a full ID number came back");
+
+    let again = app.upload("/api/v1/screenings?month=2026-11", &dept, "s.csv", csv.clone().into_bytes()).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body["repeated"], true);
+    let reworded = app
+        .upload(
+            "/api/v1/screenings?month=2026-11",
+            &dept,
+            "s2.csv",
+            csv.replace("自付3.2万元", "自付约3.2万元").into_bytes(),
+        )
+        .await;
+    assert_eq!((reworded.body["tasks_created"].as_u64(), reworded.body["already_tasked"].as_u64()), (Some(0), Some(2)));
+
+    let sec = app.login("demo-secretary-a").await;
+    let tasks = app.get("/api/v1/screening-tasks?status=open", &sec).await;
+    assert_eq!(tasks.body.as_array().unwrap().len(), 2, "{}", tasks.text);
+    // Saturday 28 November + 5 working days: Friday 4 December.
+    assert_eq!(tasks.body[0]["due_on"], "2026-12-04");
+    assert_eq!(app.get("/api/v1/screening-tasks", &app.login("demo-cadre-b").await).await.body, json!([]));
+
+    // The department joins the village on a joint verification visit: the task is done and fed back.
+    let visit = app
+        .post(
+            "/api/v1/visits",
+            &dept,
+            json!({ "client_id": Uuid::new_v4(), "household_id": ids[0].0, "kind": "joint_verification", "visited_at": "2026-11-28T09:00:00+08:00",
+                "visitor_ids": [app.get("/api/v1/me", &sec).await.body["id"]],
+                "checklist": { "income_stable": true, "food_secure": true, "clothing_secure": true, "compulsory_education_ok": true,
+                    "basic_medical_ok": false, "housing_safe": true, "drinking_water_safe": true, "satisfaction": "basically_satisfied" },
+                "problems": [{ "category": "medical", "description": "大额自费未享受医疗救助", "fixed_on_spot": false }] }),
+        )
+        .await;
+    assert_eq!(visit.status, StatusCode::CREATED, "{}", visit.text);
+    let mine = app.get("/api/v1/screening-tasks", &dept).await;
+    let done = mine.body.as_array().unwrap().iter().find(|t| t["household_id"] == ids[0].0.as_str()).unwrap();
+    assert_eq!(done["status"], "done");
+    assert_eq!(done["visit_id"], visit.body["id"]);
+    let problems = app.get(&format!("/api/v1/problems?visit_id={}", visit.body["id"].as_str().unwrap()), &dept).await;
+    assert_eq!(problems.body["items"][0]["source"], "dept_screening");
+}
+
+#[tokio::test]
+async fn a_screening_with_a_bad_row_writes_nothing() {
+    let app = spawn_app().await;
+    let dept = app.login("demo-dept").await;
+    let csv = format!(
+        "身份证号,类别\n{},农村危房\n123,危房\n{},其他\n",
+        id_number("11010519800101002"),
+        id_number("11010519800101003")
+    );
+    let res = app.upload("/api/v1/screenings?month=2026-11", &dept, "s.csv", csv.into_bytes()).await;
+    res.assert_problem(422, "screening_invalid");
+    assert_eq!(res.fields(), ["rows[3].id_number", "rows[4].finding"]);
+    let sec = app.login("demo-secretary-a").await;
+    assert_eq!(app.get("/api/v1/screening-tasks", &sec).await.body, json!([]));
+    let cadre = app.login("demo-cadre-a").await;
+    app.upload("/api/v1/screenings?month=2026-11", &cadre, "s.csv", b"x".to_vec())
+        .await
+        .assert_problem(403, "forbidden");
+    let json_upload = app
+        .upload(
+            "/api/v1/screenings?month=2026-11",
+            &dept,
+            "s.json",
+            format!("[{{\"id_number\":\"{}\",\"finding\":\"dropout\"}}]", id_number("11010519800101004")).into_bytes(),
+        )
+        .await;
+    assert_eq!(json_upload.status, StatusCode::CREATED, "{}", json_upload.text);
+    assert_eq!(json_upload.body["unmatched"].as_array().unwrap().len(), 1);
+}
