@@ -30,6 +30,7 @@ Times are RFC 3339 with offset; dates `YYYY-MM-DD`; months `YYYY-MM`; quarters `
         (name = "problems", description = "Problems found in the work"),
         (name = "cross_checks", description = "The town cross spot-check"),
         (name = "screenings", description = "Department data screening and joint household verification"),
+        (name = "supervisions", description = "The Discipline Commission's supervision look-back"),
         (name = "lists", description = "The information officers' monthly and quarterly feedback lists"),
         (name = "audit", description = "The audit trail"),
     )

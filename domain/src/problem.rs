@@ -409,3 +409,92 @@ mod lifecycle_tests {
         assert!(!is_overdue(State::Open, None, None, d(2027, 1, 1)));
     }
 }
+
+/// What a supervision look-back (回头看, SPEC §8.2) finds about a problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LookBack {
+    /// Rectified as its class requires (small this month, large by its deadline).
+    Cleared,
+    /// Past its deadline and not rectified.
+    Overdue,
+    /// Not rectified (no deadline passed yet, but nothing done, or sent back).
+    NotRectified,
+    /// A special problem without its plan.
+    PlanMissing,
+}
+
+impl LookBack {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LookBack::Cleared => "cleared",
+            LookBack::Overdue => "overdue",
+            LookBack::NotRectified => "not_rectified",
+            LookBack::PlanMissing => "plan_missing",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [LookBack::Cleared, LookBack::Overdue, LookBack::NotRectified, LookBack::PlanMissing]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+
+    /// Whatever is not cleared is handed to the Discipline Commission.
+    pub fn fails(self) -> bool {
+        self != LookBack::Cleared
+    }
+}
+
+/// The finding the records suggest; the Commission confirms or corrects it.
+pub fn suggest_look_back(
+    state: State,
+    class: Option<Class>,
+    has_plan: bool,
+    deadline: Option<chrono::NaiveDate>,
+    claimed_on: Option<chrono::NaiveDate>,
+    today: chrono::NaiveDate,
+) -> LookBack {
+    match state {
+        State::FixedOnSpot | State::Closed | State::Decided => LookBack::Cleared,
+        _ if class == Some(Class::Special) && !has_plan => LookBack::PlanMissing,
+        _ if is_overdue(state, deadline, claimed_on, today) => LookBack::Overdue,
+        State::CompletionClaimed => LookBack::Cleared,
+        State::Open | State::Assigned => LookBack::NotRectified,
+    }
+}
+
+#[cfg(test)]
+mod look_back_tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn d(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, day).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_records_suggest_each_finding() {
+        assert_eq!(
+            suggest_look_back(State::Closed, Some(Class::Small), false, Some(d(1)), None, d(10)),
+            LookBack::Cleared
+        );
+        assert_eq!(
+            suggest_look_back(State::Assigned, Some(Class::Small), false, Some(d(1)), None, d(10)),
+            LookBack::Overdue
+        );
+        assert_eq!(
+            suggest_look_back(State::Assigned, Some(Class::Large), false, Some(d(20)), None, d(10)),
+            LookBack::NotRectified
+        );
+        assert_eq!(
+            suggest_look_back(State::Assigned, Some(Class::Special), false, Some(d(20)), None, d(10)),
+            LookBack::PlanMissing
+        );
+        assert_eq!(
+            suggest_look_back(State::CompletionClaimed, Some(Class::Large), false, Some(d(20)), Some(d(9)), d(10)),
+            LookBack::Cleared
+        );
+        assert!(LookBack::Overdue.fails() && !LookBack::Cleared.fails());
+    }
+}

@@ -10,6 +10,7 @@ mod m20261128_000004_create_audit_and_idempotency;
 mod m20261128_000005_create_visits_and_photos;
 mod m20261128_000006_create_feedback_lists;
 mod m20261128_000007_create_screenings;
+mod m20261128_000008_create_supervisions;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_create_visits_and_photos::Migration),
             Box::new(m20261128_000006_create_feedback_lists::Migration),
             Box::new(m20261128_000007_create_screenings::Migration),
+            Box::new(m20261128_000008_create_supervisions::Migration),
         ]
     }
 }

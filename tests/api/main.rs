@@ -18,5 +18,6 @@ mod org;
 mod photos;
 mod scope;
 mod screenings;
+mod supervisions;
 mod visits;
 mod wechat;

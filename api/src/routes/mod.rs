@@ -11,6 +11,7 @@ pub mod org;
 pub mod photos;
 pub mod problems;
 pub mod screenings;
+pub mod supervisions;
 pub mod visits;
 
 use utoipa_actix_web::scope;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(cross_checks::configure)
             .configure(lists::configure)
             .configure(screenings::configure)
+            .configure(supervisions::configure)
             .configure(audit::configure),
     );
 }

@@ -727,3 +727,48 @@ pub mod screening_task {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod supervision {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "supervisions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub town_id: Uuid,
+        pub title: String,
+        pub held_on: Date,
+        pub month: String,
+        #[sea_orm(column_type = "Text")]
+        pub notes: String,
+        pub created_by: Uuid,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod supervision_finding {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "supervision_findings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub supervision_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub problem_id: Uuid,
+        pub finding: String,
+        #[sea_orm(column_type = "Text")]
+        pub note: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

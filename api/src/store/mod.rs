@@ -14,6 +14,7 @@ pub mod problems;
 pub mod scope;
 pub mod screenings;
 pub mod sessions;
+pub mod supervisions;
 pub mod users;
 pub mod visits;
 

@@ -116,6 +116,8 @@ pub async fn find_scoped<C: ConnectionTrait>(
 
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {
+    /// Only problems still being rectified (open, assigned, completion claimed).
+    pub active: Option<bool>,
     pub village_id: Option<Uuid>,
     pub household_id: Option<Uuid>,
     pub source: Option<String>,
@@ -187,6 +189,9 @@ pub async fn list<C: ConnectionTrait>(
         Some(true) => q = q.filter(problem::Column::HandedOverAt.is_not_null()),
         Some(false) => q = q.filter(problem::Column::HandedOverAt.is_null()),
         None => {}
+    }
+    if f.active == Some(true) {
+        q = q.filter(problem::Column::Status.is_in(["open", "assigned", "completion_claimed"]));
     }
     if let Some((from, to)) = f.found_between {
         q = q.filter(problem::Column::FoundAt.gte(from)).filter(problem::Column::FoundAt.lt(to));

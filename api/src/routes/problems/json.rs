@@ -151,6 +151,9 @@ pub struct ProblemFilter {
     pub class: Option<String>,
     /// Only overdue problems (as of today, local).
     pub overdue: Option<bool>,
+    /// Only problems still being rectified. With `quarter` set to last quarter, this is the list
+    /// the quarterly Party committee meeting decides on.
+    pub active: Option<bool>,
     pub handed_over: Option<bool>,
     /// Found in this month, `YYYY-MM`.
     pub month: Option<String>,

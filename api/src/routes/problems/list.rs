@@ -48,6 +48,7 @@ fn filter(q: &ProblemFilter, today: chrono::NaiveDate) -> ApiResult<problems::Li
         class: q.class.clone(),
         unit_id: q.unit_id,
         overdue_on: (q.overdue == Some(true)).then_some(today),
+        active: q.active,
         handed_over: q.handed_over,
         found_between,
     })
