@@ -172,9 +172,17 @@ async fn completion_is_verified_by_someone_else_and_illegal_steps_are_refused() 
     )
     .await
     .assert_problem(409, "illegal_transition");
+    // Reopened: back to the unit, with the whole history kept.
+    let reopened =
+        app.post(&format!("/api/v1/problems/{pid}/reopen"), &rro, json!({ "note": "回访发现裂缝复发" })).await;
+    assert_eq!(reopened.body["status"], "assigned", "{}", reopened.text);
+    assert!(reopened.body["closed_at"].is_null());
     let events = app.get(&format!("/api/v1/problems/{pid}/events"), &rro).await;
     let actions: Vec<&str> = events.body.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["assign", "report_progress", "claim_completion", "send_back", "claim_completion", "verify"]);
+    assert_eq!(
+        actions,
+        ["assign", "report_progress", "claim_completion", "send_back", "claim_completion", "verify", "reopen"]
+    );
 }
 
 #[tokio::test]

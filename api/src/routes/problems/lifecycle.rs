@@ -347,3 +347,26 @@ pub async fn decide_problem(
     .await?;
     Ok(web::Json(dto))
 }
+
+/// Reopens a closed problem (it was not really rectified); its history is kept.
+#[utoipa::path(tag = "problems", operation_id = "reopen_problem", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = NoteRequest,
+    responses((status = 200, body = ProblemView), (status = 401, response = Problem), (status = 403, response = Problem),
+        (status = 404, response = Problem), (status = 409, response = Problem), (status = 422, response = Problem)))]
+#[post("/problems/{id}/reopen")]
+pub async fn reopen_problem(
+    state: AppState,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<NoteRequest>,
+) -> ApiResult<web::Json<ProblemView>> {
+    validate(&*body)?;
+    let dto = step(&state, &user, *id, Action::Reopen, &body.note, &body.photo_ids, json!({}), None, |_, am, _| {
+        am.closed_at = Set(None);
+        am.claimed_by = Set(None);
+        am.claimed_at = Set(None);
+        am.claimed_on = Set(None);
+        Ok(())
+    })
+    .await?;
+    Ok(web::Json(dto))
+}

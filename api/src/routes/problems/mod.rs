@@ -23,5 +23,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(lifecycle::claim_problem_completion)
         .service(lifecycle::verify_problem)
         .service(lifecycle::hand_over_problem)
-        .service(lifecycle::decide_problem);
+        .service(lifecycle::decide_problem)
+        .service(lifecycle::reopen_problem);
 }
