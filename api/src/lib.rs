@@ -9,6 +9,7 @@ pub mod error;
 pub mod media;
 pub mod metrics;
 pub mod openapi;
+pub mod reminders;
 pub mod roster;
 pub mod routes;
 pub mod settings;

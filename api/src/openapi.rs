@@ -32,6 +32,7 @@ Times are RFC 3339 with offset; dates `YYYY-MM-DD`; months `YYYY-MM`; quarters `
         (name = "screenings", description = "Department data screening and joint household verification"),
         (name = "supervisions", description = "The Discipline Commission's supervision look-back"),
         (name = "lists", description = "The information officers' monthly and quarterly feedback lists"),
+        (name = "notifications", description = "The in-app inbox of reminders"),
         (name = "audit", description = "The audit trail"),
     )
 )]

@@ -72,6 +72,7 @@ pub struct Settings {
     pub photos: PhotoSettings,
     pub work_calendar: domain::workdays::WorkCalendar,
     pub joint_verification_workdays: u32,
+    pub reminder_interval_seconds: u64,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -186,6 +187,8 @@ impl Settings {
             },
             // CHANGXIAO_JOINT_VERIFICATION_WORKDAYS: working days a joint household verification is due in. Default 5.
             joint_verification_workdays: parsed("CHANGXIAO_JOINT_VERIFICATION_WORKDAYS", 5)?,
+            // CHANGXIAO_REMINDER_INTERVAL_SECONDS: how often reminders are derived and delivered; 0 turns the scheduler off. Default 30.
+            reminder_interval_seconds: parsed("CHANGXIAO_REMINDER_INTERVAL_SECONDS", 30)?,
             photos: PhotoSettings {
                 // CHANGXIAO_PHOTO_MAX_TIME_GAP_MINUTES: photo time vs visit time. Default 120.
                 max_time_gap_minutes: parsed("CHANGXIAO_PHOTO_MAX_TIME_GAP_MINUTES", 120)?,

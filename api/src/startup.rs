@@ -138,6 +138,9 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let handle = self.server.handle();
         let server = self.server;
+        let interval = self.state.settings.reminder_interval_seconds;
+        let scheduler = (interval > 0)
+            .then(|| tokio::spawn(crate::reminders::schedule(self.state.clone(), Duration::from_secs(interval))));
         tokio::pin!(server);
         tokio::select! {
             res = &mut server => res?,
@@ -146,6 +149,9 @@ impl Application {
                 handle.stop(true).await;
                 server.await?;
             }
+        }
+        if let Some(s) = scheduler {
+            s.abort();
         }
         let _ = self.state.db.clone().close().await;
         Ok(())

@@ -14,6 +14,7 @@ pub mod lists;
 pub mod org;
 pub mod phone;
 pub mod problem;
+pub mod reminders;
 pub mod rng;
 pub mod screening;
 pub mod visit;

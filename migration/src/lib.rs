@@ -11,6 +11,7 @@ mod m20261128_000005_create_visits_and_photos;
 mod m20261128_000006_create_feedback_lists;
 mod m20261128_000007_create_screenings;
 mod m20261128_000008_create_supervisions;
+mod m20261128_000009_create_notifications;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_create_feedback_lists::Migration),
             Box::new(m20261128_000007_create_screenings::Migration),
             Box::new(m20261128_000008_create_supervisions::Migration),
+            Box::new(m20261128_000009_create_notifications::Migration),
         ]
     }
 }

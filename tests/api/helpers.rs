@@ -84,6 +84,8 @@ pub fn test_settings(dir: PathBuf, database_url: String) -> Settings {
         photos: PhotoSettings::default(),
         work_calendar: domain::workdays::WorkCalendar::default(),
         joint_verification_workdays: 5,
+        // Tests run the reminder pass themselves, on their own clock.
+        reminder_interval_seconds: 0,
     }
 }
 

@@ -16,6 +16,7 @@ mod migrations;
 mod openapi;
 mod org;
 mod photos;
+mod reminders;
 mod scope;
 mod screenings;
 mod supervisions;

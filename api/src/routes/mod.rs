@@ -7,6 +7,7 @@ pub mod cross_checks;
 pub mod health;
 pub mod households;
 pub mod lists;
+pub mod notifications;
 pub mod org;
 pub mod photos;
 pub mod problems;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(lists::configure)
             .configure(screenings::configure)
             .configure(supervisions::configure)
+            .configure(notifications::configure)
             .configure(audit::configure),
     );
 }

@@ -159,3 +159,22 @@ pub async fn list_in_towns<C: ConnectionTrait>(
     let rows = q.order_by_asc(user::Column::Username).offset((page - 1) * per_page).limit(per_page).all(db).await?;
     Ok((rows, total))
 }
+
+/// Active users holding `role` on any of these scopes.
+pub async fn with_role<C: ConnectionTrait>(db: &C, role: Role, scopes: &[Uuid]) -> Result<Vec<(Uuid, Uuid)>, DbErr> {
+    let rows = role_grant::Entity::find()
+        .filter(role_grant::Column::Role.eq(role.as_str()))
+        .filter(role_grant::Column::ScopeId.is_in(scopes.iter().copied()))
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|g| g.user_id).collect();
+    let active: std::collections::HashSet<Uuid> = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .filter(user::Column::Active.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    Ok(rows.into_iter().filter(|g| active.contains(&g.user_id)).map(|g| (g.user_id, g.scope_id)).collect())
+}

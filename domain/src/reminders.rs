@@ -1,0 +1,264 @@
+//! Reminders (SPEC §11): what is due, for whom, and under which key it is delivered once.
+//!
+//! Everything here is derived from the records and the calendar — never kept only in a queue — so a
+//! reminder lost in transit is simply derived again, and the key makes its delivery happen once.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::calendar::{Month, local_date};
+use crate::lists::Timeliness;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    UnvisitedHouseholds,
+    ListDue,
+    ListMissing,
+    CrossCheckDue,
+    ProblemDeadlineNear,
+    ProblemOverdue,
+    DisciplineOverdue,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::UnvisitedHouseholds => "unvisited_households",
+            Kind::ListDue => "list_due",
+            Kind::ListMissing => "list_missing",
+            Kind::CrossCheckDue => "cross_check_due",
+            Kind::ProblemDeadlineNear => "problem_deadline_near",
+            Kind::ProblemOverdue => "problem_overdue",
+            Kind::DisciplineOverdue => "discipline_overdue",
+        }
+    }
+}
+
+/// One reminder to deliver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    pub user: Uuid,
+    pub kind: Kind,
+    /// Delivered at most once per key.
+    pub key: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// A cadre's unvisited target households this quarter.
+#[derive(Debug, Clone)]
+pub struct CadreBacklog {
+    pub cadre: Uuid,
+    pub not_visited: u64,
+}
+
+/// Cadres with households still unvisited: early in m1 and m2 (from the 1st), and again as m2
+/// ends (from the 20th). Nothing in m3, and nothing for a cadre who owes nothing.
+pub fn unvisited(now: DateTime<Utc>, backlog: &[CadreBacklog]) -> Vec<Reminder> {
+    let today = local_date(now);
+    let month = Month::of_date(today);
+    let pos = month.position_in_quarter();
+    if pos == 3 {
+        return vec![];
+    }
+    let phase = if pos == 2 && today.day() >= 20 { "m2_end" } else { "early" };
+    backlog
+        .iter()
+        .filter(|b| b.not_visited > 0)
+        .map(|b| Reminder {
+            user: b.cadre,
+            kind: Kind::UnvisitedHouseholds,
+            key: format!("unvisited:{}:{month}:{phase}", b.cadre),
+            title: if phase == "m2_end" {
+                "本季度入户走访即将截止".into()
+            } else {
+                "本月入户走访提醒".into()
+            },
+            body: format!(
+                "您联系的户中还有{}户本季度尚未走访，请在{}前完成村级入户全覆盖。",
+                b.not_visited,
+                month.quarter().months()[1].last_day().format("%-m月%-d日")
+            ),
+        })
+        .collect()
+}
+
+/// A village's list for the month and those who must submit it.
+#[derive(Debug, Clone)]
+pub struct ListDuty {
+    pub village: Uuid,
+    pub village_name: String,
+    pub officers: Vec<Uuid>,
+    pub timeliness: Timeliness,
+}
+
+/// Lists not yet submitted: a reminder from the 20th to the 25th, and one when it is missing.
+pub fn lists(now: DateTime<Utc>, month: Month, duties: &[ListDuty]) -> Vec<Reminder> {
+    let today = local_date(now);
+    let mut out = vec![];
+    for d in duties {
+        let (kind, key, title) = match d.timeliness {
+            Timeliness::Pending if today >= month.day(20) => {
+                (Kind::ListDue, format!("list:{}:{month}", d.village), "问题反馈清单25日前报送")
+            }
+            Timeliness::Missing => {
+                (Kind::ListMissing, format!("list_missing:{}:{month}", d.village), "问题反馈清单已逾期未报送")
+            }
+            _ => continue,
+        };
+        for o in &d.officers {
+            out.push(Reminder {
+                user: *o,
+                kind,
+                key: format!("{key}:{o}"),
+                title: title.into(),
+                body: format!(
+                    "{}{}月常态化评估问题反馈清单应于{}前报送乡村振兴办。",
+                    d.village_name,
+                    month.number(),
+                    month.list_deadline().format("%-m月%-d日")
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// The RRO is reminded of the cross spot-check in m3 until the 20th, while no round is open.
+pub fn cross_check(now: DateTime<Utc>, round_open: bool, rro: &[Uuid]) -> Vec<Reminder> {
+    let today = local_date(now);
+    let month = Month::of_date(today);
+    let q = month.quarter();
+    if month.position_in_quarter() != 3 || round_open || today > q.cross_check_deadline() {
+        return vec![];
+    }
+    rro.iter()
+        .map(|u| Reminder {
+            user: *u,
+            kind: Kind::CrossCheckDue,
+            key: format!("cross_check:{q}:{u}"),
+            title: "镇级交叉抽查评估提醒".into(),
+            body: format!("{q}镇级交叉抽查评估应于{}前完成，尚未开始。", q.cross_check_deadline().format("%-m月%-d日")),
+        })
+        .collect()
+}
+
+/// A problem still being rectified, with its deadline and who answers for it.
+#[derive(Debug, Clone)]
+pub struct ProblemDuty {
+    pub problem: Uuid,
+    pub description: String,
+    pub deadline: NaiveDate,
+    pub overdue: bool,
+    pub responsible: Option<Uuid>,
+}
+
+/// Deadlines within three days remind the responsible person; overdue problems remind them and
+/// the Discipline Commission.
+pub fn problems(now: DateTime<Utc>, duties: &[ProblemDuty], discipline: &[Uuid]) -> Vec<Reminder> {
+    let today = local_date(now);
+    let mut out = vec![];
+    for d in duties {
+        if d.overdue {
+            if let Some(r) = d.responsible {
+                out.push(Reminder {
+                    user: r,
+                    kind: Kind::ProblemOverdue,
+                    key: format!("problem_overdue:{}:{}", d.problem, d.deadline),
+                    title: "整改已逾期".into(),
+                    body: format!("问题“{}”已超过整改期限（{}），请尽快整改。", d.description, d.deadline),
+                });
+            }
+            out.extend(discipline.iter().map(|u| Reminder {
+                user: *u,
+                kind: Kind::DisciplineOverdue,
+                key: format!("discipline_overdue:{}:{}:{u}", d.problem, d.deadline),
+                title: "有问题逾期未整改".into(),
+                body: format!("问题“{}”整改期限为{}，已逾期。", d.description, d.deadline),
+            }));
+        } else if let Some(r) = d.responsible
+            && d.deadline >= today
+            && (d.deadline - today).num_days() <= 3
+        {
+            out.push(Reminder {
+                user: r,
+                kind: Kind::ProblemDeadlineNear,
+                key: format!("problem_due:{}:{}", d.problem, d.deadline),
+                title: "整改期限临近".into(),
+                body: format!("问题“{}”应于{}前整改完成。", d.description, d.deadline),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    #[test]
+    fn only_cadres_who_owe_visits_are_reminded_and_only_in_m1_and_m2() {
+        let backlog = [CadreBacklog { cadre: id(1), not_visited: 3 }, CadreBacklog { cadre: id(2), not_visited: 0 }];
+        let r = unvisited(at("2026-10-02T10:00:00+08:00"), &backlog);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].key, format!("unvisited:{}:2026-10:early", id(1)));
+        assert!(r[0].body.contains("3户") && r[0].body.contains("11月30日"));
+        assert!(unvisited(at("2026-12-02T10:00:00+08:00"), &backlog).is_empty());
+        let late = unvisited(at("2026-11-20T00:30:00+08:00"), &backlog);
+        assert_eq!(late[0].key, format!("unvisited:{}:2026-11:m2_end", id(1)));
+        // 19 November 23:59 in Shanghai is still "early" — the 20th starts at local midnight.
+        assert!(unvisited(at("2026-11-19T15:59:00Z"), &backlog)[0].key.ends_with(":early"));
+    }
+
+    #[test]
+    fn list_reminders_start_on_the_20th_and_turn_into_missing_after_the_25th() {
+        let m: Month = "2026-11".parse().unwrap();
+        let duty =
+            |t| ListDuty { village: id(5), village_name: "红光村".into(), officers: vec![id(9)], timeliness: t };
+        assert!(lists(at("2026-11-19T10:00:00+08:00"), m, &[duty(Timeliness::Pending)]).is_empty());
+        let due = lists(at("2026-11-20T10:00:00+08:00"), m, &[duty(Timeliness::Pending)]);
+        assert_eq!(due[0].kind, Kind::ListDue);
+        let missing = lists(at("2026-11-26T10:00:00+08:00"), m, &[duty(Timeliness::Missing)]);
+        assert_eq!(missing[0].kind, Kind::ListMissing);
+        assert!(lists(at("2026-11-26T10:00:00+08:00"), m, &[duty(Timeliness::Late)]).is_empty());
+    }
+
+    #[test]
+    fn the_cross_check_reminder_runs_in_m3_until_the_20th_while_no_round_is_open() {
+        let rro = [id(7)];
+        assert!(cross_check(at("2026-11-28T10:00:00+08:00"), false, &rro).is_empty());
+        assert_eq!(cross_check(at("2026-12-01T10:00:00+08:00"), false, &rro).len(), 1);
+        assert!(cross_check(at("2026-12-01T10:00:00+08:00"), true, &rro).is_empty());
+        assert_eq!(cross_check(at("2026-12-20T23:00:00+08:00"), false, &rro).len(), 1);
+        assert!(cross_check(at("2026-12-21T00:00:00+08:00"), false, &rro).is_empty());
+    }
+
+    #[test]
+    fn deadlines_remind_three_days_ahead_and_overdue_problems_reach_the_commission() {
+        let d = |deadline: &str, overdue| ProblemDuty {
+            problem: id(3),
+            description: "屋顶漏雨".into(),
+            deadline: NaiveDate::parse_from_str(deadline, "%Y-%m-%d").unwrap(),
+            overdue,
+            responsible: Some(id(4)),
+        };
+        let now = at("2026-11-27T10:00:00+08:00");
+        assert_eq!(problems(now, &[d("2026-11-30", false)], &[id(8)])[0].kind, Kind::ProblemDeadlineNear);
+        assert!(problems(now, &[d("2026-12-01", false)], &[id(8)]).is_empty());
+        let overdue = problems(now, &[d("2026-11-20", true)], &[id(8)]);
+        let kinds: Vec<Kind> = overdue.iter().map(|r| r.kind).collect();
+        assert_eq!(kinds, [Kind::ProblemOverdue, Kind::DisciplineOverdue]);
+        assert_ne!(overdue[0].key, overdue[1].key);
+    }
+}

@@ -1,0 +1,71 @@
+//! Reminders derived from the records, delivered once to the inbox, only to those who owe something.
+
+use chrono::Duration;
+use reqwest::StatusCode;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn cadres_who_owe_visits_are_reminded_once_and_those_who_owe_nothing_are_not() {
+    let app = spawn_app().await;
+    let delivered = changxiao::reminders::run_once(&app.state).await.unwrap();
+    assert!(delivered > 0);
+    assert_eq!(changxiao::reminders::run_once(&app.state).await.unwrap(), 0, "the same reminders twice");
+
+    let cadre = app.login("demo-cadre-a").await;
+    let inbox = app.get("/api/v1/notifications", &cadre).await;
+    assert_eq!(inbox.status, StatusCode::OK, "{}", inbox.text);
+    let items = inbox.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", inbox.text);
+    assert_eq!(items[0]["kind"], "unvisited_households");
+    assert!(items[0]["body"].as_str().unwrap().contains("尚未走访"));
+    assert_eq!(app.get("/api/v1/notifications/unread-count", &cadre).await.body["unread"], 1);
+    let id = items[0]["id"].as_str().unwrap();
+    let read =
+        app.request(reqwest::Method::POST, &format!("/api/v1/notifications/{id}/read"), Some(&cadre), None, &[]).await;
+    assert_eq!(read.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get("/api/v1/notifications/unread-count", &cadre).await.body["unread"], 0);
+    // Another user's reminder is not found.
+    let other = app.login("demo-cadre-b").await;
+    app.request(reqwest::Method::POST, &format!("/api/v1/notifications/{id}/read"), Some(&other), None, &[])
+        .await
+        .assert_problem(404, "not_found");
+    // The leader owes no visit and gets nothing.
+    let leader = app.login("demo-leader").await;
+    assert_eq!(app.get("/api/v1/notifications", &leader).await.body["total"], 0);
+}
+
+#[tokio::test]
+async fn an_overdue_problem_reminds_its_person_and_the_discipline_commission() {
+    let app = spawn_app().await;
+    let rro = app.login("demo-rro").await;
+    let a = app.village_id(&rro, "红光村").await;
+    let sec_id = app.get("/api/v1/me", &app.login("demo-secretary-a").await).await.body["id"].clone();
+    let p = app.post("/api/v1/problems", &rro, json!({ "client_id": Uuid::new_v4(), "source": "meeting", "village_id": a, "category": "other", "description": "公示栏未更新" })).await;
+    let pid = p.body["id"].as_str().unwrap();
+    let res = app
+        .post(&format!("/api/v1/problems/{pid}/assign"), &rro, json!({ "class": "small", "units": [{ "kind": "village", "id": a }], "responsible_user_id": sec_id, "measure": "更新公示" }))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    changxiao::reminders::run_once(&app.state).await.unwrap();
+    let sec = app.login("demo-secretary-a").await;
+    let kinds = |body: &serde_json::Value| {
+        body["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    assert!(kinds(&app.get("/api/v1/notifications", &sec).await.body).contains(&"problem_deadline_near".to_owned()));
+    app.clock.advance(Duration::days(3)); // 1 December
+    changxiao::reminders::run_once(&app.state).await.unwrap();
+    let sec = app.login("demo-secretary-a").await;
+    assert!(kinds(&app.get("/api/v1/notifications", &sec).await.body).contains(&"problem_overdue".to_owned()));
+    let discipline = app.login("demo-discipline").await;
+    assert!(
+        kinds(&app.get("/api/v1/notifications", &discipline).await.body).contains(&"discipline_overdue".to_owned())
+    );
+    let rro = app.login("demo-rro").await;
+    assert!(
+        kinds(&app.get("/api/v1/notifications", &rro).await.body).contains(&"cross_check_due".to_owned()),
+        "m3 has begun and no round is open"
+    );
+}
