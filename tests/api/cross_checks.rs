@@ -43,6 +43,12 @@ async fn the_same_seed_draws_the_same_sample_and_nobody_checks_their_own_village
         }
     }
     app.post("/api/v1/cross-check-rounds", &rro, real).await.assert_problem(409, "round_exists");
+    // Someone neither checking nor holding a town role does not see the round.
+    let officer = app.login("demo-officer-a").await;
+    app.get(&format!("/api/v1/cross-check-rounds/{}", round.body["id"].as_str().unwrap()), &officer)
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(app.get("/api/v1/cross-check-rounds", &officer).await.body, json!([]));
 
     // A checker visits an assigned household outside their usual scope; the round progresses.
     let cadre = app.login("demo-cadre-b").await;

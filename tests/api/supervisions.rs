@@ -96,6 +96,9 @@ async fn a_look_back_hands_over_what_fails_and_reports_per_village_and_departmen
     assert_eq!(decided.body["status"], "decided", "{}", decided.text);
 
     let cadre = app.login("demo-cadre-a").await;
+    app.get(&format!("/api/v1/supervisions/{}", sup.body["id"].as_str().unwrap()), &cadre)
+        .await
+        .assert_problem(404, "not_found");
     app.post(
         "/api/v1/supervisions",
         &cadre,

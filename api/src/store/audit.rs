@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -73,13 +73,6 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(t) = f.to {
         q = q.filter(audit_entry::Column::At.lt(t));
     }
-    let total = q.clone().count(db).await?;
-    let rows = q
-        .order_by_desc(audit_entry::Column::At)
-        .order_by_desc(audit_entry::Column::Id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .all(db)
-        .await?;
-    Ok((rows, total))
+    super::paged(db, q.order_by_desc(audit_entry::Column::At).order_by_desc(audit_entry::Column::Id), page, per_page)
+        .await
 }

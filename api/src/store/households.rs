@@ -7,7 +7,7 @@ use domain::org::{Access, Act};
 use domain::{IdNumber, PhoneNumber, RiskStatus, Tag};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, Condition, ConnectionTrait, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, Condition, ConnectionTrait, QueryOrder};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -97,16 +97,15 @@ pub async fn list<C: ConnectionTrait>(
                 .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')),
         );
     }
-    let total = q.clone().count(db).await?;
-    let rows = q
-        .order_by_asc(household::Column::VillageId)
-        .order_by_asc(household::Column::HeadName)
-        .order_by_asc(household::Column::Id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .all(db)
-        .await?;
-    Ok((rows, total))
+    super::paged(
+        db,
+        q.order_by_asc(household::Column::VillageId)
+            .order_by_asc(household::Column::HeadName)
+            .order_by_asc(household::Column::Id),
+        page,
+        per_page,
+    )
+    .await
 }
 
 pub async fn tags_of<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Tag>>, DbErr> {
@@ -363,11 +362,6 @@ pub async fn history<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Vec<househo
         .order_by_asc(household_change::Column::Id)
         .all(db)
         .await
-}
-
-/// Head names and ids, for the import's duplicate report.
-pub async fn count_in_town<C: ConnectionTrait>(db: &C, town_id: Uuid) -> Result<u64, DbErr> {
-    household::Entity::find().filter(household::Column::TownId.eq(town_id)).select_only().count(db).await
 }
 
 /// Households by id (chunked, so a long list stays under the databases' parameter limits).

@@ -52,3 +52,16 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_raw(Statement::from_string(db.get_database_backend(), "SELECT 1")).await.is_ok()
 }
+
+/// One page of an ordered query, and the total it pages through.
+pub async fn paged<E, C>(db: &C, q: sea_orm::Select<E>, page: u64, per_page: u64) -> Result<(Vec<E::Model>, u64), DbErr>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    use sea_orm::{PaginatorTrait, QuerySelect};
+    let total = q.clone().count(db).await?;
+    let rows = q.offset(page.saturating_sub(1) * per_page).limit(per_page).all(db).await?;
+    Ok((rows, total))
+}

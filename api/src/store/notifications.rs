@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use domain::reminders::Reminder;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder};
 use uuid::Uuid;
 
 use super::entity::notification;
@@ -39,15 +39,13 @@ pub async fn list<C: ConnectionTrait>(
     if unread_only {
         q = q.filter(notification::Column::ReadAt.is_null());
     }
-    let total = q.clone().count(db).await?;
-    let rows = q
-        .order_by_desc(notification::Column::CreatedAt)
-        .order_by_desc(notification::Column::Id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .all(db)
-        .await?;
-    Ok((rows, total))
+    super::paged(
+        db,
+        q.order_by_desc(notification::Column::CreatedAt).order_by_desc(notification::Column::Id),
+        page,
+        per_page,
+    )
+    .await
 }
 
 pub async fn unread<C: ConnectionTrait>(db: &C, user: Uuid) -> Result<u64, DbErr> {

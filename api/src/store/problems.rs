@@ -5,7 +5,7 @@ use domain::org::{Access, Act, Place};
 use domain::problem::{Category, Source, State};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ActiveValue::Set, Condition, ConnectionTrait, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, Condition, ConnectionTrait, QueryOrder};
 use uuid::Uuid;
 
 use super::entity::{problem, problem_event, problem_unit};
@@ -196,15 +196,7 @@ pub async fn list<C: ConnectionTrait>(
     if let Some((from, to)) = f.found_between {
         q = q.filter(problem::Column::FoundAt.gte(from)).filter(problem::Column::FoundAt.lt(to));
     }
-    let total = q.clone().count(db).await?;
-    let rows = q
-        .order_by_desc(problem::Column::FoundAt)
-        .order_by_desc(problem::Column::Id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .all(db)
-        .await?;
-    Ok((rows, total))
+    super::paged(db, q.order_by_desc(problem::Column::FoundAt).order_by_desc(problem::Column::Id), page, per_page).await
 }
 
 /// The Discipline Commission's queue: problems handed over, or overdue as of `today`.
@@ -220,15 +212,7 @@ pub async fn discipline_queue<C: ConnectionTrait>(
     per_page: u64,
 ) -> Result<(Vec<problem::Model>, u64), DbErr> {
     let q = problem::Entity::find().filter(scope(access, Act::ReadHousehold)).filter(discipline_condition(today));
-    let total = q.clone().count(db).await?;
-    let rows = q
-        .order_by_asc(problem::Column::Deadline)
-        .order_by_asc(problem::Column::Id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .all(db)
-        .await?;
-    Ok((rows, total))
+    super::paged(db, q.order_by_asc(problem::Column::Deadline).order_by_asc(problem::Column::Id), page, per_page).await
 }
 
 pub async fn units_of<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<problem_unit::Model>, DbErr> {

@@ -155,9 +155,7 @@ pub async fn list_in_towns<C: ConnectionTrait>(
     per_page: u64,
 ) -> Result<(Vec<user::Model>, u64), DbErr> {
     let q = user::Entity::find().filter(user::Column::TownId.is_in(towns.iter().copied()));
-    let total = q.clone().count(db).await?;
-    let rows = q.order_by_asc(user::Column::Username).offset((page - 1) * per_page).limit(per_page).all(db).await?;
-    Ok((rows, total))
+    super::paged(db, q.order_by_asc(user::Column::Username), page, per_page).await
 }
 
 /// Active users holding `role` on any of these scopes.

@@ -10,7 +10,7 @@ use domain::org::{Access, Act};
 use domain::visit::{Outcome, PreviousVisit, Review};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::Query;
-use sea_orm::{ActiveValue::Set, Condition, ConnectionTrait, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, Condition, ConnectionTrait, QueryOrder};
 use uuid::Uuid;
 
 use super::entity::{visit, visit_photo, visit_visitor};
@@ -153,15 +153,7 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(r) = &f.review {
         q = q.filter(visit::Column::Review.eq(r.clone()));
     }
-    let total = q.clone().count(db).await?;
-    let rows = q
-        .order_by_desc(visit::Column::VisitedAt)
-        .order_by_desc(visit::Column::Id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .all(db)
-        .await?;
-    Ok((rows, total))
+    super::paged(db, q.order_by_desc(visit::Column::VisitedAt).order_by_desc(visit::Column::Id), page, per_page).await
 }
 
 pub async fn visitors_of<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, DbErr> {
