@@ -46,6 +46,7 @@ impl MigrationTrait for Migration {
         manager.create_index(index("households", &["village_id", "head_name"])).await?;
         manager.create_index(index("households", &["group_id"])).await?;
         manager.create_index(index("households", &["town_id", "head_name"])).await?;
+        manager.create_index(index("households", &["town_id", "risk_status"])).await?;
         manager
             .create_table(
                 Table::create()

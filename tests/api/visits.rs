@@ -111,6 +111,16 @@ async fn a_phone_visit_with_a_far_and_a_reused_photo_is_flagged_counted_once_and
         .assert_problem(409, "visit_already_reviewed");
     assert_eq!(coverage_visited(&app, &cadre).await, before + 1);
 
+    // The original, EXIF and all, is the reviewer's — and the access is audited.
+    let far_id = photo_ids[0];
+    let original =
+        app.client.get(app.url(&format!("/api/v1/photos/{far_id}/original"))).bearer_auth(&lead).send().await.unwrap();
+    assert_eq!(original.status(), StatusCode::OK);
+    assert!(original.bytes().await.unwrap().windows(6).any(|w| w == b"Exif\0\0"), "the original keeps its EXIF");
+    let rro = app.login("demo-rro").await;
+    let audit = app.get(&format!("/api/v1/audit?action=photo.original&object_id={far_id}"), &rro).await;
+    assert_eq!(audit.body["total"], 1);
+
     // The same client id with another body is refused, not silently replayed.
     let mut other = body;
     other["kind"] = json!("along_the_way");
