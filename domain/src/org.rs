@@ -347,6 +347,27 @@ impl Access {
         self.grants.iter().flat_map(|g| g.place.towns()).collect()
     }
 
+    /// (town, department) of every department the caller holds one of `roles` in; all roles when empty.
+    pub fn departments_as(&self, roles: &[Role]) -> Vec<(Uuid, Uuid)> {
+        let mut out: Vec<(Uuid, Uuid)> = self
+            .grants
+            .iter()
+            .filter(|g| roles.is_empty() || roles.contains(&g.role))
+            .filter_map(|g| match g.place {
+                Place::Department { town, department } => Some((town, department)),
+                _ => None,
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Every department the caller belongs to, in any role.
+    pub fn departments(&self) -> Vec<Uuid> {
+        self.departments_as(&[]).into_iter().map(|(_, d)| d).collect()
+    }
+
     pub fn may(&self, act: Act) -> bool {
         self.grants.iter().any(|g| act.roles().contains(&g.role))
     }
@@ -407,6 +428,8 @@ mod tests {
         );
         assert!(a.reach(Act::ReadHousehold).is_empty());
         assert!(!a.may(Act::ReadHousehold));
+        assert_eq!(a.departments(), vec![department]);
+        assert_eq!(a.departments_as(&[Role::ArchiveClerk]), vec![]);
     }
 
     #[test]

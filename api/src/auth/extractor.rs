@@ -33,6 +33,23 @@ impl AuthUser {
     }
 }
 
+impl AuthUser {
+    /// The town in which the caller performs a town-level `act`: the one asked for, or their only
+    /// one. A town not theirs and a missing choice among several are field errors.
+    pub fn town_for(&self, act: Act, requested: Option<Uuid>) -> ApiResult<Uuid> {
+        self.require(act)?;
+        let towns = self.access.towns_for(act);
+        match requested {
+            Some(t) if towns.contains(&t) => Ok(t),
+            Some(_) => Err(ApiError::field("town_id", "not_found", "镇不存在或不在您的管辖范围内")),
+            None => match towns.len() {
+                1 => towns.into_iter().next().ok_or_else(ApiError::not_found),
+                _ => Err(ApiError::field("town_id", "required", "您负责多个镇，请指定镇")),
+            },
+        }
+    }
+}
+
 fn missing() -> ApiError {
     ApiError::unauthorized("unauthenticated", "请先登录", "a bearer access token is required")
 }

@@ -65,3 +65,14 @@ pub async fn fingerprints_elsewhere<C: ConnectionTrait>(
         .all(db)
         .await
 }
+
+/// Positions in `ids` of photos that do not exist or were uploaded by none of `owners`.
+pub async fn not_owned<C: ConnectionTrait>(db: &C, ids: &[Uuid], owners: &[Uuid]) -> Result<Vec<usize>, DbErr> {
+    let found = find_many(db, ids).await?;
+    Ok(ids
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| !found.iter().any(|p| &p.id == *id && owners.contains(&p.uploaded_by)))
+        .map(|(i, _)| i)
+        .collect())
+}

@@ -1,7 +1,7 @@
 //! Problems: recorded with their source and evidence; scoped like the households they concern.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::org::{Access, Act, Place};
+use domain::org::{Access, Act};
 use domain::problem::{Category, Source, State};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -24,14 +24,7 @@ fn located() -> Located<problem::Column> {
 /// Problems the caller may see: those located within reach, those they found or answer for, and
 /// those assigned to a department they belong to.
 pub fn scope(access: &Access, act: Act) -> Condition {
-    let departments: Vec<Uuid> = access
-        .grants
-        .iter()
-        .filter_map(|g| match g.place {
-            Place::Department { department, .. } => Some(department),
-            _ => None,
-        })
-        .collect();
+    let departments = access.departments();
     let mut c = Condition::any()
         .add(condition(access, act, &located()))
         .add(problem::Column::FoundBy.eq(access.user_id))

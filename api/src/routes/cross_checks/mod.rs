@@ -94,15 +94,8 @@ pub async fn create_cross_check_round(
     user: AuthUser,
     body: web::Json<CreateRound>,
 ) -> ApiResult<HttpResponse> {
-    user.require(Act::ManageCrossCheck)?;
+    let town = user.town_for(Act::ManageCrossCheck, body.town_id)?;
     validate(&*body)?;
-    let towns = user.access.towns_for(Act::ManageCrossCheck);
-    let town = match body.town_id {
-        Some(t) if towns.contains(&t) => t,
-        Some(_) => return Err(ApiError::field("town_id", "not_found", "镇不存在或不在您的管辖范围内")),
-        None if towns.len() == 1 => towns.into_iter().next().ok_or_else(ApiError::not_found)?,
-        None => return Err(ApiError::field("town_id", "required", "请指定镇")),
-    };
     let quarter = quarter_of(&body.quarter)?;
     let size = match (body.rate, body.count) {
         (Some(r), None) => SampleSize::Rate(r),

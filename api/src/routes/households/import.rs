@@ -78,16 +78,7 @@ pub async fn import_households(
     query: web::Query<ImportQuery>,
     payload: Multipart,
 ) -> ApiResult<web::Json<ImportReport>> {
-    user.require(Act::ImportHouseholds)?;
-    let towns = user.access.towns_for(Act::ImportHouseholds);
-    let town_id = match query.town_id {
-        Some(t) if towns.contains(&t) => t,
-        Some(_) => return Err(ApiError::not_found()),
-        None if towns.len() == 1 => towns.into_iter().next().ok_or_else(ApiError::not_found)?,
-        None => {
-            return Err(ApiError::field("town_id", "required", "您管理多个镇，请指定导入到哪个镇"));
-        }
-    };
+    let town_id = user.town_for(Act::ImportHouseholds, query.town_id)?;
     let bytes = read_file_field(payload, state.settings.max_upload_bytes).await?;
     let rows = roster::read(&bytes).map_err(|e| match e {
         RosterError::MissingColumns(cols) => ApiError::Rejected {

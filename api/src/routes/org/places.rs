@@ -19,14 +19,7 @@ use crate::store::{audit, org};
 
 /// The town in which the caller manages the organisation: the one asked for, or their only one.
 pub fn managed_town(user: &AuthUser, requested: Option<Uuid>) -> ApiResult<Uuid> {
-    user.require(Act::ManageOrganisation)?;
-    let towns = user.access.towns_for(Act::ManageOrganisation);
-    match requested {
-        Some(t) if towns.contains(&t) => Ok(t),
-        Some(_) => Err(ApiError::field("town_id", "not_found", "镇不存在或不在您的管辖范围内")),
-        None if towns.len() == 1 => towns.into_iter().next().ok_or_else(ApiError::not_found),
-        None => Err(ApiError::field("town_id", "required", "您管理多个镇，请指定镇")),
-    }
+    user.town_for(Act::ManageOrganisation, requested)
 }
 
 /// Towns the caller may read: one, or all they belong to.

@@ -77,11 +77,8 @@ pub async fn create_problem(
             "农户或村不存在，或不在您的范围内",
         ));
     }
-    let found = photos::find_many(&txn, &body.photo_ids).await?;
-    for (i, id) in body.photo_ids.iter().enumerate() {
-        if !found.iter().any(|p| &p.id == id && p.uploaded_by == user.id) {
-            errors.push(FieldError::new(format!("photo_ids[{i}]"), "not_found", "照片不存在或不是您上传的"));
-        }
+    for i in photos::not_owned(&txn, &body.photo_ids, &[user.id]).await? {
+        errors.push(FieldError::new(format!("photo_ids[{i}]"), "not_found", "照片不存在或不是您上传的"));
     }
     let found_at = body.found_at.unwrap_or(now);
     if found_at > now + chrono::Duration::minutes(5) {

@@ -80,12 +80,10 @@ async fn step(
             }
         }
     }
-    let found = photos::find_many(&txn, photo_ids).await?;
-    let errors: Vec<FieldError> = photo_ids
-        .iter()
-        .enumerate()
-        .filter(|(_, id)| !found.iter().any(|f| &f.id == *id && f.uploaded_by == user.id))
-        .map(|(i, _)| FieldError::new(format!("photo_ids[{i}]"), "not_found", "照片不存在或不是您上传的"))
+    let errors: Vec<FieldError> = photos::not_owned(&txn, photo_ids, &[user.id])
+        .await?
+        .into_iter()
+        .map(|i| FieldError::new(format!("photo_ids[{i}]"), "not_found", "照片不存在或不是您上传的"))
         .collect();
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));

@@ -10,7 +10,7 @@ use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use domain::IdNumber;
 use domain::calendar::{Month, local_date};
-use domain::org::{Place, Role};
+use domain::org::Role;
 use domain::screening::Finding;
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
@@ -131,18 +131,7 @@ pub async fn upload_screening(
     q: web::Query<UploadQuery>,
     payload: Multipart,
 ) -> ApiResult<HttpResponse> {
-    let mut mine: Vec<(Uuid, Uuid)> = user
-        .access
-        .grants
-        .iter()
-        .filter(|g| matches!(g.role, Role::DeptStaff | Role::InfoOfficer))
-        .filter_map(|g| match g.place {
-            Place::Department { town, department } => Some((town, department)),
-            _ => None,
-        })
-        .collect();
-    mine.sort();
-    mine.dedup();
+    let mine = user.access.departments_as(&[Role::DeptStaff, Role::InfoOfficer]);
     let (town, department) = match (q.department_id, mine.as_slice()) {
         (_, []) => return Err(ApiError::forbidden("only a department uploads its screening")),
         (Some(d), list) => *list.iter().find(|(_, x)| *x == d).ok_or_else(ApiError::not_found)?,
@@ -336,15 +325,7 @@ pub async fn list_screening_tasks(
     if q.status.as_deref().is_some_and(|s| s != "open" && s != "done") {
         return Err(ApiError::field("status", "invalid", "状态应为 open 或 done"));
     }
-    let departments: Vec<Uuid> = user
-        .access
-        .grants
-        .iter()
-        .filter_map(|g| match g.place {
-            Place::Department { department, .. } => Some(department),
-            _ => None,
-        })
-        .collect();
+    let departments = user.access.departments();
     let rows =
         screenings::list(&state.db, screenings::scope(&user.access, &departments), q.status.as_deref(), q.village_id)
             .await?;

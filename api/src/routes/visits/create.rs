@@ -44,15 +44,7 @@ async fn household_for(
     }
     if VisitKind::from(body.kind) == VisitKind::JointVerification {
         // A department joins the village for the households its screening flagged.
-        let departments: Vec<Uuid> = user
-            .access
-            .grants
-            .iter()
-            .filter_map(|g| match g.place {
-                domain::org::Place::Department { department, .. } => Some(department),
-                _ => None,
-            })
-            .collect();
+        let departments = user.access.departments();
         if !departments.is_empty()
             && !screenings::open_for_household(txn, body.household_id, Some(&departments)).await?.is_empty()
             && let Some(h) = household::Entity::find_by_id(body.household_id).one(txn).await?
