@@ -1,6 +1,9 @@
-//! The reminder scheduler, in-process: every interval it derives what is due from the records
-//! (`domain::reminders`) and delivers it to the inbox, once per key. Nothing is kept only in memory:
-//! a restart derives the same reminders, and the key stops a second delivery.
+//! The reminder scheduler: every interval it derives what is due from the records
+//! (`domain::reminders`). With Redis, the instance holding the scheduler lease queues what is due
+//! and not yet delivered, and every instance's workers claim and deliver from the queue; without
+//! Redis (the embedded default) the same pass delivers in-process. Either way nothing is kept only
+//! in memory or in Redis: a restart or a flush derives the same reminders again, and the key
+//! recorded in the database at delivery stops a second one.
 
 use std::time::Duration;
 
@@ -9,12 +12,14 @@ use domain::coverage::coverage;
 use domain::lists::{ListKind, Period, timeliness};
 use domain::org::{Access, Grant, Place, Role};
 use domain::problem::{State, is_overdue};
-use domain::reminders::{self, CadreBacklog, ListDuty, ProblemDuty, Reminder};
+use domain::reminders::{self, AfterFailure, CadreBacklog, ListDuty, ProblemDuty, Reminder};
 use domain::{Month, Quarter};
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use uuid::Uuid;
 
-use crate::state::State as AppState;
+use crate::delivery;
+use crate::queue::RedisQueue;
+use crate::state::AppState;
 use crate::store::entity::town;
 use crate::store::{coverage as load, cross_checks, lists, notifications, org, problems, users, visits};
 
@@ -93,29 +98,125 @@ pub async fn due_in_town(db: &DatabaseConnection, town: Uuid, now: DateTime<Utc>
     Ok(out)
 }
 
-/// One pass over every town: derive, deliver once. Returns how many were newly delivered.
-pub async fn run_once(state: &AppState) -> Result<usize, DbErr> {
+/// Everything due now in every town.
+pub async fn due_now(state: &AppState) -> Result<Vec<Reminder>, DbErr> {
     let now = state.clock.now();
-    let towns: Vec<Uuid> = town::Entity::find().all(&state.db).await?.into_iter().map(|t| t.id).collect();
+    let mut out = Vec::new();
+    for t in town::Entity::find().all(&state.db).await? {
+        out.extend(due_in_town(&state.db, t.id, now).await?);
+    }
+    Ok(out)
+}
+
+/// One pass: derive and deliver (in-process), or schedule and drain the queue (Redis).
+/// Returns how many reminders reached an inbox for the first time.
+pub async fn run_once(state: &AppState) -> anyhow::Result<usize> {
+    match &state.queue {
+        Some(queue) => {
+            schedule_pass(state, queue).await?;
+            drain(state, queue).await
+        }
+        None => {
+            let now = state.clock.now();
+            let mut delivered = 0;
+            for r in due_now(state).await? {
+                // A failure is retried by the next pass, which derives the reminder again.
+                match delivery::deliver(state, &r, now).await {
+                    Ok(d) => delivered += usize::from(d.new_in_inbox),
+                    Err(e) => {
+                        state.metrics.reminder("failed");
+                        tracing::warn!(reminder.key = %r.key, error.message = %e, "delivery failed; retrying next pass");
+                    }
+                }
+            }
+            Ok(delivered)
+        }
+    }
+}
+
+/// How long the scheduler lease lasts without renewal.
+fn lease_ttl(state: &AppState) -> Duration {
+    Duration::from_secs((state.settings.reminder_interval_seconds * 3).max(10))
+}
+
+/// If this instance holds the scheduler lease: queue everything due and not yet delivered.
+/// Returns how many jobs were newly queued.
+pub async fn schedule_pass(state: &AppState, queue: &RedisQueue) -> anyhow::Result<usize> {
+    if !queue.lease(&state.instance, lease_ttl(state)).await? {
+        return Ok(0);
+    }
+    let now = state.clock.now();
+    let due = due_now(state).await?;
+    let keys: Vec<String> = due.iter().map(|r| r.key.clone()).collect();
+    let done = notifications::delivered(&state.db, &keys).await?;
+    let mut queued = 0;
+    for r in due.iter().filter(|r| !done.contains(&r.key)) {
+        queued += usize::from(queue.enqueue(r, now).await?);
+    }
+    state.metrics.queue_depth(&queue.depth().await?);
+    Ok(queued)
+}
+
+/// Claims and delivers until nothing is due. Returns how many reached an inbox for the first time.
+pub async fn drain(state: &AppState, queue: &RedisQueue) -> anyhow::Result<usize> {
+    let visibility = chrono::Duration::seconds(i64::try_from(state.settings.reminder_visibility_seconds).unwrap_or(60));
     let mut delivered = 0;
-    for t in towns {
-        for r in due_in_town(&state.db, t, now).await? {
-            if notifications::deliver(&state.db, &r, now).await? {
-                delivered += 1;
+    loop {
+        let now = state.clock.now();
+        let Some(job) = queue.claim(now, visibility).await? else { break };
+        match delivery::deliver(state, &job.reminder, now).await {
+            Ok(d) => {
+                queue.ack(&job.key).await?;
+                delivered += usize::from(d.new_in_inbox);
+            }
+            Err(e) => {
+                state.metrics.reminder("failed");
+                let retry_at = match state.settings.reminder_retry.after_failure(job.attempt) {
+                    AfterFailure::RetryIn(s) => Some(now + chrono::Duration::seconds(i64::try_from(s).unwrap_or(3600))),
+                    AfterFailure::DeadLetter => None,
+                };
+                if retry_at.is_none() {
+                    state.metrics.reminder("dead_lettered");
+                    tracing::error!(reminder.key = %job.key, attempts = job.attempt, error.message = %e, "reminder dead-lettered");
+                } else {
+                    tracing::warn!(reminder.key = %job.key, attempt = job.attempt, error.message = %e, "delivery failed; will retry");
+                }
+                queue.fail(&job.key, retry_at, now).await?;
             }
         }
     }
+    state.metrics.queue_depth(&queue.depth().await?);
     Ok(delivered)
 }
 
-/// Runs `run_once` every `interval` until the task is dropped (at shutdown).
-pub async fn schedule(state: AppState, interval: Duration) {
+/// Runs until the task is dropped (at shutdown): in-process, a pass every `interval`; with Redis,
+/// a scheduling pass every `interval` and the workers draining the queue every second.
+pub async fn schedule(state: crate::state::State, interval: Duration) {
+    if let Some(q) = &state.queue {
+        q.check_eviction_policy().await;
+    }
+    let mut last_scheduled: Option<std::time::Instant> = None;
     loop {
-        match run_once(&state).await {
+        let result = match &state.queue {
+            None => run_once(&state).await,
+            Some(q) => {
+                let mut r = Ok(0);
+                if last_scheduled.is_none_or(|t| t.elapsed() >= interval) {
+                    last_scheduled = Some(std::time::Instant::now());
+                    r = schedule_pass(&state, q).await;
+                }
+                match r {
+                    Ok(_) => drain(&state, q).await,
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        match result {
             Ok(n) if n > 0 => tracing::info!(reminders.delivered = n, "reminders delivered"),
             Ok(_) => {}
-            Err(e) => tracing::warn!(error.message = %e, "reminder pass failed; retrying next interval"),
+            Err(e) => tracing::warn!(error.message = %e, "reminder pass failed; retrying"),
         }
-        tokio::time::sleep(interval).await;
+        let pause = if state.queue.is_some() { interval.min(Duration::from_secs(1)) } else { interval };
+        tokio::time::sleep(pause).await;
     }
 }

@@ -25,6 +25,29 @@ pub struct WeChatSettings {
     pub app_secret: SecretString,
     /// Base URL of WeChat's API (`WECHAT_API_BASE`), so tests can point it at a local fake.
     pub api_base: String,
+    /// Subscribe-message template id per reminder kind (`WECHAT_SUBSCRIBE_TEMPLATES`); a kind
+    /// without one goes to the inbox only.
+    pub templates: std::collections::BTreeMap<String, String>,
+    /// The mini-program page a subscribe message opens.
+    pub page: String,
+    /// `formal`, `trial` or `developer`.
+    pub miniprogram_state: String,
+}
+
+/// Parses `kind=template_id,kind=template_id`, refusing unknown kinds.
+pub fn parse_templates(raw: &str) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((kind, id)) = pair.split_once('=') else {
+            bail!("WECHAT_SUBSCRIBE_TEMPLATES: `{pair}` is not kind=template_id");
+        };
+        let kind = kind.trim();
+        if domain::reminders::Kind::parse(kind).is_none() {
+            bail!("WECHAT_SUBSCRIBE_TEMPLATES: unknown reminder kind `{kind}`");
+        }
+        out.insert(kind.to_owned(), id.trim().to_owned());
+    }
+    Ok(out)
 }
 
 /// An S3-compatible object store (MinIO, Ceph, Alibaba OSS, Tencent COS, AWS).
@@ -73,6 +96,9 @@ pub struct Settings {
     pub work_calendar: domain::workdays::WorkCalendar,
     pub joint_verification_workdays: u32,
     pub reminder_interval_seconds: u64,
+    /// How long a claimed reminder stays invisible to other workers before it is taken over.
+    pub reminder_visibility_seconds: u64,
+    pub reminder_retry: domain::reminders::RetryPolicy,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -133,6 +159,14 @@ impl Settings {
                 app_secret: SecretString::from(secret),
                 // WECHAT_API_BASE: default https://api.weixin.qq.com
                 api_base: var("WECHAT_API_BASE").unwrap_or_else(|| "https://api.weixin.qq.com".into()),
+                // WECHAT_SUBSCRIBE_TEMPLATES: `kind=template_id,…` for subscribe messages, e.g.
+                // `unvisited_households=AbC…,list_due=DeF…`. Templates need the fields thing1 (title),
+                // thing2 (summary) and date3 (date). Default: none (inbox only).
+                templates: parse_templates(&var("WECHAT_SUBSCRIBE_TEMPLATES").unwrap_or_default())?,
+                // WECHAT_SUBSCRIBE_PAGE: the page a subscribe message opens. Default pages/inbox/index.
+                page: var("WECHAT_SUBSCRIBE_PAGE").unwrap_or_else(|| "pages/inbox/index".into()),
+                // WECHAT_MINIPROGRAM_STATE: formal, trial or developer. Default formal.
+                miniprogram_state: var("WECHAT_MINIPROGRAM_STATE").unwrap_or_else(|| "formal".into()),
             }),
             (None, None) => None,
             _ => bail!("set both WECHAT_APP_ID and WECHAT_APP_SECRET, or neither"),
@@ -189,6 +223,16 @@ impl Settings {
             joint_verification_workdays: parsed("CHANGXIAO_JOINT_VERIFICATION_WORKDAYS", 5)?,
             // CHANGXIAO_REMINDER_INTERVAL_SECONDS: how often reminders are derived and delivered; 0 turns the scheduler off. Default 30.
             reminder_interval_seconds: parsed("CHANGXIAO_REMINDER_INTERVAL_SECONDS", 30)?,
+            // CHANGXIAO_REMINDER_VISIBILITY_SECONDS: a claimed reminder not delivered in this time is taken over
+            // by another worker. Default 60.
+            reminder_visibility_seconds: parsed("CHANGXIAO_REMINDER_VISIBILITY_SECONDS", 60)?,
+            reminder_retry: domain::reminders::RetryPolicy {
+                // CHANGXIAO_REMINDER_MAX_ATTEMPTS: attempts before a reminder goes to the dead letters. Default 5.
+                max_attempts: parsed("CHANGXIAO_REMINDER_MAX_ATTEMPTS", 5)?,
+                // CHANGXIAO_REMINDER_RETRY_BASE_SECONDS: first retry delay, doubled each time up to an hour. Default 30.
+                base_seconds: parsed("CHANGXIAO_REMINDER_RETRY_BASE_SECONDS", 30)?,
+                cap_seconds: 3600,
+            },
             photos: PhotoSettings {
                 // CHANGXIAO_PHOTO_MAX_TIME_GAP_MINUTES: photo time vs visit time. Default 120.
                 max_time_gap_minutes: parsed("CHANGXIAO_PHOTO_MAX_TIME_GAP_MINUTES", 120)?,

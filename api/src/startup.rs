@@ -61,7 +61,12 @@ pub fn build_state(settings: Settings, clock: Clock, db: DatabaseConnection) -> 
         cipher: FieldCipher::from_base64(expose(&settings.field_key))?,
         tokens: TokenKeys::new(expose(&settings.jwt_secret), settings.access_ttl_seconds)?,
         limiter: LoginLimiter::new(settings.login_per_account_per_minute, settings.login_per_ip_per_minute),
-        wechat: WeChatClient::new(settings.wechat.clone())?,
+        wechat: WeChatClient::new(
+            settings.wechat.clone(),
+            redis.clone().map(|c| (c, format!("{}wechat:access_token", settings.redis_prefix))),
+        )?,
+        queue: redis.clone().map(|c| crate::queue::RedisQueue::new(c, &settings.redis_prefix)),
+        instance: uuid::Uuid::new_v4().to_string(),
         metrics: Metrics::new()?,
         storage: crate::storage::Storage::from_settings(&settings)?,
         db,

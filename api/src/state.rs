@@ -21,6 +21,10 @@ pub struct AppState {
     pub limiter: LoginLimiter,
     pub wechat: WeChatClient,
     pub redis: Option<redis::aio::ConnectionManager>,
+    /// The reminder queue, when Redis is configured; otherwise reminders run in-process.
+    pub queue: Option<crate::queue::RedisQueue>,
+    /// This instance, as the holder of the scheduler lease.
+    pub instance: String,
     pub metrics: Metrics,
     pub storage: Storage,
 }

@@ -13,6 +13,7 @@ pub mod id_number;
 pub mod lists;
 pub mod org;
 pub mod phone;
+pub mod phone_check;
 pub mod problem;
 pub mod reminders;
 pub mod rng;

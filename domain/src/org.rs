@@ -255,6 +255,8 @@ pub enum Act {
     ExportLedger,
     /// Edit and submit a village's feedback list.
     SubmitList,
+    /// See the reminder queue and its dead letters, and replay them.
+    ManageReminders,
 }
 
 impl Act {
@@ -294,6 +296,7 @@ impl Act {
             Act::AssignProblem => &[RroStaff, Leader, DeputyMayor],
             Act::HandOverProblem => &[RroStaff, Discipline],
             Act::SubmitList => &[InfoOfficer, VillageSecretary, RroStaff],
+            Act::ManageReminders => &[RroStaff, Admin],
             Act::ExportLedger => {
                 &[RroStaff, Leader, DeputyMayor, Discipline, Admin, VillageSecretary, WorkTeamLeader, InfoOfficer]
             }

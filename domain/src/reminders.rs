@@ -4,13 +4,13 @@
 //! reminder lost in transit is simply derived again, and the key makes its delivery happen once.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::calendar::{Month, local_date};
 use crate::lists::Timeliness;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     UnvisitedHouseholds,
@@ -23,6 +23,20 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub const ALL: [Kind; 7] = [
+        Kind::UnvisitedHouseholds,
+        Kind::ListDue,
+        Kind::ListMissing,
+        Kind::CrossCheckDue,
+        Kind::ProblemDeadlineNear,
+        Kind::ProblemOverdue,
+        Kind::DisciplineOverdue,
+    ];
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::UnvisitedHouseholds => "unvisited_households",
@@ -36,8 +50,8 @@ impl Kind {
     }
 }
 
-/// One reminder to deliver.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One reminder to deliver (serialised as the queue's job).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reminder {
     pub user: Uuid,
     pub kind: Kind,
@@ -54,16 +68,18 @@ pub struct CadreBacklog {
     pub not_visited: u64,
 }
 
-/// Cadres with households still unvisited: early in m1 and m2 (from the 1st), and again as m2
-/// ends (from the 20th). Nothing in m3, and nothing for a cadre who owes nothing.
+/// Cadres with households still unvisited: early in every month (from the 1st), again as m2 ends
+/// (from the 20th, the village round's last stretch), and in m3 as overdue — the village round was
+/// due by the end of m2. Nothing for a cadre who owes nothing.
 pub fn unvisited(now: DateTime<Utc>, backlog: &[CadreBacklog]) -> Vec<Reminder> {
     let today = local_date(now);
     let month = Month::of_date(today);
-    let pos = month.position_in_quarter();
-    if pos == 3 {
-        return vec![];
-    }
-    let phase = if pos == 2 && today.day() >= 20 { "m2_end" } else { "early" };
+    let round_ends = month.quarter().months()[1].last_day().format("%-m月%-d日");
+    let (phase, title) = match month.position_in_quarter() {
+        3 => ("m3_overdue", "本季度村级入户全覆盖已逾期"),
+        2 if today.day() >= 20 => ("m2_end", "本季度入户走访即将截止"),
+        _ => ("early", "本月入户走访提醒"),
+    };
     backlog
         .iter()
         .filter(|b| b.not_visited > 0)
@@ -71,18 +87,52 @@ pub fn unvisited(now: DateTime<Utc>, backlog: &[CadreBacklog]) -> Vec<Reminder> 
             user: b.cadre,
             kind: Kind::UnvisitedHouseholds,
             key: format!("unvisited:{}:{month}:{phase}", b.cadre),
-            title: if phase == "m2_end" {
-                "本季度入户走访即将截止".into()
+            title: title.into(),
+            body: if phase == "m3_overdue" {
+                format!(
+                    "您联系的户中还有{}户本季度尚未走访（村级全覆盖应于{round_ends}前完成），请立即走访。",
+                    b.not_visited
+                )
             } else {
-                "本月入户走访提醒".into()
+                format!("您联系的户中还有{}户本季度尚未走访，请在{round_ends}前完成村级入户全覆盖。", b.not_visited)
             },
-            body: format!(
-                "您联系的户中还有{}户本季度尚未走访，请在{}前完成村级入户全覆盖。",
-                b.not_visited,
-                month.quarter().months()[1].last_day().format("%-m月%-d日")
-            ),
         })
         .collect()
+}
+
+/// What happens to a delivery that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Try again after this many seconds.
+    RetryIn(u64),
+    /// Give up: the reminder goes to the dead letters, where an administrator can replay it.
+    DeadLetter,
+}
+
+/// Retries with exponential backoff: `base`, 2×`base`, 4×`base`… capped at `cap`, for at most
+/// `max_attempts` attempts in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub base_seconds: u64,
+    pub cap_seconds: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self { max_attempts: 5, base_seconds: 30, cap_seconds: 3600 }
+    }
+}
+
+impl RetryPolicy {
+    /// After attempt number `attempt` (1 for the first) failed.
+    pub fn after_failure(&self, attempt: u32) -> AfterFailure {
+        if attempt >= self.max_attempts {
+            return AfterFailure::DeadLetter;
+        }
+        let factor = 1u64.checked_shl(attempt.saturating_sub(1)).unwrap_or(u64::MAX);
+        AfterFailure::RetryIn(self.base_seconds.saturating_mul(factor).min(self.cap_seconds))
+    }
 }
 
 /// A village's list for the month and those who must submit it.
@@ -208,17 +258,41 @@ mod tests {
     }
 
     #[test]
-    fn only_cadres_who_owe_visits_are_reminded_and_only_in_m1_and_m2() {
+    fn only_cadres_who_owe_visits_are_reminded_early_in_each_month_as_m2_ends_and_overdue_in_m3() {
         let backlog = [CadreBacklog { cadre: id(1), not_visited: 3 }, CadreBacklog { cadre: id(2), not_visited: 0 }];
         let r = unvisited(at("2026-10-02T10:00:00+08:00"), &backlog);
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].key, format!("unvisited:{}:2026-10:early", id(1)));
         assert!(r[0].body.contains("3户") && r[0].body.contains("11月30日"));
-        assert!(unvisited(at("2026-12-02T10:00:00+08:00"), &backlog).is_empty());
+        let m3 = unvisited(at("2026-12-02T10:00:00+08:00"), &backlog);
+        assert_eq!(m3[0].key, format!("unvisited:{}:2026-12:m3_overdue", id(1)));
+        assert!(m3[0].title.contains("逾期") && m3[0].body.contains("11月30日"));
         let late = unvisited(at("2026-11-20T00:30:00+08:00"), &backlog);
         assert_eq!(late[0].key, format!("unvisited:{}:2026-11:m2_end", id(1)));
         // 19 November 23:59 in Shanghai is still "early" — the 20th starts at local midnight.
         assert!(unvisited(at("2026-11-19T15:59:00Z"), &backlog)[0].key.ends_with(":early"));
+        // The 20th of m1 is not m2's end.
+        assert!(unvisited(at("2026-10-20T10:00:00+08:00"), &backlog)[0].key.ends_with(":early"));
+        // The first quarter of a leap year: m2 is February, its round ends on the 29th.
+        let feb = unvisited(at("2028-02-21T10:00:00+08:00"), &backlog);
+        assert!(feb[0].key.ends_with("2028-02:m2_end") && feb[0].body.contains("2月29日"), "{}", feb[0].body);
+        // 31 December 23:30 in Shanghai is m3 of Q4; 16:30 UTC the same instant is already next year's m1.
+        assert!(unvisited(at("2026-12-31T15:30:00Z"), &backlog)[0].key.ends_with("2026-12:m3_overdue"));
+        assert!(unvisited(at("2026-12-31T16:30:00Z"), &backlog)[0].key.ends_with("2027-01:early"));
+    }
+
+    #[test]
+    fn failed_deliveries_back_off_exponentially_up_to_a_cap_then_go_to_the_dead_letters() {
+        let p = RetryPolicy { max_attempts: 5, base_seconds: 30, cap_seconds: 100 };
+        assert_eq!(p.after_failure(1), AfterFailure::RetryIn(30));
+        assert_eq!(p.after_failure(2), AfterFailure::RetryIn(60));
+        assert_eq!(p.after_failure(3), AfterFailure::RetryIn(100));
+        assert_eq!(p.after_failure(4), AfterFailure::RetryIn(100));
+        assert_eq!(p.after_failure(5), AfterFailure::DeadLetter);
+        let huge = RetryPolicy { max_attempts: 200, base_seconds: 30, cap_seconds: 3600 };
+        assert_eq!(huge.after_failure(100), AfterFailure::RetryIn(3600), "no overflow");
+        assert_eq!(Kind::parse("list_due"), Some(Kind::ListDue));
+        assert_eq!(Kind::parse("nope"), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod m20261128_000006_create_feedback_lists;
 mod m20261128_000007_create_screenings;
 mod m20261128_000008_create_supervisions;
 mod m20261128_000009_create_notifications;
+mod m20261129_000010_create_wechat_delivery;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_create_screenings::Migration),
             Box::new(m20261128_000008_create_supervisions::Migration),
             Box::new(m20261128_000009_create_notifications::Migration),
+            Box::new(m20261129_000010_create_wechat_delivery::Migration),
         ]
     }
 }

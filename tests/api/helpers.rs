@@ -86,6 +86,8 @@ pub fn test_settings(dir: PathBuf, database_url: String) -> Settings {
         joint_verification_workdays: 5,
         // Tests run the reminder pass themselves, on their own clock.
         reminder_interval_seconds: 0,
+        reminder_visibility_seconds: 60,
+        reminder_retry: domain::reminders::RetryPolicy { max_attempts: 3, base_seconds: 30, cap_seconds: 3600 },
     }
 }
 
@@ -112,11 +114,34 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp { address, client: reqwest::Client::new(), clock, state, database_url, _dir: dir }
 }
 
+/// A second instance of `first`'s service: the same database, keys, Redis prefix and clock, its own
+/// port and workers — what a second replica in production is.
+pub async fn spawn_twin(first: &TestApp) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = first.state.settings.clone();
+    settings.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    let app = Application::build(settings, first.clock.clone()).await.expect("the twin builds");
+    let state = app.state();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        clock: first.clock.clone(),
+        state,
+        database_url: first.database_url.clone(),
+        _dir: dir,
+    }
+}
+
 pub fn wechat(base: &str) -> WeChatSettings {
     WeChatSettings {
         app_id: "wx-test-app".into(),
         app_secret: SecretString::from("test-app-secret".to_owned()),
         api_base: base.into(),
+        templates: [("unvisited_households".to_owned(), "tmpl-unvisited".to_owned())].into(),
+        page: "pages/inbox/index".into(),
+        miniprogram_state: "developer".into(),
     }
 }
 

@@ -16,6 +16,8 @@ mod migrations;
 mod openapi;
 mod org;
 mod photos;
+mod reminder_delivery;
+mod reminder_queue;
 mod reminders;
 mod scope;
 mod screenings;

@@ -16,7 +16,8 @@ pub struct Health {
 /// Readiness of each dependency.
 #[derive(Serialize, ToSchema)]
 pub struct Readiness {
-    /// `ok` when every configured dependency answers, else `unavailable`.
+    /// `ok` when every configured dependency answers; `degraded` when only Redis does not (the API
+    /// serves, reminders wait); `unavailable` when the database does not.
     pub status: String,
     /// `ok` or `down`.
     pub database: String,
@@ -31,11 +32,12 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok".into() })
 }
 
-/// The database and, when configured, Redis answer.
+/// The database and, when configured, Redis answer. 503 when the database does not; Redis down is
+/// `degraded` (the API serves, reminders wait for Redis) and still 200.
 #[utoipa::path(
     tag = "health",
     operation_id = "get_readyz",
-    responses((status = 200, body = Readiness), (status = 503, body = Readiness, description = "A dependency does not answer"))
+    responses((status = 200, body = Readiness), (status = 503, body = Readiness, description = "The database does not answer"))
 )]
 #[get("/readyz")]
 pub async fn readyz(state: State) -> HttpResponse {
@@ -51,9 +53,15 @@ pub async fn readyz(state: State) -> HttpResponse {
             Some(pong.is_ok())
         }
     };
-    let ok = database && redis.unwrap_or(true);
+    // Without the database nothing works; without Redis the API serves and only reminders wait.
+    let ok = database;
     let body = Readiness {
-        status: if ok { "ok" } else { "unavailable" }.into(),
+        status: match (database, redis) {
+            (false, _) => "unavailable",
+            (true, Some(false)) => "degraded",
+            _ => "ok",
+        }
+        .into(),
         database: if database { "ok" } else { "down" }.into(),
         redis: match redis {
             None => "not_configured",

@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod org;
 pub mod photos;
 pub mod problems;
+pub mod reminders;
 pub mod screenings;
 pub mod supervisions;
 pub mod visits;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(screenings::configure)
             .configure(supervisions::configure)
             .configure(notifications::configure)
+            .configure(reminders::configure)
             .configure(audit::configure),
     );
 }

@@ -789,6 +789,28 @@ pub mod notification {
         pub body: String,
         pub created_at: DateTimeUtc,
         pub read_at: Option<DateTimeUtc>,
+        /// None: not for WeChat; `sent`, `no_consent`, `refused`, `unbound`.
+        pub wechat_state: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod wechat_consent {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "wechat_consents")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub user_id: Uuid,
+        pub template_id: String,
+        pub remaining: i32,
+        pub updated_at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,11 +3,12 @@
 use chrono::{DateTime, Utc};
 use domain::reminders::Reminder;
 use sea_orm::prelude::*;
+use sea_orm::sea_query::ExprTrait;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::entity::notification;
+use super::entity::{notification, wechat_binding, wechat_consent};
 
 /// Delivers a reminder unless its key was delivered before. `true` when it was new.
 pub async fn deliver<C: ConnectionTrait>(db: &C, r: &Reminder, now: DateTime<Utc>) -> Result<bool, DbErr> {
@@ -20,6 +21,7 @@ pub async fn deliver<C: ConnectionTrait>(db: &C, r: &Reminder, now: DateTime<Utc
         body: Set(r.body.clone()),
         created_at: Set(now),
         read_at: Set(None),
+        wechat_state: Set(None),
     };
     let inserted = notification::Entity::insert(row)
         .on_conflict(OnConflict::column(notification::Column::DedupKey).do_nothing().to_owned())
@@ -75,4 +77,104 @@ pub async fn mark_read<C: ConnectionTrait>(
 
 pub async fn exists<C: ConnectionTrait>(db: &C, user: Uuid, id: Uuid) -> Result<bool, DbErr> {
     Ok(notification::Entity::find_by_id(id).filter(notification::Column::UserId.eq(user)).one(db).await?.is_some())
+}
+
+/// Of `keys`, those already delivered.
+pub async fn delivered<C: ConnectionTrait>(
+    db: &C,
+    keys: &[String],
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in keys.chunks(500) {
+        let rows = notification::Entity::find()
+            .select_only()
+            .column(notification::Column::DedupKey)
+            .filter(notification::Column::DedupKey.is_in(chunk.iter().cloned()))
+            .into_tuple::<String>()
+            .all(db)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Takes the right to push the reminder through WeChat: `true` for exactly one caller, ever —
+/// unless it gives the right back with `wechat_release` after a failure.
+pub async fn wechat_claim<C: ConnectionTrait>(db: &C, key: &str) -> Result<bool, DbErr> {
+    let res = notification::Entity::update_many()
+        .col_expr(notification::Column::WechatState, Expr::value("sending"))
+        .filter(notification::Column::DedupKey.eq(key))
+        .filter(notification::Column::WechatState.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Records how the WeChat push ended (`sent`, `refused`, `no_consent`, `unbound`), or with `None`
+/// releases the claim so a retry can push.
+pub async fn wechat_settle<C: ConnectionTrait>(db: &C, key: &str, state: Option<&str>) -> Result<(), DbErr> {
+    notification::Entity::update_many()
+        .col_expr(notification::Column::WechatState, Expr::value(state.map(str::to_owned)))
+        .filter(notification::Column::DedupKey.eq(key))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn openid<C: ConnectionTrait>(db: &C, user: Uuid) -> Result<Option<String>, DbErr> {
+    Ok(wechat_binding::Entity::find().filter(wechat_binding::Column::UserId.eq(user)).one(db).await?.map(|b| b.openid))
+}
+
+/// Uses one of the user's consents for the template; `false` when none is left.
+pub async fn take_consent<C: ConnectionTrait>(db: &C, user: Uuid, template: &str) -> Result<bool, DbErr> {
+    let res = wechat_consent::Entity::update_many()
+        .col_expr(wechat_consent::Column::Remaining, Expr::col(wechat_consent::Column::Remaining).sub(1))
+        .filter(wechat_consent::Column::UserId.eq(user))
+        .filter(wechat_consent::Column::TemplateId.eq(template))
+        .filter(wechat_consent::Column::Remaining.gt(0))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Adds `n` consents (negative: gives them back), or with `None` sets none left (WeChat refused).
+pub async fn add_consents<C: ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+    template: &str,
+    n: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let row = wechat_consent::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user),
+        template_id: Set(template.to_owned()),
+        remaining: Set(Ord::max(n.unwrap_or(0), 0)),
+        updated_at: Set(now),
+    };
+    let remaining = match n {
+        Some(n) => Expr::col((wechat_consent::Entity, wechat_consent::Column::Remaining)).add(n),
+        None => Expr::value(0),
+    };
+    wechat_consent::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([wechat_consent::Column::UserId, wechat_consent::Column::TemplateId])
+                .value(wechat_consent::Column::Remaining, remaining)
+                .update_column(wechat_consent::Column::UpdatedAt)
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// The user's consents left, by template id.
+pub async fn consents<C: ConnectionTrait>(db: &C, user: Uuid) -> Result<std::collections::HashMap<String, i32>, DbErr> {
+    Ok(wechat_consent::Entity::find()
+        .filter(wechat_consent::Column::UserId.eq(user))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.template_id, c.remaining))
+        .collect())
 }
