@@ -200,7 +200,10 @@ pub async fn seed_if_empty(
             let Some(id_number) = fake_id(&mut rng) else {
                 continue;
             };
-            let (tags, risk) = fake_tags(&mut rng);
+            let (mut tags, risk) = fake_tags(&mut rng);
+            if n == 3 && !tags.iter().any(|t| t.is_target()) {
+                tags = vec![Tag::Alleviated]; // the household without a phone is on the call list
+            }
             let group = &groups[vi][n % groups[vi].len()];
             let cadre_ids = match (vi, n % 5) {
                 (0, 0 | 1) => cadre_a.into_iter().collect(),
@@ -216,7 +219,9 @@ pub async fn seed_if_empty(
                 group_id: Some(group.id),
                 head_name: name,
                 id_number,
-                phones: PhoneNumber::parse(&phone).ok().into_iter().collect(),
+                // Every village has a household without a phone (an old man living alone): the phone
+                // spot-check reports it instead of skipping it.
+                phones: if n == 3 { vec![] } else { PhoneNumber::parse(&phone).ok().into_iter().collect() },
                 address: format!("重庆市江津区蔡家镇{}{}{}号", v.name, group.name, n + 1),
                 location: Some((
                     lat + rng.random_range(-0.01..0.01),
@@ -233,6 +238,73 @@ pub async fn seed_if_empty(
             households::insert(&txn, town.id, &draft, cipher, None, now).await?;
         }
     }
+    // The phone spot-check questionnaire, published.
+    if let Some(rro) = created.get("demo-rro").copied() {
+        let questions = demo_questionnaire().to_string();
+        crate::store::phone_checks::create_questionnaire(
+            &txn,
+            town.id,
+            "脱贫户监测户电话回访问卷",
+            &questions,
+            rro,
+            now,
+        )
+        .await?;
+        let q = crate::store::phone_checks::questionnaires(&txn, &[town.id]).await?;
+        for x in q {
+            crate::store::phone_checks::publish(&txn, x.id, now).await?;
+        }
+    }
     txn.commit().await?;
     Ok(Some(town.id))
+}
+
+/// The demo town's phone questionnaire, in the manner of a third-party evaluation: 两不愁三保障,
+/// safe drinking water, the policies the household enjoys (by its tags), awareness of the
+/// assistance, knowing the cadre responsible, the month's visit, and overall satisfaction.
+pub fn demo_questionnaire() -> serde_json::Value {
+    let yes_no = |id: &str, text: &str, bad: &str, category: &str| {
+        serde_json::json!({ "id": id, "text": text, "kind": "yes_no", "required": true,
+            "unsatisfied": [bad], "raises": { "any_of": [bad], "category": category } })
+    };
+    serde_json::json!([
+        yes_no("food", "您家现在吃穿不愁吗？", "no", "income"),
+        yes_no("school", "家里有义务教育阶段的孩子失学辍学吗？", "yes", "education"),
+        yes_no("medical", "家人看病就医有困难吗（参加医保、能报销）？", "yes", "medical"),
+        yes_no("housing", "您家住房安全吗（不漏雨、墙体不开裂）？", "no", "housing"),
+        yes_no("water", "您家饮水安全吗（水量够、水质好、取水方便）？", "no", "drinking_water"),
+        { "id": "water_issue", "text": "饮水存在什么问题？", "kind": "text",
+          "show_if": { "question": "water", "any_of": ["no"] } },
+        { "id": "policies", "text": "您家享受了哪些帮扶政策？", "kind": "multiple_choice", "check": "policies_by_tag",
+          "options": [
+            { "value": "dibao", "label": "低保", "entitled_tags": ["subsistence"] },
+            { "value": "tekun", "label": "特困供养", "entitled_tags": ["extreme_poverty"] },
+            { "value": "medical_aid", "label": "医疗救助/资助参保",
+              "entitled_tags": ["alleviated", "monitored_unstable", "monitored_edge", "monitored_sudden"] },
+            { "value": "disability", "label": "残疾人两项补贴", "entitled_tags": ["disabled"] },
+            { "value": "education_aid", "label": "教育资助" },
+            { "value": "industry", "label": "产业帮扶/就业帮扶" },
+            { "value": "none", "label": "都没有" } ] },
+        { "id": "aware", "text": "您知道您家享受的帮扶措施吗？", "kind": "yes_no", "required": true,
+          "satisfied": ["yes"], "unsatisfied": ["no"] },
+        yes_no("cadre_known", "您知道村里联系您家的干部是谁吗？", "no", "cadre_work_style"),
+        { "id": "visited", "text": "本月有干部到您家走访吗？", "kind": "yes_no", "required": true,
+          "check": "cadre_visited_this_month" },
+        { "id": "overall", "text": "您对帮扶工作总体满意吗？（1非常不满意—5非常满意）", "kind": "scale",
+          "min": 1, "max": 5, "required": true, "satisfied": ["4", "5"], "unsatisfied": ["1", "2"],
+          "raises": { "any_of": ["1", "2"], "category": "satisfaction" } },
+        { "id": "suggestion", "text": "您还有什么意见和建议？", "kind": "text" }
+    ])
+}
+
+#[cfg(test)]
+#[expect(clippy::expect_used, reason = "tests")]
+mod tests {
+    #[test]
+    fn the_demo_questionnaire_is_a_valid_questionnaire() {
+        let questions: Vec<domain::phone_check::Question> =
+            serde_json::from_value(super::demo_questionnaire()).expect("the demo questionnaire parses");
+        assert_eq!(domain::phone_check::validate_template(&questions), vec![]);
+        assert!(questions.iter().any(|q| q.check.is_some()));
+    }
 }

@@ -12,7 +12,7 @@ use domain::coverage::coverage;
 use domain::lists::{ListKind, Period, timeliness};
 use domain::org::{Access, Grant, Place, Role};
 use domain::problem::{State, is_overdue};
-use domain::reminders::{self, AfterFailure, CadreBacklog, ListDuty, ProblemDuty, Reminder};
+use domain::reminders::{self, AfterFailure, CadreBacklog, CallerDuty, ListDuty, ProblemDuty, Reminder};
 use domain::{Month, Quarter};
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use uuid::Uuid;
@@ -21,7 +21,9 @@ use crate::delivery;
 use crate::queue::RedisQueue;
 use crate::state::AppState;
 use crate::store::entity::town;
-use crate::store::{coverage as load, cross_checks, lists, notifications, org, problems, users, visits};
+use crate::store::{
+    coverage as load, cross_checks, households, lists, notifications, org, phone_checks, problems, users, visits,
+};
 
 /// A town-wide view, for the scheduler: the same scope mechanism as any caller's.
 fn town_access(town: Uuid) -> Access {
@@ -95,6 +97,23 @@ pub async fn due_in_town(db: &DatabaseConnection, town: Uuid, now: DateTime<Utc>
         })
         .collect();
     out.extend(reminders::problems(now, &duties, &discipline));
+
+    // Call takers: cases due now and agreed callbacks.
+    let cases = phone_checks::open_cases_of_town(db, town).await?;
+    let callback_households: Vec<Uuid> = cases.iter().filter(|c| c.callback).map(|c| c.household_id).collect();
+    let heads: std::collections::HashMap<Uuid, String> =
+        households::by_ids(db, &callback_households).await?.into_iter().map(|h| (h.id, h.head_name)).collect();
+    let mut by_caller: std::collections::BTreeMap<Uuid, CallerDuty> = std::collections::BTreeMap::new();
+    for c in &cases {
+        let Some(caller) = c.assignee_id else { continue };
+        let d = by_caller.entry(caller).or_insert_with(|| CallerDuty { caller, due_now: 0, callbacks: vec![] });
+        match (c.callback, c.due_at) {
+            (true, Some(at)) => d.callbacks.push((c.id, at, heads.get(&c.household_id).cloned().unwrap_or_default())),
+            (false, due) if c.attempts == 0 || due.is_some_and(|t| t <= now) => d.due_now += 1,
+            _ => {}
+        }
+    }
+    out.extend(reminders::calls(now, &by_caller.into_values().collect::<Vec<_>>()));
     Ok(out)
 }
 

@@ -99,6 +99,7 @@ pub struct Settings {
     /// How long a claimed reminder stays invisible to other workers before it is taken over.
     pub reminder_visibility_seconds: u64,
     pub reminder_retry: domain::reminders::RetryPolicy,
+    pub call_policy: domain::phone_check::CallPolicy,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -232,6 +233,19 @@ impl Settings {
                 // CHANGXIAO_REMINDER_RETRY_BASE_SECONDS: first retry delay, doubled each time up to an hour. Default 30.
                 base_seconds: parsed("CHANGXIAO_REMINDER_RETRY_BASE_SECONDS", 30)?,
                 cap_seconds: 3600,
+            },
+            call_policy: domain::phone_check::CallPolicy {
+                // CHANGXIAO_CALL_MAX_UNREACHED: phone-check attempts that reach nobody before a case closes. Default 3.
+                max_unreached: parsed("CHANGXIAO_CALL_MAX_UNREACHED", 3)?,
+                // CHANGXIAO_CALL_MAX_ATTEMPTS: phone-check attempts of any kind before a case closes. Default 6.
+                max_attempts: parsed("CHANGXIAO_CALL_MAX_ATTEMPTS", 6)?,
+                // CHANGXIAO_CALL_MIN_SPACING_MINUTES: least time between two attempts (unless a callback was agreed). Default 60.
+                min_spacing: chrono::Duration::minutes(parsed("CHANGXIAO_CALL_MIN_SPACING_MINUTES", 60)?),
+                // CHANGXIAO_CALL_HOURS: when households may be called, Beijing time. Default 08:30-12:00,14:00-20:30.
+                hours: domain::phone_check::parse_hours(
+                    &var("CHANGXIAO_CALL_HOURS").unwrap_or_else(|| "08:30-12:00,14:00-20:30".into()),
+                )
+                .map_err(|e| anyhow::anyhow!("CHANGXIAO_CALL_HOURS: {e}"))?,
             },
             photos: PhotoSettings {
                 // CHANGXIAO_PHOTO_MAX_TIME_GAP_MINUTES: photo time vs visit time. Default 120.

@@ -257,6 +257,12 @@ pub enum Act {
     SubmitList,
     /// See the reminder queue and its dead letters, and replay them.
     ManageReminders,
+    /// Write questionnaires, draw call lists, review contradictions.
+    ManagePhoneChecks,
+    /// See call lists, cases and their figures.
+    ReadPhoneChecks,
+    /// Call households and record attempts and answers.
+    CallHouseholds,
 }
 
 impl Act {
@@ -297,6 +303,21 @@ impl Act {
             Act::HandOverProblem => &[RroStaff, Discipline],
             Act::SubmitList => &[InfoOfficer, VillageSecretary, RroStaff],
             Act::ManageReminders => &[RroStaff, Admin],
+            Act::ManagePhoneChecks => &[RroStaff],
+            // Call takers see only the cases assigned to them (handled where lists are read).
+            Act::ReadPhoneChecks => &[
+                RroStaff,
+                Leader,
+                DeputyMayor,
+                Discipline,
+                Admin,
+                VillageSecretary,
+                WorkTeamLeader,
+                InfoOfficer,
+                Cadre,
+                CallTaker,
+            ],
+            Act::CallHouseholds => &[RroStaff, CallTaker, VillageSecretary, WorkTeamLeader, Cadre],
             Act::ExportLedger => {
                 &[RroStaff, Leader, DeputyMayor, Discipline, Admin, VillageSecretary, WorkTeamLeader, InfoOfficer]
             }
@@ -330,6 +351,16 @@ impl Access {
     pub fn reach(&self, act: Act) -> Reach {
         let mut reach = Reach::default();
         for g in self.grants.iter().filter(|g| act.roles().contains(&g.role)) {
+            reach.widen(&g.place, g.role, &self.assigned_groups);
+        }
+        reach
+    }
+
+    /// Where the caller may perform `act` through grants other than those of `roles` (a call taker's
+    /// town grant lets them call, not read every list in the town).
+    pub fn reach_except(&self, act: Act, roles: &[Role]) -> Reach {
+        let mut reach = Reach::default();
+        for g in self.grants.iter().filter(|g| act.roles().contains(&g.role) && !roles.contains(&g.role)) {
             reach.widen(&g.place, g.role, &self.assigned_groups);
         }
         reach
@@ -391,6 +422,23 @@ mod tests {
         let r = a.reach(Act::ReadHousehold);
         assert!(r.towns.contains(&town));
         assert!(a.reach(Act::ImportHouseholds).towns.contains(&town));
+    }
+
+    #[test]
+    fn a_call_taker_may_call_in_the_town_but_reads_lists_only_through_other_grants() {
+        let (user, town, village, _) = ids();
+        let a = Access::build(
+            user,
+            vec![
+                Grant { role: Role::CallTaker, place: Place::Town { town } },
+                Grant { role: Role::VillageSecretary, place: Place::Village { town, village } },
+            ],
+            vec![],
+        );
+        assert!(a.reach(Act::CallHouseholds).towns.contains(&town));
+        let r = a.reach_except(Act::ReadPhoneChecks, &[Role::CallTaker]);
+        assert!(r.towns.is_empty());
+        assert!(r.villages.contains(&village));
     }
 
     #[test]

@@ -539,6 +539,27 @@ impl CallPolicy {
     }
 }
 
+/// Parses calling hours such as `08:30-12:00,14:00-20:30` (Beijing time).
+pub fn parse_hours(s: &str) -> Result<Vec<(NaiveTime, NaiveTime)>, String> {
+    let mut out = vec![];
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let parsed = part.split_once('-').and_then(|(a, b)| {
+            Some((
+                NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?,
+                NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?,
+            ))
+        });
+        match parsed {
+            Some((from, to)) if from < to => out.push((from, to)),
+            _ => return Err(format!("`{part}` is not a window like 08:30-12:00")),
+        }
+    }
+    if out.is_empty() {
+        return Err("no calling hours given".into());
+    }
+    Ok(out)
+}
+
 /// One recorded attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
@@ -900,6 +921,15 @@ mod tests {
         assert_eq!(case_state(&p, &h2), CaseState::Closed { outcome: Outcome::NoAnswer });
         let fourth = attempt("2026-11-28T15:00:00+08:00", Outcome::Completed, None);
         assert_eq!(record_attempt(&p, &h2, &fourth), Err(Refusal::MaxAttempts));
+    }
+
+    #[test]
+    fn calling_hours_parse_from_config() {
+        let h = parse_hours("08:30-12:00, 14:00-20:30").unwrap();
+        assert_eq!(h, CallPolicy::default().hours);
+        assert!(parse_hours("12:00-08:00").is_err());
+        assert!(parse_hours("8h-9h").is_err());
+        assert!(parse_hours("").is_err());
     }
 
     #[test]

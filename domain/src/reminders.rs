@@ -20,10 +20,12 @@ pub enum Kind {
     ProblemDeadlineNear,
     ProblemOverdue,
     DisciplineOverdue,
+    CallsPending,
+    CallbackDue,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 9] = [
         Kind::UnvisitedHouseholds,
         Kind::ListDue,
         Kind::ListMissing,
@@ -31,6 +33,8 @@ impl Kind {
         Kind::ProblemDeadlineNear,
         Kind::ProblemOverdue,
         Kind::DisciplineOverdue,
+        Kind::CallsPending,
+        Kind::CallbackDue,
     ];
 
     pub fn parse(s: &str) -> Option<Kind> {
@@ -46,6 +50,8 @@ impl Kind {
             Kind::ProblemDeadlineNear => "problem_deadline_near",
             Kind::ProblemOverdue => "problem_overdue",
             Kind::DisciplineOverdue => "discipline_overdue",
+            Kind::CallsPending => "calls_pending",
+            Kind::CallbackDue => "callback_due",
         }
     }
 }
@@ -244,6 +250,49 @@ pub fn problems(now: DateTime<Utc>, duties: &[ProblemDuty], discipline: &[Uuid])
     out
 }
 
+/// A caller's phone spot-check work: cases due now, and agreed callbacks.
+#[derive(Debug, Clone)]
+pub struct CallerDuty {
+    pub caller: Uuid,
+    /// Open cases that may be called now (not yet called, or due for a retry).
+    pub due_now: u64,
+    /// (case, agreed time, household head) of callbacks not yet made.
+    pub callbacks: Vec<(Uuid, DateTime<Utc>, String)>,
+}
+
+/// Call takers: once a day, the cases waiting to be called; and each agreed callback from a quarter
+/// of an hour before its time.
+pub fn calls(now: DateTime<Utc>, duties: &[CallerDuty]) -> Vec<Reminder> {
+    let today = local_date(now);
+    let mut out = vec![];
+    for d in duties {
+        if d.due_now > 0 {
+            out.push(Reminder {
+                user: d.caller,
+                kind: Kind::CallsPending,
+                key: format!("calls:{}:{today}", d.caller),
+                title: "今日电话抽查待拨打".into(),
+                body: format!("您有{}户电话抽查待拨打，请在允许拨打的时段内完成。", d.due_now),
+            });
+        }
+        for (case, at, head) in &d.callbacks {
+            if *at - chrono::Duration::minutes(15) <= now {
+                out.push(Reminder {
+                    user: d.caller,
+                    kind: Kind::CallbackDue,
+                    key: format!("callback:{case}:{}", at.timestamp()),
+                    title: "约定回访时间到了".into(),
+                    body: format!(
+                        "{head}户约定{}回访，请按时拨打。",
+                        at.with_timezone(&crate::TZ).format("%-m月%-d日%H:%M")
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
@@ -279,6 +328,25 @@ mod tests {
         // 31 December 23:30 in Shanghai is m3 of Q4; 16:30 UTC the same instant is already next year's m1.
         assert!(unvisited(at("2026-12-31T15:30:00Z"), &backlog)[0].key.ends_with("2026-12:m3_overdue"));
         assert!(unvisited(at("2026-12-31T16:30:00Z"), &backlog)[0].key.ends_with("2027-01:early"));
+    }
+
+    #[test]
+    fn callers_are_reminded_daily_of_pending_calls_and_of_each_callback_a_quarter_hour_ahead() {
+        let cb = at("2026-11-28T15:30:00+08:00");
+        let d = [
+            CallerDuty { caller: id(1), due_now: 4, callbacks: vec![(id(9), cb, "张三".into())] },
+            CallerDuty { caller: id(2), due_now: 0, callbacks: vec![] },
+        ];
+        let early = calls(at("2026-11-28T15:14:00+08:00"), &d);
+        assert_eq!(early.len(), 1);
+        assert_eq!(early[0].key, format!("calls:{}:2026-11-28", id(1)));
+        assert!(early[0].body.contains("4户"));
+        let near = calls(at("2026-11-28T15:15:00+08:00"), &d);
+        assert_eq!(near.len(), 2);
+        assert_eq!(near[1].kind, Kind::CallbackDue);
+        assert!(near[1].body.contains("11月28日15:30"), "{}", near[1].body);
+        // The next local day is a new key: 16:00 UTC is midnight in Beijing.
+        assert_eq!(calls(at("2026-11-28T16:00:00Z"), &d)[0].key, format!("calls:{}:2026-11-29", id(1)));
     }
 
     #[test]

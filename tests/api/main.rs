@@ -15,6 +15,7 @@ mod lists;
 mod migrations;
 mod openapi;
 mod org;
+mod phone_checks;
 mod photos;
 mod reminder_delivery;
 mod reminder_queue;

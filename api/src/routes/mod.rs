@@ -9,6 +9,7 @@ pub mod households;
 pub mod lists;
 pub mod notifications;
 pub mod org;
+pub mod phone_checks;
 pub mod photos;
 pub mod problems;
 pub mod reminders;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(lists::configure)
             .configure(screenings::configure)
             .configure(supervisions::configure)
+            .configure(phone_checks::configure)
             .configure(notifications::configure)
             .configure(reminders::configure)
             .configure(audit::configure),

@@ -525,6 +525,8 @@ pub mod problem {
         pub version: i32,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// The phone-check attempt whose answers raised the problem.
+        pub call_attempt_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -811,6 +813,168 @@ pub mod wechat_consent {
         pub template_id: String,
         pub remaining: i32,
         pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod questionnaire {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "questionnaires")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub town_id: Uuid,
+        pub name: String,
+        pub created_by: Uuid,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod questionnaire_version {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "questionnaire_versions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub questionnaire_id: Uuid,
+        pub version: i32,
+        /// `draft` or `published` (never edited again).
+        pub status: String,
+        /// The questions, as JSON (`domain::phone_check::Question`).
+        #[sea_orm(column_type = "Text")]
+        pub questions: String,
+        pub published_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod call_list {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "call_lists")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub town_id: Uuid,
+        pub village_id: Uuid,
+        pub month: String,
+        pub version_id: Uuid,
+        pub sample_rate: Option<f64>,
+        pub seed: i64,
+        pub created_by: Uuid,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod call_case {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "call_cases")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub list_id: Uuid,
+        pub town_id: Uuid,
+        pub village_id: Uuid,
+        pub household_id: Uuid,
+        pub assignee_id: Option<Uuid>,
+        /// `open`, `closed`, or `no_phone` (reported, never dialled).
+        pub status: String,
+        pub last_outcome: Option<String>,
+        pub attempts: i32,
+        pub due_at: Option<DateTimeUtc>,
+        pub callback: bool,
+        pub held_by: Option<Uuid>,
+        pub held_until: Option<DateTimeUtc>,
+        pub satisfied: Option<bool>,
+        pub problems: i32,
+        pub closed_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod call_attempt {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "call_attempts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub case_id: Uuid,
+        pub client_id: Uuid,
+        pub caller_id: Uuid,
+        pub called_at: DateTimeUtc,
+        pub outcome: String,
+        pub aapor_code: String,
+        pub callback_at: Option<DateTimeUtc>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub answers: Option<String>,
+        pub version_id: Option<Uuid>,
+        #[sea_orm(column_type = "Text")]
+        pub note: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod call_flag {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "call_flags")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub case_id: Uuid,
+        pub attempt_id: Uuid,
+        pub town_id: Uuid,
+        pub village_id: Uuid,
+        pub household_id: Uuid,
+        /// `visit_denied` or `policy_unknown`.
+        pub kind: String,
+        pub question: String,
+        #[sea_orm(column_type = "Text")]
+        pub message: String,
+        /// `open`, `dismissed`, or `raised` (a problem was made of it).
+        pub status: String,
+        pub problem_id: Option<Uuid>,
+        pub reviewed_by: Option<Uuid>,
+        pub reviewed_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -374,3 +374,8 @@ pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<hous
     }
     Ok(rows)
 }
+
+/// The household's full phone numbers (decrypted; the caller audits the reveal).
+pub fn phones(m: &household::Model, cipher: &FieldCipher) -> anyhow::Result<Vec<String>> {
+    Ok(serde_json::from_str(&cipher.decrypt(&m.phones_enc)?)?)
+}

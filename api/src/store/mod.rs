@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod lists;
 pub mod notifications;
 pub mod org;
+pub mod phone_checks;
 pub mod photos;
 pub mod problems;
 pub mod scope;

@@ -54,6 +54,7 @@ pub struct NewProblem {
     pub found_at: DateTime<Utc>,
     pub visit_id: Option<Uuid>,
     pub evidence_photo_ids: Vec<Uuid>,
+    pub call_attempt_id: Option<Uuid>,
 }
 
 pub async fn insert<C: ConnectionTrait>(db: &C, p: NewProblem, now: DateTime<Utc>) -> Result<problem::Model, DbErr> {
@@ -86,6 +87,7 @@ pub async fn insert<C: ConnectionTrait>(db: &C, p: NewProblem, now: DateTime<Utc
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
+        call_attempt_id: Set(p.call_attempt_id),
     }
     .insert(db)
     .await

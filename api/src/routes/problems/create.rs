@@ -104,6 +104,7 @@ pub async fn create_problem(
             found_at,
             visit_id: None,
             evidence_photo_ids: body.photo_ids.clone(),
+            call_attempt_id: None,
         },
         now,
     )

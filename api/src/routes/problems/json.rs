@@ -49,6 +49,8 @@ pub struct ProblemView {
     pub found_by: Uuid,
     pub found_at: DateTime<Utc>,
     pub visit_id: Option<Uuid>,
+    /// The phone spot-check call whose answers raised it.
+    pub call_attempt_id: Option<Uuid>,
     pub evidence_photo_ids: Vec<Uuid>,
     /// small, large or special, once assigned.
     pub class: Option<String>,
@@ -90,6 +92,7 @@ impl ProblemView {
             found_at: m.found_at,
             visit_id: m.visit_id,
             evidence_photo_ids: serde_json::from_str(&m.evidence_photo_ids).unwrap_or_default(),
+            call_attempt_id: m.call_attempt_id,
             class: m.class,
             deadline: m.deadline,
             responsible_user_id: m.responsible_user_id,

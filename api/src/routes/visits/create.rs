@@ -300,6 +300,7 @@ pub async fn create_visit(
                 found_at: body.visited_at,
                 visit_id: Some(saved.id),
                 evidence_photo_ids: p.photo_ids.clone(),
+                call_attempt_id: None,
             },
             now,
         )
