@@ -32,7 +32,10 @@ Times are RFC 3339 with offset; dates `YYYY-MM-DD`; months `YYYY-MM`; quarters `
         (name = "screenings", description = "Department data screening and joint household verification"),
         (name = "supervisions", description = "The Discipline Commission's supervision look-back"),
         (name = "lists", description = "The information officers' monthly and quarterly feedback lists"),
-        (name = "notifications", description = "The in-app inbox of reminders"),
+        (name = "phone_checks", description = "Phone spot-checks (电话抽查): questionnaires, call lists, calls, figures"),
+        (name = "inspections", description = "Leaders' unannounced visits (暗访) and admonishment talks (约谈)"),
+        (name = "interviews", description = "Must-know knowledge (应知应会), the interview group (访谈组) and circulars (通报)"),
+        (name = "notifications", description = "The in-app inbox of reminders, WeChat subscriptions, the reminder queue"),
         (name = "audit", description = "The audit trail"),
     )
 )]

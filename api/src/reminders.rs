@@ -12,15 +12,15 @@ use domain::coverage::coverage;
 use domain::lists::{ListKind, Period, timeliness};
 use domain::org::{Access, Grant, Place, Role};
 use domain::problem::{State, is_overdue};
-use domain::reminders::{self, AfterFailure, CadreBacklog, CallerDuty, ListDuty, ProblemDuty, Reminder};
+use domain::reminders::{self, AfterFailure, CadreBacklog, CallerDuty, ListDuty, MustKnowDuty, ProblemDuty, Reminder};
 use domain::{Month, Quarter};
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::delivery;
 use crate::queue::RedisQueue;
 use crate::state::AppState;
-use crate::store::entity::town;
+use crate::store::entity::{must_know_version, town};
 use crate::store::{
     coverage as load, cross_checks, households, lists, notifications, org, phone_checks, problems, users, visits,
 };
@@ -71,6 +71,33 @@ pub async fn due_in_town(db: &DatabaseConnection, town: Uuid, now: DateTime<Utc>
         })
         .collect();
     out.extend(reminders::lists(now, month, &duties));
+
+    // Department information officers and their must-know updates.
+    let departments = org::departments(db, &[town]).await?;
+    let dept_ids: Vec<Uuid> = departments.iter().map(|d| d.id).collect();
+    let dept_officers = users::with_role(db, Role::InfoOfficer, &dept_ids).await?;
+    let updates = must_know_version::Entity::find()
+        .filter(must_know_version::Column::TownId.eq(town))
+        .filter(must_know_version::Column::Month.eq(month.to_string()))
+        .all(db)
+        .await?;
+    let duties: Vec<MustKnowDuty> = departments
+        .iter()
+        .map(|d| {
+            let first = updates
+                .iter()
+                .filter(|u| u.owner_kind == "department" && u.owner_id == d.id)
+                .map(|u| u.submitted_at)
+                .min();
+            MustKnowDuty {
+                department: d.id,
+                department_name: d.name.clone(),
+                officers: dept_officers.iter().filter(|(_, s)| *s == d.id).map(|(u, _)| *u).collect(),
+                timeliness: domain::leadership::must_know_timeliness(month, first, now),
+            }
+        })
+        .collect();
+    out.extend(reminders::must_know(now, month, &duties));
 
     // The RRO and the cross spot-check.
     let rro: Vec<Uuid> = users::with_role(db, Role::RroStaff, &[town]).await?.into_iter().map(|(u, _)| u).collect();

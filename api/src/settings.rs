@@ -100,6 +100,9 @@ pub struct Settings {
     pub reminder_visibility_seconds: u64,
     pub reminder_retry: domain::reminders::RetryPolicy,
     pub call_policy: domain::phone_check::CallPolicy,
+    pub admonishment: domain::leadership::AdmonishmentRule,
+    /// Questions drawn for each interview.
+    pub interview_questions: usize,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -247,6 +250,18 @@ impl Settings {
                 )
                 .map_err(|e| anyhow::anyhow!("CHANGXIAO_CALL_HOURS: {e}"))?,
             },
+            admonishment: domain::leadership::AdmonishmentRule {
+                // CHANGXIAO_ADMONISH_MIN_PROBLEMS_PER_100: problems a month per 100 target households. Default 10.
+                min_problems_per_100: parsed("CHANGXIAO_ADMONISH_MIN_PROBLEMS_PER_100", 10.0)?,
+                // CHANGXIAO_ADMONISH_MIN_PROBLEMS: and at least this many problems. Default 3.
+                min_problems: parsed("CHANGXIAO_ADMONISH_MIN_PROBLEMS", 3)?,
+                // CHANGXIAO_ADMONISH_MIN_OVERDUE_SHARE: slow: overdue share of active problems. Default 0.3.
+                min_overdue_share: parsed("CHANGXIAO_ADMONISH_MIN_OVERDUE_SHARE", 0.3)?,
+                // CHANGXIAO_ADMONISH_MIN_MEDIAN_DAYS: slow: median days to close. Default 20.
+                min_median_days_to_close: parsed("CHANGXIAO_ADMONISH_MIN_MEDIAN_DAYS", 20.0)?,
+            },
+            // CHANGXIAO_INTERVIEW_QUESTIONS: must-know questions drawn for each interview. Default 5.
+            interview_questions: parsed("CHANGXIAO_INTERVIEW_QUESTIONS", 5)?,
             photos: PhotoSettings {
                 // CHANGXIAO_PHOTO_MAX_TIME_GAP_MINUTES: photo time vs visit time. Default 120.
                 max_time_gap_minutes: parsed("CHANGXIAO_PHOTO_MAX_TIME_GAP_MINUTES", 120)?,

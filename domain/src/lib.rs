@@ -10,6 +10,7 @@ pub mod cross_check;
 pub mod geo;
 pub mod household;
 pub mod id_number;
+pub mod leadership;
 pub mod lists;
 pub mod org;
 pub mod phone;

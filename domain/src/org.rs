@@ -263,6 +263,20 @@ pub enum Act {
     ReadPhoneChecks,
     /// Call households and record attempts and answers.
     CallHouseholds,
+    /// Visit households unannounced (暗访) and assign what is found on the spot.
+    Inspect,
+    /// See unannounced visits, suggestions and admonishment proposals — never village roles.
+    ReadInspections,
+    /// Record an admonishment talk (约谈): the main leader.
+    Admonish,
+    /// Hold the monthly interviews (访谈组).
+    Interview,
+    /// Update must-know knowledge (应知应会).
+    UpdateMustKnow,
+    /// Draft and review circulars (通报).
+    DraftCircular,
+    /// Issue a circular.
+    IssueCircular,
 }
 
 impl Act {
@@ -318,6 +332,13 @@ impl Act {
                 CallTaker,
             ],
             Act::CallHouseholds => &[RroStaff, CallTaker, VillageSecretary, WorkTeamLeader, Cadre],
+            Act::Inspect => &[Leader, DeputyMayor, Discipline],
+            Act::ReadInspections => &[Leader, DeputyMayor, Discipline, RroStaff],
+            Act::Admonish => &[Leader],
+            Act::Interview => &[DeputyMayor, RroStaff],
+            Act::UpdateMustKnow => &[InfoOfficer],
+            Act::DraftCircular => &[RroStaff, DeputyMayor, Leader],
+            Act::IssueCircular => &[Leader],
             Act::ExportLedger => {
                 &[RroStaff, Leader, DeputyMayor, Discipline, Admin, VillageSecretary, WorkTeamLeader, InfoOfficer]
             }

@@ -22,10 +22,13 @@ pub enum Kind {
     DisciplineOverdue,
     CallsPending,
     CallbackDue,
+    ProblemAssigned,
+    MustKnowDue,
+    MustKnowMissing,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 12] = [
         Kind::UnvisitedHouseholds,
         Kind::ListDue,
         Kind::ListMissing,
@@ -35,6 +38,9 @@ impl Kind {
         Kind::DisciplineOverdue,
         Kind::CallsPending,
         Kind::CallbackDue,
+        Kind::ProblemAssigned,
+        Kind::MustKnowDue,
+        Kind::MustKnowMissing,
     ];
 
     pub fn parse(s: &str) -> Option<Kind> {
@@ -52,6 +58,9 @@ impl Kind {
             Kind::DisciplineOverdue => "discipline_overdue",
             Kind::CallsPending => "calls_pending",
             Kind::CallbackDue => "callback_due",
+            Kind::ProblemAssigned => "problem_assigned",
+            Kind::MustKnowDue => "must_know_due",
+            Kind::MustKnowMissing => "must_know_missing",
         }
     }
 }
@@ -173,6 +182,43 @@ pub fn lists(now: DateTime<Utc>, month: Month, duties: &[ListDuty]) -> Vec<Remin
                 body: format!(
                     "{}{}月常态化评估问题反馈清单应于{}前报送乡村振兴办。",
                     d.village_name,
+                    month.number(),
+                    month.list_deadline().format("%-m月%-d日")
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// A department's must-know update for the month and its information officers.
+#[derive(Debug, Clone)]
+pub struct MustKnowDuty {
+    pub department: Uuid,
+    pub department_name: String,
+    pub officers: Vec<Uuid>,
+    pub timeliness: Timeliness,
+}
+
+/// Must-know updates not yet in: a reminder from the 20th to the 25th, and one when missing.
+pub fn must_know(now: DateTime<Utc>, month: Month, duties: &[MustKnowDuty]) -> Vec<Reminder> {
+    let today = local_date(now);
+    let mut out = vec![];
+    for d in duties {
+        let (kind, title) = match d.timeliness {
+            Timeliness::Pending if today >= month.day(20) => (Kind::MustKnowDue, "应知应会25日前更新"),
+            Timeliness::Missing => (Kind::MustKnowMissing, "应知应会本月逾期未更新"),
+            _ => continue,
+        };
+        for o in &d.officers {
+            out.push(Reminder {
+                user: *o,
+                kind,
+                key: format!("{}:{}:{month}:{o}", kind.as_str(), d.department),
+                title: title.into(),
+                body: format!(
+                    "{}{}月应知应会应于{}前更新。",
+                    d.department_name,
                     month.number(),
                     month.list_deadline().format("%-m月%-d日")
                 ),
@@ -374,6 +420,25 @@ mod tests {
         let missing = lists(at("2026-11-26T10:00:00+08:00"), m, &[duty(Timeliness::Missing)]);
         assert_eq!(missing[0].kind, Kind::ListMissing);
         assert!(lists(at("2026-11-26T10:00:00+08:00"), m, &[duty(Timeliness::Late)]).is_empty());
+    }
+
+    #[test]
+    fn must_know_reminders_start_on_the_20th_and_turn_into_missing_after_the_25th() {
+        let m: Month = "2026-11".parse().unwrap();
+        let duty = |t| MustKnowDuty {
+            department: id(5),
+            department_name: "卫健办".into(),
+            officers: vec![id(9)],
+            timeliness: t,
+        };
+        assert!(must_know(at("2026-11-19T23:00:00+08:00"), m, &[duty(Timeliness::Pending)]).is_empty());
+        let due = must_know(at("2026-11-20T00:00:00+08:00"), m, &[duty(Timeliness::Pending)]);
+        assert_eq!(due[0].kind, Kind::MustKnowDue);
+        assert!(due[0].body.contains("11月25日"));
+        let missing = must_know(at("2026-11-26T10:00:00+08:00"), m, &[duty(Timeliness::Missing)]);
+        assert_eq!(missing[0].kind, Kind::MustKnowMissing);
+        assert_ne!(missing[0].key, due[0].key);
+        assert!(must_know(at("2026-11-26T10:00:00+08:00"), m, &[duty(Timeliness::Late)]).is_empty());
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod m20261128_000008_create_supervisions;
 mod m20261128_000009_create_notifications;
 mod m20261129_000010_create_wechat_delivery;
 mod m20261129_000011_create_phone_checks;
+mod m20261129_000012_create_inspections;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_create_notifications::Migration),
             Box::new(m20261129_000010_create_wechat_delivery::Migration),
             Box::new(m20261129_000011_create_phone_checks::Migration),
+            Box::new(m20261129_000012_create_inspections::Migration),
         ]
     }
 }

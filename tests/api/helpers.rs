@@ -89,6 +89,8 @@ pub fn test_settings(dir: PathBuf, database_url: String) -> Settings {
         reminder_visibility_seconds: 60,
         reminder_retry: domain::reminders::RetryPolicy { max_attempts: 3, base_seconds: 30, cap_seconds: 3600 },
         call_policy: domain::phone_check::CallPolicy::default(),
+        admonishment: domain::leadership::AdmonishmentRule::default(),
+        interview_questions: 5,
     }
 }
 

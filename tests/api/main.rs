@@ -10,6 +10,7 @@ mod cross_checks;
 mod health;
 mod households;
 mod import;
+mod inspections;
 mod ledger;
 mod lists;
 mod migrations;

@@ -32,6 +32,10 @@ async fn cadres_who_owe_visits_are_reminded_once_and_those_who_owe_nothing_are_n
     app.request(reqwest::Method::POST, &format!("/api/v1/notifications/{id}/read"), Some(&other), None, &[])
         .await
         .assert_problem(404, "not_found");
+    // The department's information officer has not updated the must-know knowledge by the 25th.
+    let dept = app.login("demo-dept").await;
+    let dept_inbox = app.get("/api/v1/notifications", &dept).await;
+    assert_eq!(dept_inbox.body["items"][0]["kind"], "must_know_missing", "{}", dept_inbox.text);
     // The leader owes no visit and gets nothing.
     let leader = app.login("demo-leader").await;
     assert_eq!(app.get("/api/v1/notifications", &leader).await.body["total"], 0);

@@ -6,6 +6,8 @@ pub mod common;
 pub mod cross_checks;
 pub mod health;
 pub mod households;
+pub mod inspections;
+pub mod interviews;
 pub mod lists;
 pub mod notifications;
 pub mod org;
@@ -35,6 +37,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(screenings::configure)
             .configure(supervisions::configure)
             .configure(phone_checks::configure)
+            .configure(inspections::configure)
+            .configure(interviews::configure)
             .configure(notifications::configure)
             .configure(reminders::configure)
             .configure(audit::configure),

@@ -109,7 +109,7 @@ pub async fn report_subscriptions(
 pub struct Notification {
     pub id: Uuid,
     /// unvisited_households, list_due, list_missing, cross_check_due, problem_deadline_near,
-    /// calls_pending, callback_due,
+    /// calls_pending, callback_due, problem_assigned, must_know_due, must_know_missing,
     /// problem_overdue, discipline_overdue.
     pub kind: String,
     pub title: String,

@@ -527,6 +527,8 @@ pub mod problem {
         pub updated_at: DateTimeUtc,
         /// The phone-check attempt whose answers raised the problem.
         pub call_attempt_id: Option<Uuid>,
+        /// The leader's unannounced visit that found it.
+        pub unannounced_visit_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -974,6 +976,190 @@ pub mod call_flag {
         pub problem_id: Option<Uuid>,
         pub reviewed_by: Option<Uuid>,
         pub reviewed_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod unannounced_visit {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "unannounced_visits")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub client_id: Uuid,
+        pub town_id: Uuid,
+        pub village_id: Uuid,
+        pub leader_id: Uuid,
+        pub visited_at: DateTimeUtc,
+        pub latitude: Option<f64>,
+        pub longitude: Option<f64>,
+        /// JSON array of household ids.
+        #[sea_orm(column_type = "Text")]
+        pub household_ids: String,
+        /// JSON array of photo ids.
+        #[sea_orm(column_type = "Text")]
+        pub photo_ids: String,
+        #[sea_orm(column_type = "Text")]
+        pub policies: String,
+        #[sea_orm(column_type = "Text")]
+        pub rectification: String,
+        pub satisfaction: Option<i32>,
+        #[sea_orm(column_type = "Text")]
+        pub notes: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod admonishment {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "admonishments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub town_id: Uuid,
+        pub village_id: Uuid,
+        /// `YYYY-MM`.
+        pub period: String,
+        pub held_at: DateTimeUtc,
+        pub leader_id: Uuid,
+        /// JSON array of names.
+        #[sea_orm(column_type = "Text")]
+        pub attendees: String,
+        #[sea_orm(column_type = "Text")]
+        pub points: String,
+        #[sea_orm(column_type = "Text")]
+        pub follow_up: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod must_know_version {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "must_know_versions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub town_id: Uuid,
+        /// `department` or `village`.
+        pub owner_kind: String,
+        pub owner_id: Uuid,
+        pub month: String,
+        pub version: i32,
+        /// JSON array of {question, answer}.
+        #[sea_orm(column_type = "Text")]
+        pub items: String,
+        pub submitted_by: Uuid,
+        pub submitted_at: DateTimeUtc,
+        pub late: bool,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod interview {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "interviews")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub town_id: Uuid,
+        pub village_id: Uuid,
+        pub month: String,
+        pub held_on: Date,
+        pub interviewer_id: Uuid,
+        /// JSON array of the drawn questions.
+        #[sea_orm(column_type = "Text")]
+        pub questions: String,
+        pub seed: i64,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod interview_result {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "interview_results")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub interview_id: Uuid,
+        pub user_id: Option<Uuid>,
+        pub person_name: String,
+        /// `secretary` or `work_team`.
+        pub role: String,
+        /// JSON array of verdicts, by question.
+        #[sea_orm(column_type = "Text")]
+        pub answers: String,
+        pub score: f64,
+        pub knows_village: bool,
+        pub knows_policies: bool,
+        pub named: bool,
+        /// JSON array of reasons (Chinese).
+        #[sea_orm(column_type = "Text")]
+        pub reasons: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod circular {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "circulars")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub town_id: Uuid,
+        pub month: String,
+        pub title: String,
+        #[sea_orm(column_type = "Text")]
+        pub body: String,
+        /// JSON array of {name, unit, reason, source}.
+        #[sea_orm(column_type = "Text")]
+        pub entries: String,
+        /// `draft`, `reviewed`, `issued`.
+        pub status: String,
+        pub drafted_by: Uuid,
+        pub reviewed_by: Option<Uuid>,
+        pub reviewed_at: Option<DateTimeUtc>,
+        pub issued_by: Option<Uuid>,
+        pub issued_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
     }
 

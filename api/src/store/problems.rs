@@ -55,6 +55,7 @@ pub struct NewProblem {
     pub visit_id: Option<Uuid>,
     pub evidence_photo_ids: Vec<Uuid>,
     pub call_attempt_id: Option<Uuid>,
+    pub unannounced_visit_id: Option<Uuid>,
 }
 
 pub async fn insert<C: ConnectionTrait>(db: &C, p: NewProblem, now: DateTime<Utc>) -> Result<problem::Model, DbErr> {
@@ -88,6 +89,7 @@ pub async fn insert<C: ConnectionTrait>(db: &C, p: NewProblem, now: DateTime<Utc
         created_at: Set(now),
         updated_at: Set(now),
         call_attempt_id: Set(p.call_attempt_id),
+        unannounced_visit_id: Set(p.unannounced_visit_id),
     }
     .insert(db)
     .await
@@ -293,4 +295,51 @@ pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<prob
         rows.extend(problem::Entity::find().filter(problem::Column::Id.is_in(chunk.iter().copied())).all(db).await?);
     }
     Ok(rows)
+}
+
+/// How a problem is assigned on the spot.
+pub struct OnTheSpot<'a> {
+    pub class: domain::problem::Class,
+    pub deadline: NaiveDate,
+    pub units: &'a [(String, Uuid)],
+    pub responsible: Option<Uuid>,
+    pub measure: &'a str,
+}
+
+/// Records a problem and assigns it at once (units, person, class, deadline), with the ledger's
+/// history saying so.
+pub async fn insert_assigned<C: ConnectionTrait>(
+    db: &C,
+    p: NewProblem,
+    a: OnTheSpot<'_>,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> Result<problem::Model, DbErr> {
+    let m = insert(db, p, now).await?;
+    let version = m.version;
+    let mut am: problem::ActiveModel = m.into();
+    am.status = Set(State::Assigned.as_str().to_owned());
+    am.class = Set(Some(a.class.as_str().to_owned()));
+    am.deadline = Set(Some(a.deadline));
+    am.responsible_user_id = Set(a.responsible);
+    am.measure = Set(Some(a.measure.to_owned()));
+    let saved = save(db, am, version, now).await?.ok_or_else(|| DbErr::RecordNotUpdated)?;
+    set_units(db, saved.id, a.units).await?;
+    let units: Vec<serde_json::Value> =
+        a.units.iter().map(|(kind, id)| serde_json::json!({ "kind": kind, "id": id })).collect();
+    record_event(
+        db,
+        NewEvent {
+            problem_id: saved.id,
+            action: "assign",
+            actor_id: Some(actor),
+            note: a.measure,
+            photo_ids: &[],
+            data: serde_json::json!({ "class": a.class.as_str(), "deadline": a.deadline, "units": units,
+                "responsible_user_id": a.responsible, "on_the_spot": true }),
+        },
+        now,
+    )
+    .await?;
+    Ok(saved)
 }

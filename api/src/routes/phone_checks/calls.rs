@@ -532,6 +532,7 @@ pub async fn record_call_attempt(
                     visit_id: None,
                     evidence_photo_ids: vec![],
                     call_attempt_id: Some(attempt.id),
+                    unannounced_visit_id: None,
                 },
                 now,
             )

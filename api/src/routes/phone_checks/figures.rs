@@ -123,6 +123,7 @@ pub async fn review_call_flag(
                     visit_id: None,
                     evidence_photo_ids: vec![],
                     call_attempt_id: Some(f.attempt_id),
+                    unannounced_visit_id: None,
                 },
                 now,
             )

@@ -105,6 +105,7 @@ pub async fn create_problem(
             visit_id: None,
             evidence_photo_ids: body.photo_ids.clone(),
             call_attempt_id: None,
+            unannounced_visit_id: None,
         },
         now,
     )

@@ -51,6 +51,8 @@ pub struct ProblemView {
     pub visit_id: Option<Uuid>,
     /// The phone spot-check call whose answers raised it.
     pub call_attempt_id: Option<Uuid>,
+    /// The leader's unannounced visit that found it.
+    pub unannounced_visit_id: Option<Uuid>,
     pub evidence_photo_ids: Vec<Uuid>,
     /// small, large or special, once assigned.
     pub class: Option<String>,
@@ -93,6 +95,7 @@ impl ProblemView {
             visit_id: m.visit_id,
             evidence_photo_ids: serde_json::from_str(&m.evidence_photo_ids).unwrap_or_default(),
             call_attempt_id: m.call_attempt_id,
+            unannounced_visit_id: m.unannounced_visit_id,
             class: m.class,
             deadline: m.deadline,
             responsible_user_id: m.responsible_user_id,

@@ -301,6 +301,7 @@ pub async fn create_visit(
                 visit_id: Some(saved.id),
                 evidence_photo_ids: p.photo_ids.clone(),
                 call_attempt_id: None,
+                unannounced_visit_id: None,
             },
             now,
         )
