@@ -35,6 +35,9 @@ Times are RFC 3339 with offset; dates `YYYY-MM-DD`; months `YYYY-MM`; quarters `
         (name = "phone_checks", description = "Phone spot-checks (电话抽查): questionnaires, call lists, calls, figures"),
         (name = "inspections", description = "Leaders' unannounced visits (暗访) and admonishment talks (约谈)"),
         (name = "interviews", description = "Must-know knowledge (应知应会), the interview group (访谈组) and circulars (通报)"),
+        (name = "meetings", description = "Meetings (联席会, 党委专题会): agenda packs, minutes and decisions"),
+        (name = "archives", description = "The \"1+N\" archive materials: submissions, review, month-end summary"),
+        (name = "assessments", description = "Cadre and village assessment sheets, and the dashboard"),
         (name = "notifications", description = "The in-app inbox of reminders, WeChat subscriptions, the reminder queue"),
         (name = "audit", description = "The audit trail"),
     )

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::delivery;
 use crate::queue::RedisQueue;
 use crate::state::AppState;
-use crate::store::entity::{must_know_version, town};
+use crate::store::entity::{archive_submission, meeting, must_know_version, town};
 use crate::store::{
     coverage as load, cross_checks, households, lists, notifications, org, phone_checks, problems, users, visits,
 };
@@ -99,10 +99,35 @@ pub async fn due_in_town(db: &DatabaseConnection, town: Uuid, now: DateTime<Utc>
         .collect();
     out.extend(reminders::must_know(now, month, &duties));
 
+    // Archive clerks and the month's materials.
+    let clerks = users::with_role(db, Role::ArchiveClerk, &dept_ids).await?;
+    let submissions = archive_submission::Entity::find()
+        .filter(archive_submission::Column::TownId.eq(town))
+        .filter(archive_submission::Column::Month.eq(month.to_string()))
+        .all(db)
+        .await?;
+    let duties: Vec<MustKnowDuty> = departments
+        .iter()
+        .map(|d| {
+            let first = submissions.iter().filter(|s| s.department_id == d.id).map(|s| s.submitted_at).min();
+            MustKnowDuty {
+                department: d.id,
+                department_name: d.name.clone(),
+                officers: clerks.iter().filter(|(_, s)| *s == d.id).map(|(u, _)| *u).collect(),
+                timeliness: timeliness(month.list_deadline(), first, now),
+            }
+        })
+        .collect();
+    out.extend(reminders::archives(now, month, &duties));
+
     // The RRO and the cross spot-check.
     let rro: Vec<Uuid> = users::with_role(db, Role::RroStaff, &[town]).await?.into_iter().map(|(u, _)| u).collect();
     let round_open = !cross_checks::rounds(db, &[town], Some(&quarter.to_string())).await?.is_empty();
     out.extend(reminders::cross_check(now, round_open, &rro));
+    let held = meeting::Entity::find().filter(meeting::Column::TownId.eq(town)).all(db).await?;
+    let joint_held = held.iter().any(|m| m.kind == "joint_monthly" && m.period == month.to_string());
+    let party_held = held.iter().any(|m| m.kind == "party_quarterly" && m.period == quarter.to_string());
+    out.extend(reminders::meetings(now, joint_held, party_held, &rro));
 
     // Problem deadlines, and overdue problems for the Discipline Commission.
     let discipline: Vec<Uuid> =

@@ -40,6 +40,58 @@ pub fn good_bars(months: [Option<bool>; 3]) -> [GoodBar; 3] {
     })
 }
 
+/// The mechanism's figures of a village for a month (each in [0, 1]; `None` when there is nothing
+/// to measure, and then the part is left out and the others weigh more).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct VillageFigures {
+    /// Target households visited this quarter / target households.
+    pub coverage: Option<f64>,
+    /// 1 − overdue share of the problems being rectified at the month's end.
+    pub rectification: Option<f64>,
+    /// The month's feedback list: 1 on time (or not yet due), ½ late, 0 missing.
+    pub list_timeliness: Option<f64>,
+    /// Phone spot-check satisfaction rate.
+    pub satisfaction: Option<f64>,
+    /// Share of interviewees not named in the circular.
+    pub interviews: Option<f64>,
+}
+
+/// One part of a village's score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScorePart {
+    pub part: &'static str,
+    pub weight: f64,
+    pub value: Option<f64>,
+    pub points: Option<f64>,
+}
+
+/// The stated method: coverage 30, rectification 20, list timeliness 15, satisfaction 20,
+/// interviews 15; a part with nothing to measure is left out and the score is scaled to 100 over
+/// the parts measured. Rounded to 0.1.
+pub const VILLAGE_WEIGHTS: [(&str, f64); 5] = [
+    ("coverage", 30.0),
+    ("rectification", 20.0),
+    ("list_timeliness", 15.0),
+    ("satisfaction", 20.0),
+    ("interviews", 15.0),
+];
+
+pub fn village_score(f: &VillageFigures) -> (Option<f64>, Vec<ScorePart>) {
+    let values = [f.coverage, f.rectification, f.list_timeliness, f.satisfaction, f.interviews];
+    let parts: Vec<ScorePart> = VILLAGE_WEIGHTS
+        .iter()
+        .zip(values)
+        .map(|((part, weight), value)| {
+            let value = value.map(|v| v.clamp(0.0, 1.0));
+            ScorePart { part, weight: *weight, value, points: value.map(|v| v * weight) }
+        })
+        .collect();
+    let measured: f64 = parts.iter().filter(|p| p.value.is_some()).map(|p| p.weight).sum();
+    let points: f64 = parts.iter().filter_map(|p| p.points).sum();
+    let score = (measured > 0.0).then(|| (points * 100.0 / measured * 10.0).round() / 10.0);
+    (score, parts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +118,29 @@ mod tests {
     fn a_visited_month_is_barred_once_two_others_went_without() {
         assert_eq!(good_bars([Some(false), Some(true), Some(false)]), [TwoMonthsWithoutVisitsInQuarter; 3]);
         assert_eq!(good_bars([Some(true), Some(false), Some(true)]), [Allowed, NoVisitThisMonth, Allowed]);
+    }
+
+    #[test]
+    fn the_village_score_weighs_the_parts_measured() {
+        let all = VillageFigures {
+            coverage: Some(1.0),
+            rectification: Some(0.5),
+            list_timeliness: Some(1.0),
+            satisfaction: Some(0.9),
+            interviews: Some(0.5),
+        };
+        let (score, parts) = village_score(&all);
+        assert_eq!(score, Some(30.0 + 10.0 + 15.0 + 18.0 + 7.5));
+        assert_eq!(parts.len(), 5);
+        // Without calls or interviews, the rest scale to 100.
+        let some = VillageFigures {
+            coverage: Some(0.5),
+            rectification: Some(1.0),
+            list_timeliness: Some(0.0),
+            ..Default::default()
+        };
+        assert_eq!(village_score(&some).0, Some(((15.0 + 20.0) * 100.0 / 65.0_f64 * 10.0).round() / 10.0));
+        assert_eq!(village_score(&VillageFigures::default()).0, None);
     }
 
     #[test]

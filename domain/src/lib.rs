@@ -12,6 +12,7 @@ pub mod household;
 pub mod id_number;
 pub mod leadership;
 pub mod lists;
+pub mod meetings;
 pub mod org;
 pub mod phone;
 pub mod phone_check;

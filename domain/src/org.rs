@@ -277,6 +277,14 @@ pub enum Act {
     DraftCircular,
     /// Issue a circular.
     IssueCircular,
+    /// Record the town's meetings and their decisions.
+    ManageMeetings,
+    /// Submit a department's archive materials.
+    SubmitArchives,
+    /// Review archive submissions.
+    ReviewArchives,
+    /// See the town's archive submissions, assessments and summaries.
+    ReadTownFigures,
 }
 
 impl Act {
@@ -339,6 +347,10 @@ impl Act {
             Act::UpdateMustKnow => &[InfoOfficer],
             Act::DraftCircular => &[RroStaff, DeputyMayor, Leader],
             Act::IssueCircular => &[Leader],
+            Act::ManageMeetings => &[RroStaff, Leader, DeputyMayor],
+            Act::SubmitArchives => &[ArchiveClerk],
+            Act::ReviewArchives => &[RroStaff],
+            Act::ReadTownFigures => &[RroStaff, Leader, DeputyMayor, Discipline, Admin],
             Act::ExportLedger => {
                 &[RroStaff, Leader, DeputyMayor, Discipline, Admin, VillageSecretary, WorkTeamLeader, InfoOfficer]
             }

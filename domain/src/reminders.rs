@@ -25,10 +25,14 @@ pub enum Kind {
     ProblemAssigned,
     MustKnowDue,
     MustKnowMissing,
+    ArchivesDue,
+    ArchivesMissing,
+    JointMeetingDue,
+    PartyMeetingDue,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 16] = [
         Kind::UnvisitedHouseholds,
         Kind::ListDue,
         Kind::ListMissing,
@@ -41,6 +45,10 @@ impl Kind {
         Kind::ProblemAssigned,
         Kind::MustKnowDue,
         Kind::MustKnowMissing,
+        Kind::ArchivesDue,
+        Kind::ArchivesMissing,
+        Kind::JointMeetingDue,
+        Kind::PartyMeetingDue,
     ];
 
     pub fn parse(s: &str) -> Option<Kind> {
@@ -61,6 +69,10 @@ impl Kind {
             Kind::ProblemAssigned => "problem_assigned",
             Kind::MustKnowDue => "must_know_due",
             Kind::MustKnowMissing => "must_know_missing",
+            Kind::ArchivesDue => "archives_due",
+            Kind::ArchivesMissing => "archives_missing",
+            Kind::JointMeetingDue => "joint_meeting_due",
+            Kind::PartyMeetingDue => "party_meeting_due",
         }
     }
 }
@@ -202,12 +214,42 @@ pub struct MustKnowDuty {
 
 /// Must-know updates not yet in: a reminder from the 20th to the 25th, and one when missing.
 pub fn must_know(now: DateTime<Utc>, month: Month, duties: &[MustKnowDuty]) -> Vec<Reminder> {
+    due_on_the_25th(
+        now,
+        month,
+        duties,
+        [Kind::MustKnowDue, Kind::MustKnowMissing],
+        ["应知应会25日前更新", "应知应会本月逾期未更新"],
+        "应知应会",
+    )
+}
+
+/// Archive materials not yet submitted (the same duty, for archive clerks): from the 20th, and when missing.
+pub fn archives(now: DateTime<Utc>, month: Month, duties: &[MustKnowDuty]) -> Vec<Reminder> {
+    due_on_the_25th(
+        now,
+        month,
+        duties,
+        [Kind::ArchivesDue, Kind::ArchivesMissing],
+        ["档案资料25日前报送", "档案资料本月逾期未报送"],
+        "档案资料",
+    )
+}
+
+fn due_on_the_25th(
+    now: DateTime<Utc>,
+    month: Month,
+    duties: &[MustKnowDuty],
+    kinds: [Kind; 2],
+    titles: [&str; 2],
+    what: &str,
+) -> Vec<Reminder> {
     let today = local_date(now);
     let mut out = vec![];
     for d in duties {
         let (kind, title) = match d.timeliness {
-            Timeliness::Pending if today >= month.day(20) => (Kind::MustKnowDue, "应知应会25日前更新"),
-            Timeliness::Missing => (Kind::MustKnowMissing, "应知应会本月逾期未更新"),
+            Timeliness::Pending if today >= month.day(20) => (kinds[0], titles[0]),
+            Timeliness::Missing => (kinds[1], titles[1]),
             _ => continue,
         };
         for o in &d.officers {
@@ -217,11 +259,41 @@ pub fn must_know(now: DateTime<Utc>, month: Month, duties: &[MustKnowDuty]) -> V
                 key: format!("{}:{}:{month}:{o}", kind.as_str(), d.department),
                 title: title.into(),
                 body: format!(
-                    "{}{}月应知应会应于{}前更新。",
+                    "{}{}月{what}应于{}前报送。",
                     d.department_name,
                     month.number(),
                     month.list_deadline().format("%-m月%-d日")
                 ),
+            });
+        }
+    }
+    out
+}
+
+/// The RRO: the month's joint meeting from the 20th while none is recorded; the quarter's Party
+/// committee meeting from the 1st of its third month while none is recorded.
+pub fn meetings(now: DateTime<Utc>, joint_held: bool, party_held: bool, rro: &[Uuid]) -> Vec<Reminder> {
+    let today = local_date(now);
+    let month = Month::of_date(today);
+    let quarter = month.quarter();
+    let mut out = vec![];
+    for u in rro {
+        if !joint_held && today.day() >= 20 {
+            out.push(Reminder {
+                user: *u,
+                kind: Kind::JointMeetingDue,
+                key: format!("joint_meeting:{month}:{u}"),
+                title: "本月部门联席会尚未召开".into(),
+                body: format!("{}月部门联席会尚未记录，请在月底前召开并录入纪要。", month.number()),
+            });
+        }
+        if !party_held && month.position_in_quarter() == 3 {
+            out.push(Reminder {
+                user: *u,
+                kind: Kind::PartyMeetingDue,
+                key: format!("party_meeting:{quarter}:{u}"),
+                title: "本季度党委专题会尚未召开".into(),
+                body: format!("{quarter}党委专题会尚未记录，请在季度末前召开。"),
             });
         }
     }
@@ -439,6 +511,30 @@ mod tests {
         assert_eq!(missing[0].kind, Kind::MustKnowMissing);
         assert_ne!(missing[0].key, due[0].key);
         assert!(must_know(at("2026-11-26T10:00:00+08:00"), m, &[duty(Timeliness::Late)]).is_empty());
+    }
+
+    #[test]
+    fn the_rro_is_reminded_of_meetings_not_held_late_in_the_month_and_in_m3() {
+        let rro = [id(7)];
+        assert!(meetings(at("2026-11-19T10:00:00+08:00"), false, false, &rro).is_empty());
+        let nov = meetings(at("2026-11-20T10:00:00+08:00"), false, false, &rro);
+        assert_eq!(nov.iter().map(|r| r.kind).collect::<Vec<_>>(), [Kind::JointMeetingDue]);
+        let dec = meetings(at("2026-12-02T10:00:00+08:00"), false, false, &rro);
+        assert_eq!(dec.iter().map(|r| r.kind).collect::<Vec<_>>(), [Kind::PartyMeetingDue]);
+        assert!(dec[0].key.contains("2026-Q4"));
+        assert!(meetings(at("2026-12-21T10:00:00+08:00"), true, true, &rro).is_empty());
+        let arch = archives(
+            at("2026-11-26T10:00:00+08:00"),
+            "2026-11".parse().unwrap(),
+            &[MustKnowDuty {
+                department: id(5),
+                department_name: "民政办".into(),
+                officers: vec![id(9)],
+                timeliness: Timeliness::Missing,
+            }],
+        );
+        assert_eq!(arch[0].kind, Kind::ArchivesMissing);
+        assert!(arch[0].body.contains("档案资料"));
     }
 
     #[test]

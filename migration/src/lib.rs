@@ -15,6 +15,7 @@ mod m20261128_000009_create_notifications;
 mod m20261129_000010_create_wechat_delivery;
 mod m20261129_000011_create_phone_checks;
 mod m20261129_000012_create_inspections;
+mod m20261129_000013_create_meetings_and_archives;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_create_wechat_delivery::Migration),
             Box::new(m20261129_000011_create_phone_checks::Migration),
             Box::new(m20261129_000012_create_inspections::Migration),
+            Box::new(m20261129_000013_create_meetings_and_archives::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod import;
 mod inspections;
 mod ledger;
 mod lists;
+mod meetings;
 mod migrations;
 mod openapi;
 mod org;

@@ -36,6 +36,12 @@ async fn cadres_who_owe_visits_are_reminded_once_and_those_who_owe_nothing_are_n
     let dept = app.login("demo-dept").await;
     let dept_inbox = app.get("/api/v1/notifications", &dept).await;
     assert_eq!(dept_inbox.body["items"][0]["kind"], "must_know_missing", "{}", dept_inbox.text);
+    // The archive clerk has not submitted the month's materials; the RRO has not held the joint meeting.
+    let clerk = app.login("demo-clerk").await;
+    let clerk_inbox = app.get("/api/v1/notifications", &clerk).await;
+    assert_eq!(clerk_inbox.body["items"][0]["kind"], "archives_missing", "{}", clerk_inbox.text);
+    let rro = app.login("demo-rro").await;
+    assert!(app.get("/api/v1/notifications", &rro).await.text.contains("joint_meeting_due"));
     // The leader owes no visit and gets nothing.
     let leader = app.login("demo-leader").await;
     assert_eq!(app.get("/api/v1/notifications", &leader).await.body["total"], 0);

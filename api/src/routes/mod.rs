@@ -1,5 +1,7 @@
 //! HTTP routes, registered together with their OpenAPI operations (`utoipa-actix-web`).
 
+pub mod archives;
+pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod common;
@@ -9,6 +11,7 @@ pub mod households;
 pub mod inspections;
 pub mod interviews;
 pub mod lists;
+pub mod meetings;
 pub mod notifications;
 pub mod org;
 pub mod phone_checks;
@@ -39,6 +42,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(phone_checks::configure)
             .configure(inspections::configure)
             .configure(interviews::configure)
+            .configure(meetings::configure)
+            .configure(archives::configure)
+            .configure(assessments::configure)
             .configure(notifications::configure)
             .configure(reminders::configure)
             .configure(audit::configure),

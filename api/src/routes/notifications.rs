@@ -109,7 +109,8 @@ pub async fn report_subscriptions(
 pub struct Notification {
     pub id: Uuid,
     /// unvisited_households, list_due, list_missing, cross_check_due, problem_deadline_near,
-    /// calls_pending, callback_due, problem_assigned, must_know_due, must_know_missing,
+    /// calls_pending, callback_due, problem_assigned, must_know_due, must_know_missing, archives_due,
+    /// archives_missing, joint_meeting_due, party_meeting_due,
     /// problem_overdue, discipline_overdue.
     pub kind: String,
     pub title: String,

@@ -1168,3 +1168,87 @@ pub mod circular {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod meeting {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "meetings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub town_id: Uuid,
+        /// `joint_monthly`, `party_quarterly`, `expanded`, `village_quarterly`.
+        pub kind: String,
+        pub village_id: Option<Uuid>,
+        /// `YYYY-MM`, `YYYY-Qn` or the date.
+        pub period: String,
+        pub held_at: DateTimeUtc,
+        pub title: String,
+        #[sea_orm(column_type = "Text")]
+        pub attendees: String,
+        #[sea_orm(column_type = "Text")]
+        pub minutes: String,
+        /// JSON array of decisions.
+        #[sea_orm(column_type = "Text")]
+        pub decisions: String,
+        pub recorded_by: Uuid,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod archive_submission {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "archive_submissions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub town_id: Uuid,
+        pub department_id: Uuid,
+        pub month: String,
+        pub submitted_by: Uuid,
+        pub submitted_at: DateTimeUtc,
+        #[sea_orm(column_type = "Text")]
+        pub note: String,
+        /// `pending`, `accepted`, `returned`.
+        pub review: String,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub review_reason: Option<String>,
+        pub reviewed_by: Option<Uuid>,
+        pub reviewed_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod archive_file {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "archive_files")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub submission_id: Uuid,
+        pub name: String,
+        pub content_type: String,
+        pub size: i64,
+        pub sha256: String,
+        pub storage_key: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

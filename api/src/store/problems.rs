@@ -343,3 +343,20 @@ pub async fn insert_assigned<C: ConnectionTrait>(
     .await?;
     Ok(saved)
 }
+
+/// Problems in the caller's reach closed in [from, to).
+pub async fn count_closed_between<C: ConnectionTrait>(
+    db: &C,
+    access: &Access,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    problem::Entity::find()
+        .filter(scope(access, Act::ReadHousehold))
+        .filter(problem::Column::Status.eq(State::Closed.as_str()))
+        .filter(problem::Column::ClosedAt.gte(from))
+        .filter(problem::Column::ClosedAt.lt(to))
+        .count(db)
+        .await
+}

@@ -1,0 +1,589 @@
+//! Meetings (SPEC §6): the agenda pack prepared from the records, minutes, attendees and decisions
+//! that set measures, owners and deadlines on problems (written to the ledger's history), and the
+//! meetings not held in their month or quarter.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::calendar::local_date;
+use domain::meetings::{MeetingKind, missed};
+use domain::org::{Act, Place, Role};
+use domain::problem::{State as ProblemState, is_overdue};
+use domain::{Month, Quarter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult, FieldError, validate};
+use crate::routes::common::Problem;
+use crate::state::State;
+use crate::store::entity::{meeting, problem, problem_unit, screening, town};
+use crate::store::{audit, coverage, org, problems, users, visits};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(get_meeting_agenda)
+        .service(create_meeting)
+        .service(list_meetings)
+        .service(list_missed_meetings)
+        .service(get_meeting);
+}
+
+fn kind_of(s: &str) -> ApiResult<MeetingKind> {
+    MeetingKind::parse(s).ok_or_else(|| {
+        ApiError::field("kind", "one_of", "会议类型应为 joint_monthly、party_quarterly、expanded 或 village_quarterly")
+    })
+}
+
+fn one_town(user: &AuthUser, requested: Option<Uuid>) -> ApiResult<Uuid> {
+    let towns = user.access.towns();
+    match requested {
+        Some(t) if towns.contains(&t) => Ok(t),
+        None if towns.len() == 1 => towns.into_iter().next().ok_or_else(ApiError::not_found),
+        _ => Err(ApiError::forbidden("choose one of your towns")),
+    }
+}
+
+// The agenda pack ------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AgendaQuery {
+    /// `joint_monthly` or `party_quarterly`.
+    pub kind: String,
+    /// For the joint meeting: `YYYY-MM`.
+    pub month: Option<String>,
+    /// For the Party committee meeting: `YYYY-Qn`.
+    pub quarter: Option<String>,
+    pub town_id: Option<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VillageProblems {
+    pub village_id: Uuid,
+    pub village_name: String,
+    /// Count by status (open, assigned, completion_claimed, closed…).
+    pub by_status: BTreeMap<String, u32>,
+    pub problem_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DepartmentRectification {
+    pub department_id: Uuid,
+    pub department_name: String,
+    pub total: u32,
+    pub closed: u32,
+    pub active: u32,
+    pub overdue: u32,
+    pub problem_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgendaItem {
+    pub problem_id: Uuid,
+    pub village_id: Uuid,
+    pub description: String,
+    pub status: String,
+    pub deadline: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScreeningItem {
+    pub screening_id: Uuid,
+    pub department_id: Uuid,
+    pub rows: i32,
+    pub matched: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuarterReport {
+    pub quarter: String,
+    pub target_households: usize,
+    pub visited: usize,
+    pub coverage: Option<f64>,
+    /// Problems found in the quarter, by status.
+    pub problems_by_status: BTreeMap<String, u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgendaPack {
+    pub kind: String,
+    pub period: String,
+    /// Joint meeting: this month's problems by village and status.
+    pub problems_by_village: Vec<VillageProblems>,
+    /// Joint meeting: last quarter's problems and how each department rectified them.
+    pub last_quarter_by_department: Vec<DepartmentRectification>,
+    /// Overdue problems today.
+    pub overdue: Vec<AgendaItem>,
+    /// Joint meeting: this month's department screenings.
+    pub screenings: Vec<ScreeningItem>,
+    /// Party committee meeting: the quarter's report.
+    pub report: Option<QuarterReport>,
+    /// Party committee meeting: last quarter's problems still not rectified (to decide on).
+    pub unrectified_last_quarter: Vec<AgendaItem>,
+}
+
+fn item(p: &problem::Model) -> AgendaItem {
+    AgendaItem {
+        problem_id: p.id,
+        village_id: p.village_id,
+        description: p.description.clone(),
+        status: p.status.clone(),
+        deadline: p.deadline,
+    }
+}
+
+fn active(p: &problem::Model) -> bool {
+    matches!(p.status.as_str(), "open" | "assigned" | "completion_claimed")
+}
+
+/// The agenda pack, prepared from the records.
+#[utoipa::path(tag = "meetings", operation_id = "get_meeting_agenda", security(("bearer" = [])), params(AgendaQuery),
+    responses((status = 200, body = AgendaPack), (status = 401, response = Problem), (status = 403, response = Problem), (status = 422, response = Problem)))]
+#[get("/meetings/agenda")]
+pub async fn get_meeting_agenda(
+    state: State,
+    user: AuthUser,
+    q: web::Query<AgendaQuery>,
+) -> ApiResult<web::Json<AgendaPack>> {
+    user.require(Act::ManageMeetings)?;
+    let town = user.town_for(Act::ManageMeetings, q.town_id)?;
+    let kind = kind_of(&q.kind)?;
+    let now = state.clock.now();
+    let today = local_date(now);
+    let all = problem::Entity::find().filter(problem::Column::TownId.eq(town)).all(&state.db).await?;
+    let overdue: Vec<AgendaItem> = all
+        .iter()
+        .filter(|p| {
+            let s = ProblemState::parse(&p.status).unwrap_or(ProblemState::Open);
+            is_overdue(s, p.deadline, p.claimed_on, today)
+        })
+        .map(item)
+        .collect();
+    match kind {
+        MeetingKind::JointMonthly => {
+            let month: Month = q
+                .month
+                .as_deref()
+                .unwrap_or_default()
+                .parse()
+                .map_err(|_| ApiError::field("month", "invalid", "月份格式应为 2026-11"))?;
+            let (from, to) = month.bounds();
+            let villages = org::villages(&state.db, &[town]).await?;
+            let problems_by_village = villages
+                .iter()
+                .map(|v| {
+                    let mine: Vec<&problem::Model> =
+                        all.iter().filter(|p| p.village_id == v.id && p.found_at >= from && p.found_at < to).collect();
+                    let mut by_status = BTreeMap::new();
+                    for p in &mine {
+                        *by_status.entry(p.status.clone()).or_insert(0) += 1;
+                    }
+                    VillageProblems {
+                        village_id: v.id,
+                        village_name: v.name.clone(),
+                        by_status,
+                        problem_ids: mine.iter().map(|p| p.id).collect(),
+                    }
+                })
+                .collect();
+            let (lq_from, lq_to) = month.quarter().prev().bounds();
+            let last_quarter: Vec<&problem::Model> =
+                all.iter().filter(|p| p.found_at >= lq_from && p.found_at < lq_to).collect();
+            let ids: Vec<Uuid> = last_quarter.iter().map(|p| p.id).collect();
+            let units = problem_unit::Entity::find()
+                .filter(problem_unit::Column::ProblemId.is_in(ids))
+                .filter(problem_unit::Column::UnitKind.eq("department"))
+                .all(&state.db)
+                .await?;
+            let departments = org::departments(&state.db, &[town]).await?;
+            let last_quarter_by_department = departments
+                .iter()
+                .filter_map(|d| {
+                    let theirs: Vec<&&problem::Model> = last_quarter
+                        .iter()
+                        .filter(|p| units.iter().any(|u| u.problem_id == p.id && u.unit_id == d.id))
+                        .collect();
+                    (!theirs.is_empty()).then(|| DepartmentRectification {
+                        department_id: d.id,
+                        department_name: d.name.clone(),
+                        total: theirs.len() as u32,
+                        closed: theirs.iter().filter(|p| p.status == "closed").count() as u32,
+                        active: theirs.iter().filter(|p| active(p)).count() as u32,
+                        overdue: theirs.iter().filter(|p| overdue.iter().any(|o| o.problem_id == p.id)).count() as u32,
+                        problem_ids: theirs.iter().map(|p| p.id).collect(),
+                    })
+                })
+                .collect();
+            let screenings = screening::Entity::find()
+                .filter(screening::Column::TownId.eq(town))
+                .filter(screening::Column::Month.eq(month.to_string()))
+                .all(&state.db)
+                .await?
+                .into_iter()
+                .map(|s| ScreeningItem {
+                    screening_id: s.id,
+                    department_id: s.department_id,
+                    rows: s.rows,
+                    matched: s.matched,
+                })
+                .collect();
+            Ok(web::Json(AgendaPack {
+                kind: kind.as_str().into(),
+                period: month.to_string(),
+                problems_by_village,
+                last_quarter_by_department,
+                overdue,
+                screenings,
+                report: None,
+                unrectified_last_quarter: vec![],
+            }))
+        }
+        MeetingKind::PartyQuarterly => {
+            let quarter: Quarter = q
+                .quarter
+                .as_deref()
+                .unwrap_or_default()
+                .parse()
+                .map_err(|_| ApiError::field("quarter", "invalid", "季度格式应为 2026-Q4"))?;
+            let (from, to) = quarter.bounds();
+            let access = town_access(town);
+            let targets = coverage::target_households(&state.db, &access, None).await?;
+            let facts = visits::facts(&state.db, visits::of_households(&access), from, to).await?;
+            let cov = domain::coverage::coverage(quarter, &targets, &facts);
+            let mut problems_by_status = BTreeMap::new();
+            for p in all.iter().filter(|p| p.found_at >= from && p.found_at < to) {
+                *problems_by_status.entry(p.status.clone()).or_insert(0) += 1;
+            }
+            let (lq_from, lq_to) = quarter.prev().bounds();
+            let unrectified_last_quarter =
+                all.iter().filter(|p| p.found_at >= lq_from && p.found_at < lq_to && active(p)).map(item).collect();
+            let total = cov.total.targets as usize;
+            let covered = cov.total.visited as usize;
+            Ok(web::Json(AgendaPack {
+                kind: kind.as_str().into(),
+                period: quarter.to_string(),
+                problems_by_village: vec![],
+                last_quarter_by_department: vec![],
+                overdue,
+                screenings: vec![],
+                report: Some(QuarterReport {
+                    quarter: quarter.to_string(),
+                    target_households: total,
+                    visited: covered,
+                    coverage: (total > 0).then(|| covered as f64 / total as f64),
+                    problems_by_status,
+                }),
+                unrectified_last_quarter,
+            }))
+        }
+        _ => Err(ApiError::field("kind", "one_of", "议程只为部门联席会和党委专题会准备")),
+    }
+}
+
+fn town_access(town: Uuid) -> domain::Access {
+    domain::Access::build(
+        Uuid::nil(),
+        vec![domain::Grant { role: Role::RroStaff, place: Place::Town { town } }],
+        vec![],
+    )
+}
+
+// Recording ------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct Decision {
+    pub problem_id: Uuid,
+    /// A new measure for the problem.
+    #[validate(length(min = 1, max = 500))]
+    pub measure: Option<String>,
+    /// A new responsible person.
+    pub responsible_user_id: Option<Uuid>,
+    /// A new deadline.
+    pub deadline: Option<NaiveDate>,
+    #[validate(length(max = 1000))]
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CreateMeeting {
+    /// `joint_monthly`, `party_quarterly`, `expanded` or `village_quarterly`.
+    pub kind: String,
+    /// For a village's quarterly meeting.
+    pub village_id: Option<Uuid>,
+    pub held_at: DateTime<Utc>,
+    #[validate(length(max = 200))]
+    pub title: Option<String>,
+    #[validate(length(min = 1, max = 100, message = "请填写参会人员"))]
+    pub attendees: Vec<String>,
+    #[validate(length(min = 1, max = 50000, message = "请填写会议纪要"))]
+    pub minutes: String,
+    #[serde(default)]
+    #[validate(length(max = 200), nested)]
+    pub decisions: Vec<Decision>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Meeting {
+    pub id: Uuid,
+    pub kind: String,
+    pub village_id: Option<Uuid>,
+    /// The month or quarter it answers for.
+    pub period: String,
+    pub held_at: DateTime<Utc>,
+    pub title: String,
+    pub attendees: Vec<String>,
+    pub minutes: String,
+    pub decisions: Vec<Decision>,
+    pub recorded_by: Uuid,
+}
+
+impl From<meeting::Model> for Meeting {
+    fn from(m: meeting::Model) -> Self {
+        Self {
+            id: m.id,
+            kind: m.kind,
+            village_id: m.village_id,
+            period: m.period,
+            held_at: m.held_at,
+            title: m.title,
+            attendees: serde_json::from_str(&m.attendees).unwrap_or_default(),
+            minutes: m.minutes,
+            decisions: serde_json::from_str(&m.decisions).unwrap_or_default(),
+            recorded_by: m.recorded_by,
+        }
+    }
+}
+
+/// Records a meeting: minutes, attendees, and decisions. A decision changes a problem's measure,
+/// responsible person or deadline, and the ledger's history says which meeting decided it.
+#[utoipa::path(tag = "meetings", operation_id = "create_meeting", security(("bearer" = [])), request_body = CreateMeeting,
+    responses((status = 201, body = Meeting), (status = 401, response = Problem), (status = 403, response = Problem), (status = 404, response = Problem), (status = 409, response = Problem), (status = 422, response = Problem)))]
+#[post("/meetings")]
+pub async fn create_meeting(state: State, user: AuthUser, body: web::Json<CreateMeeting>) -> ApiResult<HttpResponse> {
+    validate(&*body)?;
+    let kind = kind_of(&body.kind)?;
+    let (town, village) = match (kind, body.village_id) {
+        (MeetingKind::VillageQuarterly, Some(v)) => {
+            let v = org::village(&state.db, v).await?.ok_or_else(ApiError::not_found)?;
+            let own = user.access.grants.iter().any(|g| {
+                g.role == Role::VillageSecretary && matches!(g.place, Place::Village { village, .. } if village == v.id)
+            }) || user.access.towns_for(Act::ManageMeetings).contains(&v.town_id);
+            if !own {
+                return Err(ApiError::not_found());
+            }
+            (v.town_id, Some(v.id))
+        }
+        (MeetingKind::VillageQuarterly, None) => {
+            return Err(ApiError::field("village_id", "required", "村级季度专题会需选择村"));
+        }
+        (_, Some(_)) => return Err(ApiError::field("village_id", "not_allowed", "镇级会议不选择村")),
+        (_, None) => (user.town_for(Act::ManageMeetings, None)?, None),
+    };
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let mut errors = vec![];
+    let mut targets = vec![];
+    for (i, d) in body.decisions.iter().enumerate() {
+        match problems::find_scoped(&txn, &user.access, d.problem_id).await? {
+            Some(p) if p.town_id == town && village.is_none_or(|v| v == p.village_id) => {
+                if !active(&p) {
+                    errors.push(FieldError::new(
+                        format!("decisions[{i}].problem_id"),
+                        "not_active",
+                        "该问题已不在整改中",
+                    ));
+                }
+                if d.deadline.is_some_and(|dl| dl < local_date(body.held_at)) {
+                    errors.push(FieldError::new(
+                        format!("decisions[{i}].deadline"),
+                        "past",
+                        "整改期限不能早于会议日期",
+                    ));
+                }
+                targets.push(p);
+            }
+            _ => errors.push(FieldError::new(format!("decisions[{i}].problem_id"), "not_found", "问题不存在")),
+        }
+        if let Some(u) = d.responsible_user_id
+            && users::by_id(&txn, u).await?.is_none_or(|x| !x.active || x.town_id != Some(town))
+        {
+            errors.push(FieldError::new(format!("decisions[{i}].responsible_user_id"), "not_found", "责任人不存在"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let held_on = local_date(body.held_at);
+    let m = meeting::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        town_id: Set(town),
+        kind: Set(kind.as_str().into()),
+        village_id: Set(village),
+        period: Set(kind.period_of(held_on)),
+        held_at: Set(body.held_at),
+        title: Set(body.title.clone().unwrap_or_else(|| format!("{}（{}）", kind.label(), kind.period_of(held_on)))),
+        attendees: Set(serde_json::to_string(&body.attendees).unwrap_or_else(|_| "[]".into())),
+        minutes: Set(body.minutes.clone()),
+        decisions: Set(serde_json::to_string(&body.decisions).unwrap_or_else(|_| "[]".into())),
+        recorded_by: Set(user.id),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    for (d, p) in body.decisions.iter().zip(targets) {
+        let version = p.version;
+        let mut am: problem::ActiveModel = p.clone().into();
+        if let Some(measure) = &d.measure {
+            am.measure = Set(Some(measure.trim().to_owned()));
+        }
+        if let Some(u) = d.responsible_user_id {
+            am.responsible_user_id = Set(Some(u));
+        }
+        if let Some(dl) = d.deadline {
+            am.deadline = Set(Some(dl));
+        }
+        problems::save(&txn, am, version, now).await?.ok_or_else(|| {
+            ApiError::conflict("version_conflict", "该问题已被他人更新，请刷新后重试", "the problem changed meanwhile")
+        })?;
+        problems::record_event(
+            &txn,
+            problems::NewEvent {
+                problem_id: p.id,
+                action: "meeting_decision",
+                actor_id: Some(user.id),
+                note: &d.note,
+                photo_ids: &[],
+                data: json!({ "meeting_id": m.id, "meeting_kind": kind.as_str(), "measure": d.measure,
+                    "responsible_user_id": d.responsible_user_id, "deadline": d.deadline,
+                    "previous_deadline": p.deadline }),
+            },
+            now,
+        )
+        .await?;
+    }
+    audit::record(
+        &txn,
+        Some(&user),
+        audit::Event {
+            town_id: Some(town),
+            action: "meeting.create",
+            object_type: "meeting",
+            object_id: Some(m.id),
+            detail: json!({ "kind": kind.as_str(), "period": m.period, "decisions": body.decisions.len() }),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(Meeting::from(m)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MeetingQuery {
+    pub kind: Option<String>,
+    /// `YYYY-MM` or `YYYY-Qn`.
+    pub period: Option<String>,
+    pub town_id: Option<Uuid>,
+}
+
+/// The town's meetings (a village's quarterly meetings included).
+#[utoipa::path(tag = "meetings", operation_id = "list_meetings", security(("bearer" = [])), params(MeetingQuery),
+    responses((status = 200, body = Vec<Meeting>), (status = 401, response = Problem), (status = 403, response = Problem), (status = 422, response = Problem)))]
+#[get("/meetings")]
+pub async fn list_meetings(
+    state: State,
+    user: AuthUser,
+    q: web::Query<MeetingQuery>,
+) -> ApiResult<web::Json<Vec<Meeting>>> {
+    let town = one_town(&user, q.town_id)?;
+    let mut query = meeting::Entity::find().filter(meeting::Column::TownId.eq(town));
+    if let Some(k) = &q.kind {
+        query = query.filter(meeting::Column::Kind.eq(kind_of(k)?.as_str()));
+    }
+    if let Some(p) = &q.period {
+        query = query.filter(meeting::Column::Period.eq(p.clone()));
+    }
+    let rows = query.order_by_asc(meeting::Column::HeldAt).all(&state.db).await?;
+    Ok(web::Json(rows.into_iter().map(Meeting::from).collect()))
+}
+
+/// One meeting.
+#[utoipa::path(tag = "meetings", operation_id = "get_meeting", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Meeting), (status = 401, response = Problem), (status = 404, response = Problem)))]
+#[get("/meetings/{id}")]
+pub async fn get_meeting(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<web::Json<Meeting>> {
+    let m = meeting::Entity::find_by_id(*id)
+        .filter(meeting::Column::TownId.is_in(user.access.towns()))
+        .one(&state.db)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(web::Json(Meeting::from(m)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MissedQuery {
+    pub town_id: Option<Uuid>,
+    /// Count from this date; by default from the town's start on the platform.
+    pub since: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MissedMeeting {
+    pub kind: String,
+    /// For a village's quarterly meeting.
+    pub village_id: Option<Uuid>,
+    pub period: String,
+}
+
+/// Months and quarters that ended without their meeting: the joint meeting every month, the Party
+/// committee meeting every quarter, each village's meeting every quarter.
+#[utoipa::path(tag = "meetings", operation_id = "list_missed_meetings", security(("bearer" = [])), params(MissedQuery),
+    responses((status = 200, body = Vec<MissedMeeting>), (status = 401, response = Problem), (status = 403, response = Problem)))]
+#[get("/meetings/missed")]
+pub async fn list_missed_meetings(
+    state: State,
+    user: AuthUser,
+    q: web::Query<MissedQuery>,
+) -> ApiResult<web::Json<Vec<MissedMeeting>>> {
+    let town = one_town(&user, q.town_id)?;
+    let now = state.clock.now();
+    let since = match q.since {
+        Some(s) => s,
+        None => town::Entity::find_by_id(town)
+            .one(&state.db)
+            .await?
+            .map_or_else(domain::calendar::mechanism_start, |t| local_date(t.created_at)),
+    };
+    let held = meeting::Entity::find().filter(meeting::Column::TownId.eq(town)).all(&state.db).await?;
+    let periods = |kind: MeetingKind, village: Option<Uuid>| -> Vec<String> {
+        held.iter().filter(|m| m.kind == kind.as_str() && m.village_id == village).map(|m| m.period.clone()).collect()
+    };
+    let mut out = vec![];
+    for kind in [MeetingKind::JointMonthly, MeetingKind::PartyQuarterly] {
+        out.extend(missed(kind, since, now, &periods(kind, None)).into_iter().map(|period| MissedMeeting {
+            kind: kind.as_str().into(),
+            village_id: None,
+            period,
+        }));
+    }
+    for v in org::villages(&state.db, &[town]).await? {
+        let kind = MeetingKind::VillageQuarterly;
+        out.extend(missed(kind, since, now, &periods(kind, Some(v.id))).into_iter().map(|period| MissedMeeting {
+            kind: kind.as_str().into(),
+            village_id: Some(v.id),
+            period,
+        }));
+    }
+    Ok(web::Json(out))
+}

@@ -1,0 +1,178 @@
+//! Meetings (SPEC §6) and the "1+N" archive materials (SPEC §7): which period a meeting answers
+//! for, which periods went without one, and how a department's month of materials stands.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{Month, Quarter, local_date};
+use crate::lists::{Timeliness, timeliness};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingKind {
+    /// 部门联席会: monthly, convened by the RRO.
+    JointMonthly,
+    /// 党委专题会: quarterly.
+    PartyQuarterly,
+    /// 扩大会: at any time; never "missing".
+    Expanded,
+    /// Each village's quarterly special meeting.
+    VillageQuarterly,
+}
+
+impl MeetingKind {
+    pub const ALL: [MeetingKind; 4] =
+        [MeetingKind::JointMonthly, MeetingKind::PartyQuarterly, MeetingKind::Expanded, MeetingKind::VillageQuarterly];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeetingKind::JointMonthly => "joint_monthly",
+            MeetingKind::PartyQuarterly => "party_quarterly",
+            MeetingKind::Expanded => "expanded",
+            MeetingKind::VillageQuarterly => "village_quarterly",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MeetingKind::JointMonthly => "部门联席会",
+            MeetingKind::PartyQuarterly => "党委专题会",
+            MeetingKind::Expanded => "党委扩大会",
+            MeetingKind::VillageQuarterly => "村级季度专题会",
+        }
+    }
+
+    /// The period a meeting held on `date` answers for: `YYYY-MM`, `YYYY-Qn`, or the date itself.
+    pub fn period_of(self, date: NaiveDate) -> String {
+        match self {
+            MeetingKind::JointMonthly => Month::of_date(date).to_string(),
+            MeetingKind::PartyQuarterly | MeetingKind::VillageQuarterly => Month::of_date(date).quarter().to_string(),
+            MeetingKind::Expanded => date.to_string(),
+        }
+    }
+
+    /// Periods that are over, from `since` up to `now`, in which this kind had to be held.
+    pub fn periods_due(self, since: NaiveDate, now: DateTime<Utc>) -> Vec<String> {
+        let today = local_date(now);
+        let mut out = vec![];
+        match self {
+            MeetingKind::JointMonthly => {
+                let mut m = Month::of_date(since);
+                while m.last_day() < today {
+                    out.push(m.to_string());
+                    m = m.next();
+                }
+            }
+            MeetingKind::PartyQuarterly | MeetingKind::VillageQuarterly => {
+                let mut q: Quarter = Month::of_date(since).quarter();
+                while q.m3().last_day() < today {
+                    out.push(q.to_string());
+                    q = q.next();
+                }
+            }
+            MeetingKind::Expanded => {}
+        }
+        out
+    }
+}
+
+/// Periods over without a meeting of the kind (`held`: the periods that had one).
+pub fn missed(kind: MeetingKind, since: NaiveDate, now: DateTime<Utc>, held: &[String]) -> Vec<String> {
+    kind.periods_due(since, now).into_iter().filter(|p| !held.contains(p)).collect()
+}
+
+/// The RRO's review of a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Review {
+    Pending,
+    Accepted,
+    Returned,
+}
+
+/// A department's month of archive materials, as the month-end summary shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArchiveStanding {
+    /// Of the first submission, against the 25th.
+    pub timeliness: Timeliness,
+    /// Of the latest submission.
+    pub review: Option<Review>,
+    pub submissions: usize,
+}
+
+/// Where a department stands for `month`, from its submissions (time, review) in order.
+pub fn archive_standing(month: Month, submissions: &[(DateTime<Utc>, Review)], now: DateTime<Utc>) -> ArchiveStanding {
+    let first = submissions.iter().map(|(at, _)| *at).min();
+    ArchiveStanding {
+        timeliness: timeliness(month.list_deadline(), first, now),
+        review: submissions.iter().max_by_key(|(at, _)| *at).map(|(_, r)| *r),
+        submissions: submissions.len(),
+    }
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_meeting_answers_for_its_month_or_quarter() {
+        assert_eq!(MeetingKind::JointMonthly.period_of(d("2026-11-30")), "2026-11");
+        assert_eq!(MeetingKind::PartyQuarterly.period_of(d("2026-12-31")), "2026-Q4");
+        assert_eq!(MeetingKind::VillageQuarterly.period_of(d("2027-01-01")), "2027-Q1");
+        assert_eq!(MeetingKind::parse("expanded"), Some(MeetingKind::Expanded));
+    }
+
+    #[test]
+    fn periods_over_without_a_meeting_are_missed() {
+        // 30 November 23:59 in Beijing: November is not over yet; 1 December 00:00 it is.
+        let before = at("2026-11-30T23:59:00+08:00");
+        let after = at("2026-12-01T00:00:00+08:00");
+        let since = d("2026-09-15");
+        assert_eq!(missed(MeetingKind::JointMonthly, since, before, &["2026-10".into()]), ["2026-09"]);
+        assert_eq!(missed(MeetingKind::JointMonthly, since, after, &["2026-10".into()]), ["2026-09", "2026-11"]);
+        assert_eq!(missed(MeetingKind::PartyQuarterly, since, after, &[]), ["2026-Q3"]);
+        assert_eq!(
+            missed(MeetingKind::PartyQuarterly, since, at("2027-01-01T00:00:00+08:00"), &["2026-Q3".into()]),
+            ["2026-Q4"]
+        );
+        assert!(missed(MeetingKind::Expanded, since, after, &[]).is_empty());
+        // A leap February is over only after the 29th.
+        let feb = missed(MeetingKind::JointMonthly, d("2028-02-01"), at("2028-02-29T12:00:00+08:00"), &[]);
+        assert!(feb.is_empty());
+        assert_eq!(
+            missed(MeetingKind::JointMonthly, d("2028-02-01"), at("2028-03-01T00:00:00+08:00"), &[]),
+            ["2028-02"]
+        );
+    }
+
+    #[test]
+    fn a_departments_month_of_materials_stands_by_its_first_submission_and_latest_review() {
+        let m: Month = "2026-11".parse().unwrap();
+        let now = at("2026-11-30T10:00:00+08:00");
+        let on_26th = archive_standing(m, &[(at("2026-11-26T09:00:00+08:00"), Review::Pending)], now);
+        assert_eq!(on_26th.timeliness, Timeliness::Late);
+        let returned_then_resubmitted = archive_standing(
+            m,
+            &[(at("2026-11-20T09:00:00+08:00"), Review::Returned), (at("2026-11-27T09:00:00+08:00"), Review::Accepted)],
+            now,
+        );
+        assert_eq!(returned_then_resubmitted.timeliness, Timeliness::OnTime, "the first came in on time");
+        assert_eq!(returned_then_resubmitted.review, Some(Review::Accepted));
+        assert_eq!(returned_then_resubmitted.submissions, 2);
+        let none = archive_standing(m, &[], now);
+        assert_eq!((none.timeliness, none.review), (Timeliness::Missing, None));
+    }
+}
