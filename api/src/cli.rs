@@ -1,4 +1,6 @@
-//! The command line: `serve [--demo]`, `migrate`, `openapi`, `create-user`.
+//! The command line: `serve [--demo]`, `migrate`, `openapi`, `gen`, `create-user`.
+
+use sea_orm::{EntityTrait, PaginatorTrait};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -28,6 +30,17 @@ enum Command {
     Migrate,
     /// Print the OpenAPI contract (JSON).
     Openapi,
+    /// Fill an empty database with a generated district for benchmarks (deterministic from the seed).
+    Gen {
+        #[arg(long, default_value_t = 100_000)]
+        households: usize,
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+        #[arg(long, default_value_t = 20)]
+        towns: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Create a user with a town-wide role, creating the town if it does not exist yet.
     CreateUser {
         #[arg(long)]
@@ -54,6 +67,16 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Openapi => {
             print!("{}", crate::openapi::spec_json()?);
             Ok(())
+        }
+        Command::Gen { households, months, towns, seed } => {
+            let settings = Settings::from_env()?;
+            let db = open_database(&settings).await?;
+            if crate::store::entity::town::Entity::find().count(&db).await? > 0 {
+                bail!("the database is not empty; gen fills an empty one");
+            }
+            let cipher = crate::crypto::FieldCipher::from_base64(crate::settings::expose(&settings.field_key))?;
+            let plan = crate::generator::Plan { households, months, towns: towns.max(1), seed };
+            crate::generator::generate(&db, &cipher, chrono::Utc::now(), &plan).await
         }
         Command::Migrate => {
             let settings = Settings::from_env()?;

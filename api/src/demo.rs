@@ -75,23 +75,23 @@ pub fn logins_text() -> String {
     out
 }
 
-const SURNAMES: [&str; 20] = [
+pub(crate) const SURNAMES: [&str; 20] = [
     "张", "王", "李", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "罗", "谢",
     "邓",
 ];
-const GIVEN: [&str; 24] = [
+pub(crate) const GIVEN: [&str; 24] = [
     "德明", "光荣", "秀英", "桂兰", "国华", "建国", "玉兰", "志强", "永福", "淑芬", "开明", "明清", "文华", "春梅",
     "家富", "大勇", "世平", "成林", "泽民", "凤英", "先贵", "正兴", "少华", "兴旺",
 ];
 
-fn fake_id(rng: &mut StdRng) -> Option<IdNumber> {
+pub(crate) fn fake_id(rng: &mut StdRng) -> Option<IdNumber> {
     let birth =
         NaiveDate::from_ymd_opt(rng.random_range(1938..1992), rng.random_range(1..=12), rng.random_range(1..=28))?;
     let first17 = format!("500116{}{:03}", birth.format("%Y%m%d"), rng.random_range(0..1000));
     IdNumber::parse(&format!("{first17}{}", check_digit(first17.as_bytes()))).ok()
 }
 
-fn fake_tags(rng: &mut StdRng) -> (Vec<Tag>, Option<(RiskStatus, Option<NaiveDate>)>) {
+pub(crate) fn fake_tags(rng: &mut StdRng) -> (Vec<Tag>, Option<(RiskStatus, Option<NaiveDate>)>) {
     let mut tags = vec![];
     match rng.random_range(0..100) {
         0..=54 => tags.push(Tag::Alleviated),

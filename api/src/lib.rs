@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod delivery;
 pub mod demo;
 pub mod error;
+pub mod generator;
 pub mod media;
 pub mod metrics;
 pub mod openapi;

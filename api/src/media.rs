@@ -136,7 +136,7 @@ fn looks_complete(format: ImageFormat, b: &[u8]) -> bool {
 
 /// Hamming distance between two perceptual hashes.
 pub fn phash_distance(a: u64, b: u64) -> u32 {
-    (a ^ b).count_ones()
+    domain::phash::distance(a, b)
 }
 
 /// Re-encodes as JPEG; the encoder writes no EXIF, so nothing of the original's metadata survives.

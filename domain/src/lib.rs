@@ -14,6 +14,7 @@ pub mod leadership;
 pub mod lists;
 pub mod meetings;
 pub mod org;
+pub mod phash;
 pub mod phone;
 pub mod phone_check;
 pub mod problem;

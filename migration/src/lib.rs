@@ -16,6 +16,7 @@ mod m20261129_000010_create_wechat_delivery;
 mod m20261129_000011_create_phone_checks;
 mod m20261129_000012_create_inspections;
 mod m20261129_000013_create_meetings_and_archives;
+mod m20261129_000014_create_photo_bands;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_create_phone_checks::Migration),
             Box::new(m20261129_000012_create_inspections::Migration),
             Box::new(m20261129_000013_create_meetings_and_archives::Migration),
+            Box::new(m20261129_000014_create_photo_bands::Migration),
         ]
     }
 }

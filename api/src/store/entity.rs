@@ -1252,3 +1252,23 @@ pub mod archive_file {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod photo_band {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "photo_bands")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub photo_id: Uuid,
+        pub town_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub band: i32,
+        pub value: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -379,3 +379,47 @@ pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<hous
 pub fn phones(m: &household::Model, cipher: &FieldCipher) -> anyhow::Result<Vec<String>> {
     Ok(serde_json::from_str(&cipher.decrypt(&m.phones_enc)?)?)
 }
+
+/// Inserts many households at once, with their tags and cadre links (the data generator's path:
+/// no history entries). Ids are the callers'.
+pub async fn insert_bulk<C: ConnectionTrait>(
+    db: &C,
+    town_id: Uuid,
+    rows: &[(Uuid, Draft)],
+    cipher: &FieldCipher,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let mut households = Vec::with_capacity(rows.len());
+    let mut tags = vec![];
+    let mut cadres = vec![];
+    for (id, d) in rows {
+        let mut am = household::ActiveModel {
+            id: Set(*id),
+            town_id: Set(town_id),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        fill(&mut am, d, cipher)?;
+        households.push(am);
+        tags.extend(
+            d.tags
+                .iter()
+                .map(|t| household_tag::ActiveModel { household_id: Set(*id), tag: Set(t.as_str().to_owned()) }),
+        );
+        cadres.extend(
+            d.cadre_ids.iter().map(|u| household_cadre::ActiveModel { household_id: Set(*id), user_id: Set(*u) }),
+        );
+    }
+    for chunk in households.chunks(500) {
+        household::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+    }
+    for chunk in tags.chunks(2000) {
+        household_tag::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+    }
+    for chunk in cadres.chunks(2000) {
+        household_cadre::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+    }
+    Ok(())
+}

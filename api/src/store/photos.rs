@@ -5,7 +5,7 @@ use sea_orm::sea_query::{ExprTrait, Query};
 use sea_orm::{ConnectionTrait, QuerySelect};
 use uuid::Uuid;
 
-use super::entity::{photo, visit, visit_photo};
+use super::entity::{photo, photo_band, visit, visit_photo};
 
 pub async fn by_uploader_and_hash<C: ConnectionTrait>(
     db: &C,
@@ -64,6 +64,90 @@ pub async fn fingerprints_elsewhere<C: ConnectionTrait>(
         .into_tuple()
         .all(db)
         .await
+}
+
+/// Writes the bands of a photo's perceptual hash (the reused-photo index).
+pub async fn index_bands<C: ConnectionTrait>(db: &C, photo: Uuid, town: Uuid, phash: i64) -> Result<(), DbErr> {
+    let rows =
+        domain::phash::bands(phash as u64).into_iter().enumerate().map(|(band, value)| photo_band::ActiveModel {
+            photo_id: sea_orm::ActiveValue::Set(photo),
+            town_id: sea_orm::ActiveValue::Set(town),
+            band: sea_orm::ActiveValue::Set(band as i32),
+            value: sea_orm::ActiveValue::Set(i32::from(value)),
+        });
+    photo_band::Entity::insert_many(rows).exec_without_returning(db).await?;
+    Ok(())
+}
+
+/// Whether a photo of the town that proves a visit to another household is the same picture: the
+/// same bytes, or a perceptual hash within `max_distance` bits. Looked up through the band index
+/// (`domain::phash`): a few index probes and a handful of candidates, whatever the number of photos.
+pub async fn reused_elsewhere<C: ConnectionTrait>(
+    db: &C,
+    town: Uuid,
+    household: Uuid,
+    sha256: &str,
+    phash: i64,
+    max_distance: u32,
+) -> Result<bool, DbErr> {
+    if max_distance > domain::phash::MAX_INDEXED_DISTANCE {
+        let all = fingerprints_elsewhere(db, town, household).await?;
+        return Ok(all
+            .iter()
+            .any(|(h, sha)| sha == sha256 || domain::phash::distance(*h as u64, phash as u64) <= max_distance));
+    }
+    let used_elsewhere = || {
+        Query::select()
+            .column(visit_photo::Column::PhotoId)
+            .from(visit_photo::Entity)
+            .inner_join(
+                visit::Entity,
+                Expr::col((visit::Entity, visit::Column::Id))
+                    .equals((visit_photo::Entity, visit_photo::Column::VisitId)),
+            )
+            .and_where(Expr::col((visit::Entity, visit::Column::TownId)).eq(town))
+            .and_where(Expr::col((visit::Entity, visit::Column::HouseholdId)).ne(household))
+            .take()
+    };
+    let same_bytes = photo::Entity::find()
+        .filter(photo::Column::TownId.eq(town))
+        .filter(photo::Column::Sha256.eq(sha256))
+        .filter(photo::Column::Id.in_subquery(used_elsewhere()))
+        .select_only()
+        .column(photo::Column::Id)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    if same_bytes.is_some() {
+        return Ok(true);
+    }
+    let mut by_band: std::collections::BTreeMap<u8, Vec<i32>> = std::collections::BTreeMap::new();
+    for (band, value) in domain::phash::probes(phash as u64, max_distance) {
+        by_band.entry(band).or_default().push(i32::from(value));
+    }
+    let mut probe = sea_orm::Condition::any();
+    for (band, values) in by_band {
+        probe = probe.add(
+            sea_orm::Condition::all()
+                .add(photo_band::Column::Band.eq(i32::from(band)))
+                .add(photo_band::Column::Value.is_in(values)),
+        );
+    }
+    let candidates = Query::select()
+        .column(photo_band::Column::PhotoId)
+        .from(photo_band::Entity)
+        .and_where(photo_band::Column::TownId.eq(town))
+        .cond_where(probe)
+        .take();
+    let hashes: Vec<i64> = photo::Entity::find()
+        .filter(photo::Column::Id.in_subquery(candidates))
+        .filter(photo::Column::Id.in_subquery(used_elsewhere()))
+        .select_only()
+        .column(photo::Column::Phash)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(hashes.iter().any(|h| domain::phash::distance(*h as u64, phash as u64) <= max_distance))
 }
 
 /// Positions in `ids` of photos that do not exist or were uploaded by none of `owners`.

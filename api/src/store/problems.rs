@@ -59,6 +59,11 @@ pub struct NewProblem {
 }
 
 pub async fn insert<C: ConnectionTrait>(db: &C, p: NewProblem, now: DateTime<Utc>) -> Result<problem::Model, DbErr> {
+    new_active(p, now).insert(db).await
+}
+
+/// The row of a new problem (for bulk inserts too).
+pub fn new_active(p: NewProblem, now: DateTime<Utc>) -> problem::ActiveModel {
     problem::ActiveModel {
         id: Set(Uuid::now_v7()),
         town_id: Set(p.town_id),
@@ -91,8 +96,6 @@ pub async fn insert<C: ConnectionTrait>(db: &C, p: NewProblem, now: DateTime<Utc
         call_attempt_id: Set(p.call_attempt_id),
         unannounced_visit_id: Set(p.unannounced_visit_id),
     }
-    .insert(db)
-    .await
 }
 
 pub async fn of_visits<C: ConnectionTrait>(db: &C, visit_ids: &[Uuid]) -> Result<Vec<problem::Model>, DbErr> {

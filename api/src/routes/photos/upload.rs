@@ -222,6 +222,7 @@ pub async fn upload_photo(state: State, user: AuthUser, payload: Multipart) -> A
         }
         Err(e) => return Err(e.into()),
     };
+    photos::index_bands(&state.db, model.id, model.town_id, model.phash).await?;
     audit::record(
         &state.db,
         Some(&user),

@@ -20,7 +20,6 @@ use super::view::view;
 use crate::auth::AuthUser;
 use crate::crypto::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError, validate};
-use crate::media::phash_distance;
 use crate::routes::common::{IdempotencyKey, Problem, idempotency_begin, idempotency_finish};
 use crate::state::State;
 use crate::store::entity::{cross_check_assignment, cross_check_round, household, photo, visit};
@@ -202,18 +201,14 @@ pub async fn create_visit(
     }
 
     // The proof rules.
-    let elsewhere = photos::fingerprints_elsewhere(&txn, household.town_id, household.id).await?;
     let max_bits = state.settings.photos.max_phash_distance;
     let visit_photos: Vec<&photo::Model> = body.photo_ids.iter().filter_map(usable).collect();
-    let proof: Vec<PhotoEvidence> = visit_photos
-        .iter()
-        .map(|p| {
-            let reused = elsewhere
-                .iter()
-                .any(|(h, sha)| sha == &p.sha256 || phash_distance(*h as u64, p.phash as u64) <= max_bits);
-            evidence(p, reused)
-        })
-        .collect();
+    let mut proof: Vec<PhotoEvidence> = Vec::with_capacity(visit_photos.len());
+    for p in &visit_photos {
+        let reused =
+            photos::reused_elsewhere(&txn, household.town_id, household.id, &p.sha256, p.phash, max_bits).await?;
+        proof.push(evidence(p, reused));
+    }
     let household_position =
         match (household.latitude, household.longitude, household.datum.as_deref().and_then(Datum::parse)) {
             (Some(lat), Some(lng), Some(d)) => Position::new(lat, lng, d),
