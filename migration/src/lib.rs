@@ -17,6 +17,7 @@ mod m20261129_000011_create_phone_checks;
 mod m20261129_000012_create_inspections;
 mod m20261129_000013_create_meetings_and_archives;
 mod m20261129_000014_create_photo_bands;
+mod m20261129_000015_index_visits_by_time;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_create_inspections::Migration),
             Box::new(m20261129_000013_create_meetings_and_archives::Migration),
             Box::new(m20261129_000014_create_photo_bands::Migration),
+            Box::new(m20261129_000015_index_visits_by_time::Migration),
         ]
     }
 }
