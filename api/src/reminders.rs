@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use domain::coverage::coverage;
 use domain::lists::{ListKind, Period, timeliness};
-use domain::org::{Access, Grant, Place, Role};
+use domain::org::Role;
 use domain::problem::{State, is_overdue};
 use domain::reminders::{self, AfterFailure, CadreBacklog, CallerDuty, ListDuty, MustKnowDuty, ProblemDuty, Reminder};
 use domain::{Month, Quarter};
@@ -25,14 +25,9 @@ use crate::store::{
     coverage as load, cross_checks, households, lists, notifications, org, phone_checks, problems, users, visits,
 };
 
-/// A town-wide view, for the scheduler: the same scope mechanism as any caller's.
-fn town_access(town: Uuid) -> Access {
-    Access::build(Uuid::nil(), vec![Grant { role: Role::RroStaff, place: Place::Town { town } }], vec![])
-}
-
 /// Everything due in one town now.
 pub async fn due_in_town(db: &DatabaseConnection, town: Uuid, now: DateTime<Utc>) -> Result<Vec<Reminder>, DbErr> {
-    let access = town_access(town);
+    let access = domain::Access::town_wide(town);
     let today = domain::calendar::local_date(now);
     let month = Month::containing(now);
     let quarter = Quarter::containing(now);

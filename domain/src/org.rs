@@ -372,6 +372,11 @@ impl Access {
         Self { user_id, grants, assigned_groups }
     }
 
+    /// A town-wide view (the RRO's), for work done on the town's behalf: reminders, reports.
+    pub fn town_wide(town: Uuid) -> Self {
+        Self::build(Uuid::nil(), vec![Grant { role: Role::RroStaff, place: Place::Town { town } }], vec![])
+    }
+
     pub fn roles(&self) -> BTreeSet<Role> {
         self.grants.iter().map(|g| g.role).collect()
     }

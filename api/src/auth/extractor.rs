@@ -38,7 +38,16 @@ impl AuthUser {
     /// one. A town not theirs and a missing choice among several are field errors.
     pub fn town_for(&self, act: Act, requested: Option<Uuid>) -> ApiResult<Uuid> {
         self.require(act)?;
-        let towns = self.access.towns_for(act);
+        Self::choose(self.access.towns_for(act), requested)
+    }
+
+    /// The town the caller asks about, among those they hold any role in (for what the whole town
+    /// may read: meetings, must-know, circulars).
+    pub fn any_town(&self, requested: Option<Uuid>) -> ApiResult<Uuid> {
+        Self::choose(self.access.towns(), requested)
+    }
+
+    fn choose(towns: std::collections::BTreeSet<Uuid>, requested: Option<Uuid>) -> ApiResult<Uuid> {
         match requested {
             Some(t) if towns.contains(&t) => Ok(t),
             Some(_) => Err(ApiError::field("town_id", "not_found", "镇不存在或不在您的管辖范围内")),

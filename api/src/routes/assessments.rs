@@ -264,7 +264,7 @@ pub async fn list_village_assessments(
     let (q_from, q_to) = quarter.bounds();
     let (_, m_to) = month.bounds();
     let as_of = month.last_day().min(local_date(now));
-    let access = town_access(town);
+    let access = domain::Access::town_wide(town);
     let targets = load::target_households(&state.db, &access, None).await?;
     let facts = visits::facts(&state.db, visits::of_households(&access), q_from, q_to).await?;
     let cov = domain::coverage::coverage(quarter, &targets, &facts);
@@ -356,14 +356,6 @@ pub async fn list_village_assessments(
         });
     }
     Ok(web::Json(out))
-}
-
-fn town_access(town: Uuid) -> domain::Access {
-    domain::Access::build(
-        Uuid::nil(),
-        vec![domain::Grant { role: Role::RroStaff, place: domain::org::Place::Town { town } }],
-        vec![],
-    )
 }
 
 // The dashboard --------------------------------------------------------------------------------

@@ -556,7 +556,7 @@ pub async fn list_admonishment_proposals(
     let period_end = month.last_day();
     let villages = org::villages(&state.db, &[town]).await?;
     let all = problem::Entity::find().filter(problem::Column::TownId.eq(town)).all(&state.db).await?;
-    let targets = coverage::target_households(&state.db, &town_access(town), None).await?;
+    let targets = coverage::target_households(&state.db, &domain::Access::town_wide(town), None).await?;
     let mut records = vec![];
     for v in &villages {
         let mine: Vec<&problem::Model> = all.iter().filter(|p| p.village_id == v.id).collect();
@@ -618,14 +618,6 @@ pub async fn list_admonishment_proposals(
         ),
         proposals,
     }))
-}
-
-fn town_access(town: Uuid) -> domain::Access {
-    domain::Access::build(
-        Uuid::nil(),
-        vec![domain::Grant { role: Role::RroStaff, place: domain::org::Place::Town { town } }],
-        vec![],
-    )
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

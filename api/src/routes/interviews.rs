@@ -234,12 +234,7 @@ pub async fn list_must_know_status(
     user: AuthUser,
     q: web::Query<MonthQuery>,
 ) -> ApiResult<web::Json<Vec<MustKnowStatus>>> {
-    let towns = user.access.towns();
-    let town = match q.town_id {
-        Some(t) if towns.contains(&t) => t,
-        None if towns.len() == 1 => towns.into_iter().next().ok_or_else(ApiError::not_found)?,
-        _ => return Err(ApiError::forbidden("choose one of your towns")),
-    };
+    let town = user.any_town(q.town_id)?;
     let month = month_of(&q.month)?;
     let now = state.clock.now();
     let updates = must_know_version::Entity::find()

@@ -42,15 +42,6 @@ fn kind_of(s: &str) -> ApiResult<MeetingKind> {
     })
 }
 
-fn one_town(user: &AuthUser, requested: Option<Uuid>) -> ApiResult<Uuid> {
-    let towns = user.access.towns();
-    match requested {
-        Some(t) if towns.contains(&t) => Ok(t),
-        None if towns.len() == 1 => towns.into_iter().next().ok_or_else(ApiError::not_found),
-        _ => Err(ApiError::forbidden("choose one of your towns")),
-    }
-}
-
 // The agenda pack ------------------------------------------------------------------------------
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -254,7 +245,7 @@ pub async fn get_meeting_agenda(
                 .parse()
                 .map_err(|_| ApiError::field("quarter", "invalid", "季度格式应为 2026-Q4"))?;
             let (from, to) = quarter.bounds();
-            let access = town_access(town);
+            let access = domain::Access::town_wide(town);
             let targets = coverage::target_households(&state.db, &access, None).await?;
             let facts = visits::facts(&state.db, visits::of_households(&access), from, to).await?;
             let cov = domain::coverage::coverage(quarter, &targets, &facts);
@@ -286,14 +277,6 @@ pub async fn get_meeting_agenda(
         }
         _ => Err(ApiError::field("kind", "one_of", "议程只为部门联席会和党委专题会准备")),
     }
-}
-
-fn town_access(town: Uuid) -> domain::Access {
-    domain::Access::build(
-        Uuid::nil(),
-        vec![domain::Grant { role: Role::RroStaff, place: Place::Town { town } }],
-        vec![],
-    )
 }
 
 // Recording ------------------------------------------------------------------------------------
@@ -505,7 +488,7 @@ pub async fn list_meetings(
     user: AuthUser,
     q: web::Query<MeetingQuery>,
 ) -> ApiResult<web::Json<Vec<Meeting>>> {
-    let town = one_town(&user, q.town_id)?;
+    let town = user.any_town(q.town_id)?;
     let mut query = meeting::Entity::find().filter(meeting::Column::TownId.eq(town));
     if let Some(k) = &q.kind {
         query = query.filter(meeting::Column::Kind.eq(kind_of(k)?.as_str()));
@@ -556,7 +539,7 @@ pub async fn list_missed_meetings(
     user: AuthUser,
     q: web::Query<MissedQuery>,
 ) -> ApiResult<web::Json<Vec<MissedMeeting>>> {
-    let town = one_town(&user, q.town_id)?;
+    let town = user.any_town(q.town_id)?;
     let now = state.clock.now();
     let since = match q.since {
         Some(s) => s,

@@ -516,8 +516,9 @@ pub async fn record_call_attempt(
     let mut raised = 0;
     if let Some(e) = &evaluation {
         for r in &e.raised {
-            let p = problems::insert(
+            crate::routes::problems::record_found(
                 &txn,
+                &user,
                 problems::NewProblem {
                     town_id: c.town_id,
                     village_id: c.village_id,
@@ -534,19 +535,7 @@ pub async fn record_call_attempt(
                     call_attempt_id: Some(attempt.id),
                     unannounced_visit_id: None,
                 },
-                now,
-            )
-            .await?;
-            audit::record(
-                &txn,
-                Some(&user),
-                audit::Event {
-                    town_id: Some(c.town_id),
-                    action: "problem.create",
-                    object_type: "problem",
-                    object_id: Some(p.id),
-                    detail: json!({ "source": "phone_check", "call_attempt_id": attempt.id }),
-                },
+                json!({ "source": "phone_check", "call_attempt_id": attempt.id }),
                 now,
             )
             .await?;

@@ -21,7 +21,7 @@ use crate::error::{ApiError, ApiResult, validate};
 use crate::routes::common::{Page, PageQuery, Problem};
 use crate::state::State;
 use crate::store::entity::call_flag;
-use crate::store::{audit, households, org, phone_checks, problems, users};
+use crate::store::{households, org, phone_checks, problems, users};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -104,8 +104,9 @@ pub async fn review_call_flag(
                 .next()
                 .ok_or_else(ApiError::not_found)?;
             let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-            let p = problems::insert(
+            let p = crate::routes::problems::record_found(
                 &txn,
+                &user,
                 problems::NewProblem {
                     town_id: f.town_id,
                     village_id: f.village_id,
@@ -125,19 +126,7 @@ pub async fn review_call_flag(
                     call_attempt_id: Some(f.attempt_id),
                     unannounced_visit_id: None,
                 },
-                now,
-            )
-            .await?;
-            audit::record(
-                &txn,
-                Some(&user),
-                audit::Event {
-                    town_id: Some(f.town_id),
-                    action: "problem.create",
-                    object_type: "problem",
-                    object_id: Some(p.id),
-                    detail: json!({ "source": "phone_check", "call_flag_id": f.id }),
-                },
+                json!({ "source": "phone_check", "call_flag_id": f.id }),
                 now,
             )
             .await?;

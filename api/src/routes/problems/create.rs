@@ -14,7 +14,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, FieldError, validate};
 use crate::routes::common::{IdempotencyKey, Problem, idempotency_begin, idempotency_finish};
 use crate::state::State as AppState;
-use crate::store::{audit, households, org, photos, problems};
+use crate::store::{households, org, photos, problems};
 
 fn source(s: &str) -> Option<Source> {
     [
@@ -89,8 +89,9 @@ pub async fn create_problem(
     else {
         return Err(ApiError::Validation(errors));
     };
-    let p = problems::insert(
+    let p = super::record_found(
         &txn,
+        &user,
         problems::NewProblem {
             town_id,
             village_id,
@@ -107,19 +108,7 @@ pub async fn create_problem(
             call_attempt_id: None,
             unannounced_visit_id: None,
         },
-        now,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        Some(&user),
-        audit::Event {
-            town_id: Some(town_id),
-            action: "problem.create",
-            object_type: "problem",
-            object_id: Some(p.id),
-            detail: json!({ "source": src.as_str() }),
-        },
+        json!({ "source": src.as_str() }),
         now,
     )
     .await?;

@@ -26,3 +26,30 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(lifecycle::decide_problem)
         .service(lifecycle::reopen_problem);
 }
+
+/// Records a problem found in the work (a call's answers, a reviewed contradiction, a form) and
+/// writes `problem.create` to the audit trail, in the caller's transaction.
+pub(crate) async fn record_found<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    user: &crate::auth::AuthUser,
+    p: crate::store::problems::NewProblem,
+    detail: serde_json::Value,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::store::entity::problem::Model, sea_orm::DbErr> {
+    let town = p.town_id;
+    let saved = crate::store::problems::insert(txn, p, now).await?;
+    crate::store::audit::record(
+        txn,
+        Some(user),
+        crate::store::audit::Event {
+            town_id: Some(town),
+            action: "problem.create",
+            object_type: "problem",
+            object_id: Some(saved.id),
+            detail,
+        },
+        now,
+    )
+    .await?;
+    Ok(saved)
+}
