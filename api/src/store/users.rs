@@ -17,6 +17,22 @@ pub async fn by_id<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<user::
     user::Entity::find_by_id(id).one(db).await
 }
 
+/// Display names of these users, in one query.
+pub async fn names<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, String>, DbErr> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            user::Entity::find()
+                .filter(user::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u.display_name)),
+        );
+    }
+    Ok(out)
+}
+
 /// The user behind an access token, if still active and the token's session not revoked.
 pub async fn active_session_user<C: ConnectionTrait>(
     db: &C,

@@ -1,6 +1,6 @@
 //! Contradictions to review, and the month's figures per village and per caller (xlsx too).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, get, post, web};
 use domain::Month;
@@ -283,12 +283,8 @@ async fn compute(state: &State, user: &AuthUser, q: &FiguresQuery) -> ApiResult<
         e.0 += 1;
         e.1 += u32::from(a.outcome == "completed");
     }
-    let mut names: HashMap<Uuid, String> = HashMap::new();
-    for id in per.keys() {
-        if let Some(u) = users::by_id(&state.db, *id).await? {
-            names.insert(u.id, u.display_name);
-        }
-    }
+    let caller_ids: Vec<Uuid> = per.keys().copied().collect();
+    let mut names = users::names(&state.db, &caller_ids).await?;
     let callers = per
         .into_iter()
         .map(|(id, (calls, completed))| CallerFigures {

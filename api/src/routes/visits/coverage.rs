@@ -119,12 +119,8 @@ pub async fn get_coverage(
     let village_ids: Vec<Uuid> = villages.keys().copied().collect();
     let groups: HashMap<Uuid, String> =
         org::groups(&state.db, &village_ids).await?.into_iter().map(|g| (g.id, g.name)).collect();
-    let mut cadre_names = HashMap::new();
-    for id in c.by_cadre.keys() {
-        if let Some(u) = users::by_id(&state.db, *id).await? {
-            cadre_names.insert(*id, u.display_name);
-        }
-    }
+    let cadre_ids: Vec<Uuid> = c.by_cadre.keys().copied().collect();
+    let cadre_names = users::names(&state.db, &cadre_ids).await?;
     let named = |m: &std::collections::BTreeMap<Uuid, Tally>, names: &HashMap<Uuid, String>| {
         m.iter()
             .map(|(id, t)| NamedFigures {
