@@ -196,7 +196,7 @@ pub async fn submit_archives(
     if !clerk_of(&user, department) {
         return Err(ApiError::not_found());
     }
-    let month: Month = month.parse().map_err(|_| ApiError::field("month", "invalid", "月份格式应为 2026-11"))?;
+    let month: Month = crate::routes::common::month_param(&month)?;
     let now = state.clock.now();
     if month.first_day() > domain::calendar::local_date(now) {
         return Err(ApiError::field("month", "future", "不能提交将来月份的资料"));
@@ -428,7 +428,7 @@ pub struct ArchiveSummary {
 
 async fn summary(state: &State, user: &AuthUser, q: &SummaryQuery) -> ApiResult<ArchiveSummary> {
     let town = user.town_for(Act::ReadTownFigures, q.town_id)?;
-    let month: Month = q.month.parse().map_err(|_| ApiError::field("month", "invalid", "月份格式应为 2026-11"))?;
+    let month: Month = crate::routes::common::month_param(&q.month)?;
     let now = state.clock.now();
     let subs = archive_submission::Entity::find()
         .filter(archive_submission::Column::TownId.eq(town))

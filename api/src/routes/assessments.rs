@@ -14,7 +14,7 @@ use domain::meetings::{Review, archive_standing};
 use domain::org::{Act, Role};
 use domain::visit::{Outcome as VisitOutcome, Review as VisitReview, counts_as_visited};
 use domain::{Month, Quarter};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -40,10 +40,6 @@ pub struct MonthQuery {
     /// `YYYY-MM`.
     pub month: String,
     pub town_id: Option<Uuid>,
-}
-
-fn month_of(s: &str) -> ApiResult<Month> {
-    s.parse().map_err(|_| ApiError::field("month", "invalid", "月份格式应为 2026-11"))
 }
 
 /// A visit that counts (SPEC §4), with who made it.
@@ -134,7 +130,7 @@ pub async fn list_cadre_assessments(
     user: AuthUser,
     q: web::Query<MonthQuery>,
 ) -> ApiResult<web::Json<Vec<CadreSheet>>> {
-    let month = month_of(&q.month)?;
+    let month = crate::routes::common::month_param(&q.month)?;
     let (town, only) = match user.town_for(Act::ReadTownFigures, q.town_id) {
         Ok(t) => (t, None),
         Err(_) if user.access.has_role(Role::Cadre) => {
@@ -164,9 +160,20 @@ pub async fn list_cadre_assessments(
         .filter(problem::Column::FoundAt.lt(m_to))
         .all(&state.db)
         .await?;
+    let cadre_ids: Vec<Uuid> = cadres.iter().copied().collect();
+    let names = users::names(&state.db, &cadre_ids).await?;
+    let calls_made: Vec<Uuid> = call_attempt::Entity::find()
+        .filter(call_attempt::Column::CallerId.is_in(cadre_ids.clone()))
+        .filter(call_attempt::Column::CalledAt.gte(m_from))
+        .filter(call_attempt::Column::CalledAt.lt(m_to))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|a| a.caller_id)
+        .collect();
     let mut out = vec![];
     for c in cadres {
-        let name = users::by_id(&state.db, c).await?.map(|u| u.display_name).unwrap_or_default();
+        let name = names.get(&c).cloned().unwrap_or_default();
         let mine: Vec<&CountedVisit> = visits.iter().filter(|v| v.visitors.contains(&c)).collect();
         let months = quarter.months();
         let visited: Vec<Option<bool>> = months
@@ -187,12 +194,7 @@ pub async fn list_cadre_assessments(
         let bar = bars[idx];
         let this_month: Vec<Uuid> = mine.iter().filter(|v| month.contains(v.at)).map(|v| v.id).collect();
         let problems: Vec<&problem::Model> = found.iter().filter(|p| p.found_by == c).collect();
-        let calls = call_attempt::Entity::find()
-            .filter(call_attempt::Column::CallerId.eq(c))
-            .filter(call_attempt::Column::CalledAt.gte(m_from))
-            .filter(call_attempt::Column::CalledAt.lt(m_to))
-            .count(&state.db)
-            .await?;
+        let calls = calls_made.iter().filter(|x| **x == c).count() as u64;
         out.push(CadreSheet {
             user_id: c,
             name,
@@ -258,7 +260,7 @@ pub async fn list_village_assessments(
     q: web::Query<MonthQuery>,
 ) -> ApiResult<web::Json<Vec<VillageSheet>>> {
     let town = user.town_for(Act::ReadTownFigures, q.town_id)?;
-    let month = month_of(&q.month)?;
+    let month = crate::routes::common::month_param(&q.month)?;
     let now = state.clock.now();
     let quarter = month.quarter();
     let (q_from, q_to) = quarter.bounds();
@@ -292,7 +294,7 @@ pub async fn list_village_assessments(
         let active: Vec<&problem::Model> = all
             .iter()
             .filter(|p| p.village_id == v.id && p.found_at < m_to)
-            .filter(|p| matches!(p.status.as_str(), "open" | "assigned" | "completion_claimed"))
+            .filter(|p| domain::problem::State::parse(&p.status).is_some_and(domain::problem::State::is_active))
             .collect();
         let overdue: Vec<Uuid> = active
             .iter()

@@ -164,3 +164,8 @@ pub async fn read_file_field(mut payload: actix_multipart::Multipart, max_bytes:
     }
     Err(ApiError::field("file", "required", "请选择要上传的文件（字段名 file）"))
 }
+
+/// A `YYYY-MM` parameter, or a field error on `month`.
+pub fn month_param(s: &str) -> ApiResult<domain::Month> {
+    s.parse().map_err(|_| ApiError::field("month", "invalid", "月份格式应为 2026-11"))
+}

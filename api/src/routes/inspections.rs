@@ -461,7 +461,7 @@ pub async fn list_unannounced_visits(
     let towns: Vec<Uuid> = user.access.towns_for(Act::ReadInspections).into_iter().collect();
     let mut query = unannounced_visit::Entity::find().filter(unannounced_visit::Column::TownId.is_in(towns));
     if let Some(m) = &q.month {
-        let month: Month = m.parse().map_err(|_| ApiError::field("month", "invalid", "月份格式应为 2026-11"))?;
+        let month: Month = crate::routes::common::month_param(m)?;
         let (from, to) = month.bounds();
         query = query
             .filter(unannounced_visit::Column::VisitedAt.gte(from))
@@ -550,7 +550,7 @@ pub async fn list_admonishment_proposals(
     q: web::Query<PeriodQuery>,
 ) -> ApiResult<web::Json<AdmonishmentProposals>> {
     let town = towns_of(&user, Act::ReadInspections, q.town_id)?;
-    let month: Month = q.month.parse().map_err(|_| ApiError::field("month", "invalid", "月份格式应为 2026-11"))?;
+    let month: Month = crate::routes::common::month_param(&q.month)?;
     let rule = state.settings.admonishment;
     let (from, to) = month.bounds();
     let period_end = month.last_day();
@@ -679,7 +679,7 @@ pub async fn create_admonishment(
         .await?
         .filter(|v| towns.contains(&v.town_id))
         .ok_or_else(ApiError::not_found)?;
-    let month: Month = body.month.parse().map_err(|_| ApiError::field("month", "invalid", "月份格式应为 2026-11"))?;
+    let month: Month = crate::routes::common::month_param(&body.month)?;
     let now = state.clock.now();
     let a = admonishment::ActiveModel {
         id: Set(Uuid::now_v7()),

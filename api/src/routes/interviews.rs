@@ -44,10 +44,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(export_circular);
 }
 
-fn month_of(s: &str) -> ApiResult<Month> {
-    s.parse().map_err(|_| ApiError::field("month", "invalid", "月份格式应为 2026-11"))
-}
-
 // Must-know ------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
@@ -235,7 +231,7 @@ pub async fn list_must_know_status(
     q: web::Query<MonthQuery>,
 ) -> ApiResult<web::Json<Vec<MustKnowStatus>>> {
     let town = user.any_town(q.town_id)?;
-    let month = month_of(&q.month)?;
+    let month = crate::routes::common::month_param(&q.month)?;
     let now = state.clock.now();
     let updates = must_know_version::Entity::find()
         .filter(must_know_version::Column::TownId.eq(town))
@@ -388,7 +384,7 @@ pub async fn create_interview(
         .await?
         .filter(|v| towns.contains(&v.town_id))
         .ok_or_else(ApiError::not_found)?;
-    let month = month_of(&body.month)?;
+    let month = crate::routes::common::month_param(&body.month)?;
     let departments = org::departments(&state.db, &[village.town_id]).await?;
     let all = must_know_version::Entity::find()
         .filter(must_know_version::Column::TownId.eq(village.town_id))
@@ -511,7 +507,7 @@ pub async fn list_interviews(
     if towns.is_empty() {
         return Err(ApiError::forbidden("interviews are for the interview group and the leaders"));
     }
-    let month = month_of(&q.month)?;
+    let month = crate::routes::common::month_param(&q.month)?;
     let rows = interview::Entity::find()
         .filter(interview::Column::TownId.is_in(towns))
         .filter(interview::Column::Month.eq(month.to_string()))
@@ -544,7 +540,7 @@ pub async fn list_villages_not_interviewed(
     if towns.is_empty() {
         return Err(ApiError::forbidden("interviews are for the interview group and the leaders"));
     }
-    let month = month_of(&q.month)?;
+    let month = crate::routes::common::month_param(&q.month)?;
     let done: Vec<Uuid> = interview::Entity::find()
         .filter(interview::Column::TownId.is_in(towns.clone()))
         .filter(interview::Column::Month.eq(month.to_string()))
@@ -649,7 +645,7 @@ fn role_label(role: &str) -> &'static str {
 #[post("/circulars")]
 pub async fn draft_circular(state: State, user: AuthUser, body: web::Json<DraftCircular>) -> ApiResult<HttpResponse> {
     let town = user.town_for(Act::DraftCircular, body.town_id)?;
-    let month = month_of(&body.month)?;
+    let month = crate::routes::common::month_param(&body.month)?;
     let villages = org::villages(&state.db, &[town]).await?;
     let name_of = |v: Uuid| villages.iter().find(|x| x.id == v).map(|x| x.name.clone()).unwrap_or_default();
     let interviews = interview::Entity::find()
@@ -842,7 +838,7 @@ pub async fn list_circulars(
     user: AuthUser,
     q: web::Query<MonthQuery>,
 ) -> ApiResult<web::Json<Vec<Circular>>> {
-    let month = month_of(&q.month)?;
+    let month = crate::routes::common::month_param(&q.month)?;
     let mut query = circular::Entity::find()
         .filter(circular::Column::TownId.is_in(user.access.towns()))
         .filter(circular::Column::Month.eq(month.to_string()));

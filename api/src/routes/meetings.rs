@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::Quarter;
 use domain::calendar::local_date;
 use domain::meetings::{MeetingKind, missed};
 use domain::org::{Act, Place, Role};
 use domain::problem::{State as ProblemState, is_overdue};
-use domain::{Month, Quarter};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
@@ -132,7 +132,7 @@ fn item(p: &problem::Model) -> AgendaItem {
 }
 
 fn active(p: &problem::Model) -> bool {
-    matches!(p.status.as_str(), "open" | "assigned" | "completion_claimed")
+    ProblemState::parse(&p.status).is_some_and(ProblemState::is_active)
 }
 
 /// The agenda pack, prepared from the records.
@@ -160,12 +160,7 @@ pub async fn get_meeting_agenda(
         .collect();
     match kind {
         MeetingKind::JointMonthly => {
-            let month: Month = q
-                .month
-                .as_deref()
-                .unwrap_or_default()
-                .parse()
-                .map_err(|_| ApiError::field("month", "invalid", "月份格式应为 2026-11"))?;
+            let month = crate::routes::common::month_param(q.month.as_deref().unwrap_or_default())?;
             let (from, to) = month.bounds();
             let villages = org::villages(&state.db, &[town]).await?;
             let problems_by_village = villages

@@ -283,6 +283,20 @@ pub async fn cases_of<C: ConnectionTrait>(db: &C, lists: &[Uuid]) -> Result<Vec<
         .await
 }
 
+/// The cases of a list the caller may read, in one query.
+pub async fn visible_cases<C: ConnectionTrait>(
+    db: &C,
+    access: &Access,
+    list: Uuid,
+) -> Result<Vec<call_case::Model>, DbErr> {
+    call_case::Entity::find()
+        .filter(call_case::Column::ListId.eq(list))
+        .filter(case_scope(access))
+        .order_by_asc(call_case::Column::Id)
+        .all(db)
+        .await
+}
+
 pub async fn find_case<C: ConnectionTrait>(
     db: &C,
     access: &Access,

@@ -296,16 +296,8 @@ pub async fn list_call_lists(
 pub async fn get_call_list(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<web::Json<CallListView>> {
     let list = phone_checks::find_list(&state.db, &user.access, *id).await?.ok_or_else(ApiError::not_found)?;
     let mut view = list_view(&state, list).await?;
-    let visible: Vec<Uuid> = {
-        let cases = phone_checks::cases_of(&state.db, &[view.id]).await?;
-        let mut out = vec![];
-        for c in cases {
-            if phone_checks::find_case(&state.db, &user.access, c.id).await?.is_some() {
-                out.push(c.id);
-            }
-        }
-        out
-    };
+    let visible: Vec<Uuid> =
+        phone_checks::visible_cases(&state.db, &user.access, view.id).await?.into_iter().map(|c| c.id).collect();
     view.cases.retain(|c| visible.contains(&c.id));
     Ok(web::Json(view))
 }

@@ -250,7 +250,7 @@ fn rates(cases: &[&CaseModel]) -> RateFigures {
 
 async fn compute(state: &State, user: &AuthUser, q: &FiguresQuery) -> ApiResult<PhoneCheckFigures> {
     user.require(Act::ReadPhoneChecks)?;
-    let month: Month = q.month.parse().map_err(|_| ApiError::field("month", "invalid", "月份格式应为 2026-11"))?;
+    let month: Month = crate::routes::common::month_param(&q.month)?;
     // The town figures are for those who see the whole town.
     let town = user.town_for(Act::ManagePhoneChecks, q.town_id).or_else(|_| {
         let towns = user.access.reach_except(Act::ReadPhoneChecks, &[domain::Role::CallTaker]).towns;

@@ -138,7 +138,7 @@ pub async fn upload_screening(
         (None, [one]) => *one,
         (None, _) => return Err(ApiError::field("department_id", "required", "您属于多个部门，请指定部门")),
     };
-    let month: Month = q.month.parse().map_err(|_| ApiError::field("month", "invalid", "月份格式应为 2026-11"))?;
+    let month: Month = crate::routes::common::month_param(&q.month)?;
     let bytes = read_file_field(payload, state.settings.max_upload_bytes).await?;
     let sha = sha256_hex(&bytes);
     if let Some(s) = screenings::by_file(&state.db, department, &sha).await? {

@@ -80,7 +80,7 @@ pub async fn list_look_back_candidates(
     q: web::Query<MonthQuery>,
 ) -> ApiResult<web::Json<Vec<Candidate>>> {
     discipline_only(&user)?;
-    let month: Month = q.month.parse().map_err(|_| ApiError::field("month", "invalid", "月份格式应为 2026-11"))?;
+    let month: Month = crate::routes::common::month_param(&q.month)?;
     let f = problems::ListFilter { found_between: Some(month.bounds()), ..Default::default() };
     let (rows, _) = problems::list(&state.db, &user.access, &f, 1, 5000).await?;
     let today = local_date(state.clock.now());
@@ -327,7 +327,7 @@ pub async fn get_supervision_report(
     {
         return Err(ApiError::forbidden("the report is for the Commission, the RRO and the leaders"));
     }
-    let month: Month = q.month.parse().map_err(|_| ApiError::field("month", "invalid", "月份格式应为 2026-11"))?;
+    let month: Month = crate::routes::common::month_param(&q.month)?;
     let towns: Vec<Uuid> = user.access.towns().into_iter().collect();
     let sups = supervisions::of_month(&state.db, &towns, &month.to_string()).await?;
     let ids: Vec<Uuid> = sups.iter().map(|s| s.id).collect();

@@ -81,7 +81,7 @@ pub async fn list_monthly_visit_counts(
     user.require(Act::ReadHousehold)?;
     let month = match q.month.as_deref() {
         None => Month::containing(state.clock.now()),
-        Some(m) => m.parse().map_err(|_| ApiError::field("month", "invalid", "月份格式应为 2026-11"))?,
+        Some(m) => crate::routes::common::month_param(m)?,
     };
     let (from, to) = month.bounds();
     let facts = visits::facts(&state.db, visits::of_households(&user.access), from, to).await?;
