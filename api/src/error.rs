@@ -117,8 +117,15 @@ impl ApiError {
         Self::Validation(vec![FieldError::new(field, code, message)])
     }
 
+    /// Every field names an object that does not exist or is outside the caller's scope: that is a
+    /// 404 like any other out-of-scope id, with the fields listed.
+    fn only_missing_references(&self) -> bool {
+        matches!(self, Self::Validation(errors) if !errors.is_empty() && errors.iter().all(|e| e.code == "not_found"))
+    }
+
     fn code(&self) -> &'static str {
         match self {
+            _ if self.only_missing_references() => "not_found",
             Self::Validation(_) => "validation_failed",
             Self::Rejected { code, .. } => code,
             Self::Problem { code, .. } => code,
@@ -131,6 +138,11 @@ impl ApiError {
     pub fn body(&self) -> ProblemDetails {
         let status = self.status_code();
         let (message, detail, errors) = match self {
+            Self::Validation(errors) if self.only_missing_references() => (
+                "所填写的记录不存在，或您无权查看".to_owned(),
+                Some("a referenced object does not exist in your scope".to_owned()),
+                errors.clone(),
+            ),
             Self::Validation(errors) => (
                 "提交的内容有误，请按提示修改".to_owned(),
                 Some("the request has invalid fields".to_owned()),
@@ -163,6 +175,7 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
+            _ if self.only_missing_references() => StatusCode::NOT_FOUND,
             Self::Validation(_) | Self::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Problem { status, .. } => *status,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,

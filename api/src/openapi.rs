@@ -62,7 +62,96 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     let (_, mut api) =
         App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::configure).split_for_parts();
     describe_responses(&mut api);
+    declare_errors(&mut api);
+    declare_formats(&mut api);
     api
+}
+
+/// Every operation declares the problems any request may meet: a malformed query or body (400), no or a
+/// bad token (401), a role without the right (403), an id outside the caller's scope (404), an oversized
+/// body (413) or another media type (415), invalid fields (422), and the database away (503).
+fn declare_errors(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{Ref, RefOr};
+    for item in api.paths.paths.values_mut() {
+        let shared_params = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
+        for op in
+            [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
+        {
+            let has_params = shared_params || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let has_body = op.request_body.is_some();
+            let secured = op.security.as_ref().is_none_or(|s| !s.is_empty());
+            let mut statuses = vec!["404", "503"];
+            if has_params || has_body {
+                statuses.extend(["400", "422"]);
+            }
+            if has_body {
+                statuses.extend(["413", "415"]);
+            }
+            if secured {
+                statuses.extend(["401", "403"]);
+            }
+            for status in statuses {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name("Problem")));
+            }
+        }
+    }
+}
+
+/// Months, quarters and periods are strings of one shape wherever they appear.
+fn declare_formats(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{Schema, Type};
+    use utoipa::openapi::{RefOr, path::Parameter};
+    const MONTH: &str = "^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])$";
+    const QUARTER: &str = "^(19|[2-9][0-9])[0-9]{2}-Q[1-4]$";
+    const PERIOD: &str = "^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2]|Q[1-4])$";
+    fn pattern_for(name: &str) -> Option<&'static str> {
+        match name {
+            "month" | "from_month" | "to_month" => Some(MONTH),
+            "quarter" => Some(QUARTER),
+            "period" => Some(PERIOD),
+            _ => None,
+        }
+    }
+    fn set(schema: &mut RefOr<Schema>, pattern: &'static str) {
+        if let RefOr::T(Schema::Object(o)) = schema
+            && (o.schema_type == Type::String.into()
+                || matches!(&o.schema_type, utoipa::openapi::schema::SchemaType::Array(t) if t.contains(&Type::String)))
+            && o.pattern.is_none()
+        {
+            o.pattern = Some(pattern.to_owned());
+        }
+    }
+    let params = |list: &mut Option<Vec<RefOr<Parameter>>>| {
+        for p in list.iter_mut().flatten() {
+            if let RefOr::T(p) = p
+                && let (Some(pattern), Some(schema)) = (pattern_for(&p.name), p.schema.as_mut())
+            {
+                set(schema, pattern);
+            }
+        }
+    };
+    for item in api.paths.paths.values_mut() {
+        params(&mut item.parameters);
+        for op in
+            [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
+        {
+            params(&mut op.parameters);
+        }
+    }
+    if let Some(components) = api.components.as_mut() {
+        for schema in components.schemas.values_mut() {
+            if let RefOr::T(Schema::Object(o)) = schema {
+                for (name, property) in o.properties.iter_mut() {
+                    if let Some(pattern) = pattern_for(name) {
+                        set(property, pattern);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// OpenAPI requires a description on every response: the status's reason phrase where a handler
@@ -94,6 +183,51 @@ fn describe_responses(api: &mut utoipa::openapi::OpenApi) {
                 }
             }
         }
+    }
+}
+
+/// The contract's paths and their methods, to tell a wrong method (405 with `Allow`) from a wrong path (404).
+pub struct KnownRoutes(Vec<(Vec<String>, Vec<&'static str>)>);
+
+impl KnownRoutes {
+    pub fn of(api: &utoipa::openapi::OpenApi) -> Self {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, present)| present.then_some(m))
+                .collect();
+                (segments, methods)
+            })
+            .collect();
+        Self(routes)
+    }
+
+    /// The methods the contract declares for this concrete path (`{x}` matches one segment).
+    pub fn methods_of(&self, path: &str) -> Vec<&'static str> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let mut methods: Vec<&'static str> = self
+            .0
+            .iter()
+            .filter(|(template, _)| {
+                template.len() == segments.len()
+                    && template.iter().zip(&segments).all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s)
+            })
+            .flat_map(|(_, m)| m.iter().copied())
+            .collect();
+        methods.sort_unstable();
+        methods.dedup();
+        methods
     }
 }
 

@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::dev::Server;
+use actix_web::http::StatusCode;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
@@ -110,13 +111,24 @@ async fn serve_contract(contract: web::Data<String>) -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").body(contract.get_ref().clone())
 }
 
-async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::problem(
-        actix_web::http::StatusCode::NOT_FOUND,
-        "route_not_found",
-        "请求的地址不存在",
-        "no such route",
-    ))
+/// No route matched: 405 with `Allow` when the path is in the contract under other methods, else 404.
+async fn not_found(req: HttpRequest, routes: web::Data<crate::openapi::KnownRoutes>) -> HttpResponse {
+    let allowed = routes.methods_of(req.path());
+    if allowed.is_empty() {
+        let err = ApiError::problem(StatusCode::NOT_FOUND, "route_not_found", "请求的地址不存在", "no such route");
+        return actix_web::ResponseError::error_response(&err);
+    }
+    let err = ApiError::problem(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "该地址不支持此操作",
+        format!("{} is not allowed here; allowed: {}", req.method(), allowed.join(", ")),
+    );
+    let mut res = actix_web::ResponseError::error_response(&err);
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
+        res.headers_mut().insert(actix_web::http::header::ALLOW, v);
+    }
+    res
 }
 
 impl Application {
@@ -151,8 +163,10 @@ impl Application {
             res = &mut server => res?,
             () = shutdown => {
                 tracing::info!("shutting down: finishing in-flight requests");
-                handle.stop(true).await;
-                server.await?;
+                // The server future drives its own stop: poll both, or the stop waits forever.
+                let ((), res) = tokio::join!(handle.stop(true), &mut server);
+                res?;
+                tracing::info!("stopped");
             }
         }
         if let Some(s) = scheduler {
@@ -168,12 +182,14 @@ fn serve(listener: TcpListener, state: State) -> anyhow::Result<Server> {
     let timeout = state.settings.shutdown_timeout_seconds;
     // The contract, served as committed; registered before the `/api/v1` scope so the scope does not shadow it.
     let contract = web::Data::new(crate::openapi::spec_json()?);
+    let known_routes = web::Data::new(crate::openapi::KnownRoutes::of(&crate::openapi::spec()));
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
             .openapi(ApiDoc::openapi())
             .map(|app| app.app_data(contract.clone()).route("/api/v1/openapi.json", web::get().to(serve_contract)))
             .app_data(state.clone())
+            .app_data(known_routes.clone())
             .app_data(web::JsonConfig::default().limit(max_json).error_handler(json_error))
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))

@@ -182,6 +182,17 @@ impl Res {
 }
 
 impl TestApp {
+    /// A client of an app the test built and runs itself.
+    pub fn client_for(
+        address: String,
+        state: State,
+        clock: Clock,
+        database_url: String,
+        dir: tempfile::TempDir,
+    ) -> Self {
+        Self { address, client: reqwest::Client::new(), clock, state, database_url, _dir: dir }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -7,6 +7,7 @@ mod helpers;
 
 mod auth;
 mod cross_checks;
+mod faults;
 mod health;
 mod households;
 mod import;

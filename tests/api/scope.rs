@@ -143,7 +143,7 @@ async fn a_village_role_cannot_create_a_household_in_another_village() {
             json!({ "village_id": b, "head_name": "越权", "id_number": crate::helpers::id_number("50038119850317130"), "member_count": 1, "tags": ["alleviated"] }),
         )
         .await;
-    res.assert_problem(422, "validation_failed");
+    res.assert_problem(404, "not_found");
     assert_eq!(res.fields(), ["village_id"]);
 }
 

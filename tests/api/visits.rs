@@ -212,7 +212,7 @@ async fn a_cadre_of_another_village_can_neither_visit_nor_see_the_visit() {
     let vid = v.body["id"].as_str().unwrap();
     let cadre_b = app.login("demo-cadre-b").await;
     let res = app.post("/api/v1/visits", &cadre_b, visit_body(&hs[0], &[], "2026-11-28T09:30:00+08:00")).await;
-    res.assert_problem(422, "validation_failed");
+    res.assert_problem(404, "not_found");
     assert_eq!(res.fields(), ["household_id"]);
     app.get(&format!("/api/v1/visits/{vid}"), &cadre_b).await.assert_problem(404, "not_found");
     app.get(&format!("/api/v1/photos/{photo_id}"), &cadre_b).await.assert_problem(404, "not_found");

@@ -340,6 +340,7 @@ pub struct ReviewSubmission {
     pub decision: ArchiveDecision,
     /// Required when returning: what to fix.
     #[validate(length(min = 1, max = 2000, message = "退回原因应为1至2000字"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: Option<String>,
 }
 

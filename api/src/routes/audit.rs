@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub struct AuditQuery {
     /// e.g. `household.reveal`, `household.read`, `auth.login`.
     #[validate(length(max = 64))]
+    #[param(max_length = 64)]
     pub action: Option<String>,
     pub object_id: Option<Uuid>,
     pub actor_id: Option<Uuid>,

@@ -26,9 +26,11 @@ pub struct Problem(#[allow(dead_code)] ProblemDetails);
 pub struct PageQuery {
     /// Page number, from 1.
     #[validate(range(min = 1, max = 1000000, message = "页码应从1开始"))]
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u64>,
     /// Items a page, 1 to 200 (default 20).
     #[validate(range(min = 1, max = 200, message = "每页条数应为1至200"))]
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u64>,
 }
 

@@ -157,14 +157,17 @@ pub struct FoundProblem {
     /// cadre_work_style, archive, other.
     pub category: String,
     #[validate(length(min = 1, max = 1000, message = "问题描述应为1至1000字"))]
+    #[schema(min_length = 1, max_length = 1000)]
     pub description: String,
     /// `small` (due at the month's end) or `large` (give `deadline`).
     pub class: String,
     pub deadline: Option<chrono::NaiveDate>,
     /// The departments concerned (at least one); the village and its work team are always assigned.
     #[validate(length(min = 1, max = 10, message = "请选择相关部门"))]
+    #[schema(min_items = 1, max_items = 10)]
     pub department_ids: Vec<Uuid>,
     #[validate(length(max = 500, message = "整改要求不超过500字"))]
+    #[schema(max_length = 500)]
     pub measure: Option<String>,
 }
 
@@ -174,28 +177,36 @@ pub struct CreateUnannouncedVisit {
     pub client_id: Uuid,
     pub village_id: Uuid,
     #[validate(length(min = 1, max = 20, message = "请选择1至20户"))]
+    #[schema(min_items = 1, max_items = 20)]
     pub household_ids: Vec<Uuid>,
     /// When; now when absent.
     pub visited_at: Option<DateTime<Utc>>,
     #[validate(range(min = -90.0, max = 90.0))]
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub latitude: Option<f64>,
     #[validate(range(min = -180.0, max = 180.0))]
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub longitude: Option<f64>,
     #[serde(default)]
     #[validate(length(max = 20, message = "照片不超过20张"))]
+    #[schema(max_items = 20)]
     pub photo_ids: Vec<Uuid>,
     /// What was found about the policies the households enjoy.
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     #[serde(default)]
     pub policies: String,
     /// What was found about rectification.
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     #[serde(default)]
     pub rectification: String,
     /// Households' satisfaction, 1 (very unsatisfied) to 5 (very satisfied).
     #[validate(range(min = 1, max = 5, message = "满意度应为1至5"))]
+    #[schema(minimum = 1, maximum = 5)]
     pub satisfaction: Option<i32>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     #[serde(default)]
     pub notes: String,
     #[serde(default)]
@@ -628,10 +639,13 @@ pub struct CreateAdmonishment {
     pub held_at: DateTime<Utc>,
     /// Who attended (the village secretary, the work team leader…).
     #[validate(length(min = 1, max = 20, message = "请填写参加人员"))]
+    #[schema(min_items = 1, max_items = 20)]
     pub attendees: Vec<String>,
     #[validate(length(min = 1, max = 5000, message = "请填写约谈要点"))]
+    #[schema(min_length = 1, max_length = 5000)]
     pub points: String,
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     #[serde(default)]
     pub follow_up: String,
 }

@@ -49,14 +49,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct MustKnowItem {
     #[validate(length(min = 1, max = 500, message = "问题应为1至500字"))]
+    #[schema(min_length = 1, max_length = 500)]
     pub question: String,
     #[validate(length(min = 1, max = 2000, message = "答案应为1至2000字"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub answer: String,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct MustKnowUpdate {
     #[validate(length(min = 1, max = 200, message = "应知应会应有1至200条"), nested)]
+    #[schema(min_items = 1, max_items = 200)]
     pub items: Vec<MustKnowItem>,
 }
 
@@ -281,6 +284,7 @@ pub struct CreateInterview {
 pub struct IntervieweeResult {
     pub user_id: Option<Uuid>,
     #[validate(length(min = 1, max = 50, message = "请填写姓名"))]
+    #[schema(min_length = 1, max_length = 50)]
     pub name: String,
     /// `secretary` or `work_team`.
     pub role: String,
@@ -292,6 +296,7 @@ pub struct IntervieweeResult {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct InterviewResults {
     #[validate(length(min = 1, max = 30, message = "请填写受访人员"), nested)]
+    #[schema(min_items = 1, max_items = 30)]
     pub people: Vec<IntervieweeResult>,
 }
 
@@ -574,10 +579,13 @@ pub async fn get_interview(state: State, user: AuthUser, id: web::Path<Uuid>) ->
 pub struct CircularEntry {
     /// The person or unit named.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
     pub unit: String,
     #[validate(length(min = 1, max = 1000))]
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
     /// `interview`, `unannounced`, or `manual`.
     pub source: String,
@@ -593,10 +601,13 @@ pub struct DraftCircular {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct EditCircular {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     #[validate(length(max = 20000))]
+    #[schema(max_length = 20000)]
     pub body: String,
     #[validate(length(max = 500), nested)]
+    #[schema(max_items = 500)]
     pub entries: Vec<CircularEntry>,
 }
 

@@ -281,12 +281,14 @@ pub struct Decision {
     pub problem_id: Uuid,
     /// A new measure for the problem.
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub measure: Option<String>,
     /// A new responsible person.
     pub responsible_user_id: Option<Uuid>,
     /// A new deadline.
     pub deadline: Option<NaiveDate>,
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     #[serde(default)]
     pub note: String,
 }
@@ -299,13 +301,17 @@ pub struct CreateMeeting {
     pub village_id: Option<Uuid>,
     pub held_at: DateTime<Utc>,
     #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
     pub title: Option<String>,
     #[validate(length(min = 1, max = 100, message = "请填写参会人员"))]
+    #[schema(min_items = 1, max_items = 100)]
     pub attendees: Vec<String>,
     #[validate(length(min = 1, max = 50000, message = "请填写会议纪要"))]
+    #[schema(min_length = 1, max_length = 50000)]
     pub minutes: String,
     #[serde(default)]
     #[validate(length(max = 200), nested)]
+    #[schema(max_items = 200)]
     pub decisions: Vec<Decision>,
 }
 

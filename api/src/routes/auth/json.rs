@@ -8,8 +8,10 @@ use validator::Validate;
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct LoginRequest {
     #[validate(length(min = 1, max = 64, message = "请输入用户名"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub username: String,
     #[validate(length(min = 1, max = 256, message = "请输入密码"))]
+    #[schema(min_length = 1, max_length = 256)]
     pub password: String,
 }
 
@@ -28,6 +30,7 @@ pub struct TokenResponse {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct RefreshRequest {
     #[validate(length(min = 1, max = 200, message = "缺少刷新凭证"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub refresh_token: String,
 }
 
@@ -35,6 +38,7 @@ pub struct RefreshRequest {
 pub struct WeChatLoginRequest {
     /// The code from `wx.login()`.
     #[validate(length(min = 1, max = 128, message = "缺少微信登录码"))]
+    #[schema(min_length = 1, max_length = 128)]
     pub code: String,
 }
 
@@ -56,10 +60,13 @@ pub struct BindTicket {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct WeChatBindRequest {
     #[validate(length(min = 1, max = 2000, message = "缺少绑定凭证"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub bind_ticket: String,
     #[validate(length(min = 1, max = 64, message = "请输入用户名"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub username: String,
     #[validate(length(min = 1, max = 256, message = "请输入密码"))]
+    #[schema(min_length = 1, max_length = 256)]
     pub password: String,
 }
 

@@ -35,14 +35,18 @@ pub struct CreateRound {
     pub quarter: String,
     /// Share of the town's target households to check, (0, 1]. Give `rate` or `count`.
     #[validate(range(min = 0.0001, max = 1.0, message = "抽查比例应在0至1之间"))]
+    #[schema(minimum = 0.0001, maximum = 1.0)]
     pub rate: Option<f64>,
     #[validate(range(min = 1, max = 100000, message = "抽查户数应为正整数"))]
+    #[schema(minimum = 1, maximum = 100000)]
     pub count: Option<u32>,
     /// Decimal seed of the draw; a new random one when absent. The same seed draws the same sample.
     #[validate(length(min = 1, max = 20))]
+    #[schema(min_length = 1, max_length = 20)]
     pub seed: Option<String>,
     /// Who checks.
     #[validate(length(min = 1, max = 200, message = "请选择至少一名抽查人员"))]
+    #[schema(min_items = 1, max_items = 200)]
     pub checker_ids: Vec<Uuid>,
     /// Draw and assign, but store nothing (a preview).
     #[serde(default)]

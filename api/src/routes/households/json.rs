@@ -54,8 +54,10 @@ impl Datum {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct Location {
     #[validate(range(min = -90.0, max = 90.0, message = "纬度应在-90至90之间"))]
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub latitude: f64,
     #[validate(range(min = -180.0, max = 180.0, message = "经度应在-180至180之间"))]
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub longitude: f64,
     pub datum: Datum,
 }
@@ -65,6 +67,7 @@ pub struct CreateHousehold {
     pub village_id: Uuid,
     pub group_id: Option<Uuid>,
     #[validate(length(min = 1, max = 50, message = "户主姓名应为1至50个字"))]
+    #[schema(min_length = 1, max_length = 50)]
     pub head_name: String,
     /// 18-digit resident ID number; stored encrypted, shown masked.
     #[schema(example = "11010519491231002X")]
@@ -72,13 +75,16 @@ pub struct CreateHousehold {
     /// Mobile or landline numbers; stored encrypted, shown masked.
     #[serde(default)]
     #[validate(length(max = 5, message = "最多填写5个电话"))]
+    #[schema(max_items = 5)]
     pub phones: Vec<String>,
     #[serde(default)]
     #[validate(length(max = 200, message = "住址最多200个字"))]
+    #[schema(max_length = 200)]
     pub address: String,
     #[validate(nested)]
     pub location: Option<Location>,
     #[validate(range(min = 1, max = 30, message = "家庭人口应为1至30人"))]
+    #[schema(minimum = 1, maximum = 30)]
     pub member_count: i32,
     #[schema(value_type = Vec<TagName>)]
     pub tags: Vec<String>,
@@ -88,9 +94,11 @@ pub struct CreateHousehold {
     /// Cadres linked to the household (联户).
     #[serde(default)]
     #[validate(length(max = 10, message = "联户干部最多10人"))]
+    #[schema(max_items = 10)]
     pub cadre_ids: Vec<Uuid>,
     #[serde(default)]
     #[validate(length(max = 2000, message = "备注最多2000个字"))]
+    #[schema(max_length = 2000)]
     pub notes: String,
 }
 
@@ -104,16 +112,20 @@ pub struct UpdateHousehold {
     #[schema(value_type = Option<Uuid>, nullable)]
     pub group_id: Option<Option<Uuid>>,
     #[validate(length(min = 1, max = 50, message = "户主姓名应为1至50个字"))]
+    #[schema(min_length = 1, max_length = 50)]
     pub head_name: Option<String>,
     pub id_number: Option<String>,
     #[validate(length(max = 5, message = "最多填写5个电话"))]
+    #[schema(max_items = 5)]
     pub phones: Option<Vec<String>>,
     #[validate(length(max = 200, message = "住址最多200个字"))]
+    #[schema(max_length = 200)]
     pub address: Option<String>,
     #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Location>, nullable)]
     pub location: Option<Option<Location>>,
     #[validate(range(min = 1, max = 30, message = "家庭人口应为1至30人"))]
+    #[schema(minimum = 1, maximum = 30)]
     pub member_count: Option<i32>,
     #[schema(value_type = Option<Vec<TagName>>)]
     pub tags: Option<Vec<String>>,
@@ -124,8 +136,10 @@ pub struct UpdateHousehold {
     #[schema(value_type = Option<NaiveDate>, nullable)]
     pub risk_eliminated_on: Option<Option<NaiveDate>>,
     #[validate(length(max = 10, message = "联户干部最多10人"))]
+    #[schema(max_items = 10)]
     pub cadre_ids: Option<Vec<Uuid>>,
     #[validate(length(max = 2000, message = "备注最多2000个字"))]
+    #[schema(max_length = 2000)]
     pub notes: Option<String>,
 }
 
@@ -172,6 +186,7 @@ pub struct HouseholdFilter {
     pub risk_status: Option<String>,
     /// Text search in the head's name.
     #[validate(length(max = 50, message = "搜索内容最多50个字"))]
+    #[param(max_length = 50)]
     pub q: Option<String>,
 }
 
@@ -179,6 +194,7 @@ pub struct HouseholdFilter {
 pub struct RevealRequest {
     /// Why the full number is needed; kept in the audit trail.
     #[validate(length(min = 2, max = 200, message = "请填写查看原因（2至200字）"))]
+    #[schema(min_length = 2, max_length = 200)]
     pub reason: String,
 }
 

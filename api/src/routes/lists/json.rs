@@ -56,14 +56,17 @@ pub struct FeedbackList {
 pub struct ItemRemark {
     pub problem_id: Uuid,
     #[validate(length(max = 500, message = "备注最多500字"))]
+    #[schema(max_length = 500)]
     pub remark: String,
 }
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 pub struct UpdateList {
     #[validate(length(max = 2000, message = "说明最多2000字"))]
+    #[schema(max_length = 2000)]
     pub remarks: String,
     #[serde(default)]
     #[validate(length(max = 1000), nested)]
+    #[schema(max_items = 1000)]
     pub items: Vec<ItemRemark>,
 }

@@ -71,6 +71,7 @@ pub struct CreateVillage {
     /// Needed only when the caller manages several towns.
     pub town_id: Option<Uuid>,
     #[validate(length(min = 1, max = 50, message = "名称应为1至50个字"))]
+    #[schema(min_length = 1, max_length = 50)]
     pub name: String,
     pub kind: Option<VillageKind>,
 }
@@ -79,6 +80,7 @@ pub struct CreateVillage {
 pub struct CreateGroup {
     pub village_id: Uuid,
     #[validate(length(min = 1, max = 50, message = "名称应为1至50个字"))]
+    #[schema(min_length = 1, max_length = 50)]
     pub name: String,
 }
 
@@ -86,6 +88,7 @@ pub struct CreateGroup {
 pub struct CreateWorkTeam {
     pub village_id: Uuid,
     #[validate(length(min = 1, max = 50, message = "名称应为1至50个字"))]
+    #[schema(min_length = 1, max_length = 50)]
     pub name: String,
 }
 
@@ -93,6 +96,7 @@ pub struct CreateWorkTeam {
 pub struct CreateDepartment {
     pub town_id: Option<Uuid>,
     #[validate(length(min = 1, max = 50, message = "名称应为1至50个字"))]
+    #[schema(min_length = 1, max_length = 50)]
     pub name: String,
 }
 
@@ -112,10 +116,13 @@ pub struct CreateUser {
     pub town_id: Option<Uuid>,
     /// Letters, digits, `-`, `_` and `.`; stored lower-case.
     #[validate(length(min = 3, max = 64, message = "用户名应为3至64个字符"), custom(function = "check_username"))]
+    #[schema(min_length = 3, max_length = 64)]
     pub username: String,
     #[validate(length(min = 1, max = 50, message = "姓名应为1至50个字"))]
+    #[schema(min_length = 1, max_length = 50)]
     pub display_name: String,
     #[validate(length(min = 10, max = 256, message = "密码至少10个字符"))]
+    #[schema(min_length = 10, max_length = 256)]
     pub password: String,
 }
 
@@ -130,11 +137,13 @@ pub fn check_username(u: &str) -> Result<(), validator::ValidationError> {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct UpdateUser {
     #[validate(length(min = 1, max = 50, message = "姓名应为1至50个字"))]
+    #[schema(min_length = 1, max_length = 50)]
     pub display_name: Option<String>,
     /// A disabled user cannot sign in; their sessions end at once.
     pub active: Option<bool>,
     /// A new password; the user's sessions end.
     #[validate(length(min = 10, max = 256, message = "密码至少10个字符"))]
+    #[schema(min_length = 10, max_length = 256)]
     pub password: Option<String>,
 }
 
@@ -142,9 +151,11 @@ pub struct UpdateUser {
 pub struct CreateGrant {
     /// One of the roles in SPEC §2, e.g. `cadre`.
     #[validate(length(min = 1, max = 40))]
+    #[schema(min_length = 1, max_length = 40)]
     pub role: String,
     /// `district`, `town`, `village`, `work_team` or `department`, as the role allows.
     #[validate(length(min = 1, max = 40))]
+    #[schema(min_length = 1, max_length = 40)]
     pub scope_kind: String,
     pub scope_id: Uuid,
 }
@@ -153,5 +164,6 @@ pub struct CreateGrant {
 pub struct SetGroups {
     /// The groups (社) the user is responsible for (包社); replaces the current set.
     #[validate(length(max = 100, message = "最多100个社"))]
+    #[schema(max_items = 100)]
     pub group_ids: Vec<Uuid>,
 }

@@ -33,9 +33,11 @@ pub struct DrawCallList {
     pub version_id: Uuid,
     /// Share of the village's target households to call, (0, 1]; all of them when absent.
     #[validate(range(min = 0.0001, max = 1.0, message = "抽样比例应在0至1之间"))]
+    #[schema(minimum = 0.0001, maximum = 1.0)]
     pub sample_rate: Option<f64>,
     /// Call takers or cadres who call; cases are shared among them in turn.
     #[validate(length(min = 1, max = 50, message = "请选择1至50名拨打人员"))]
+    #[schema(min_items = 1, max_items = 50)]
     pub caller_ids: Vec<Uuid>,
 }
 
@@ -104,6 +106,7 @@ pub struct RecordAttempt {
     /// For `completed` and `partial`: answers by question id.
     pub answers: Option<BTreeMap<String, AnswerJson>>,
     #[validate(length(max = 500, message = "备注不超过500字"))]
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 

@@ -46,6 +46,7 @@ pub struct ReviewFlag {
     /// `policy_not_enjoyed` for an unknown policy.
     pub category: Option<String>,
     #[validate(length(max = 500, message = "说明不超过500字"))]
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 

@@ -23,6 +23,7 @@ use crate::store::{audit, phone_checks};
 pub struct CreateQuestionnaire {
     pub town_id: Option<Uuid>,
     #[validate(length(min = 1, max = 100, message = "问卷名称应为1至100字"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     pub questions: Vec<QuestionJson>,
 }

@@ -20,6 +20,7 @@ pub struct Unit {
 pub struct Milestone {
     pub date: NaiveDate,
     #[validate(length(min = 2, max = 500, message = "节点内容应为2至500字"))]
+    #[schema(min_length = 2, max_length = 500)]
     pub description: String,
 }
 
@@ -27,8 +28,10 @@ pub struct Milestone {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct Plan {
     #[validate(length(min = 2, max = 2000, message = "整改思路应为2至2000字"))]
+    #[schema(min_length = 2, max_length = 2000)]
     pub summary: String,
     #[validate(length(min = 1, max = 20, message = "整改方案需要1至20个节点"), nested)]
+    #[schema(min_items = 1, max_items = 20)]
     pub milestones: Vec<Milestone>,
 }
 
@@ -148,12 +151,16 @@ pub struct ProblemFilter {
     /// A responsible unit (village, work team or department id).
     pub unit_id: Option<Uuid>,
     #[validate(length(max = 40))]
+    #[param(max_length = 40)]
     pub source: Option<String>,
     #[validate(length(max = 40))]
+    #[param(max_length = 40)]
     pub category: Option<String>,
     #[validate(length(max = 40))]
+    #[param(max_length = 40)]
     pub status: Option<String>,
     #[validate(length(max = 20))]
+    #[param(max_length = 20)]
     pub class: Option<String>,
     /// Only overdue problems (as of today, local).
     pub overdue: Option<bool>,
@@ -173,17 +180,21 @@ pub struct CreateProblem {
     pub client_id: Uuid,
     /// phone_check, dept_screening, supervision, unannounced, interview or meeting (visits record their own).
     #[validate(length(min = 1, max = 40))]
+    #[schema(min_length = 1, max_length = 40)]
     pub source: String,
     /// Give the household, or the village when the problem concerns no single household.
     pub household_id: Option<Uuid>,
     pub village_id: Option<Uuid>,
     #[validate(length(min = 1, max = 40))]
+    #[schema(min_length = 1, max_length = 40)]
     pub category: String,
     #[validate(length(min = 2, max = 1000, message = "问题描述应为2至1000字"))]
+    #[schema(min_length = 2, max_length = 1000)]
     pub description: String,
     pub found_at: Option<DateTime<Utc>>,
     #[serde(default)]
     #[validate(length(max = 9, message = "最多9张照片"))]
+    #[schema(max_items = 9)]
     pub photo_ids: Vec<Uuid>,
 }
 
@@ -191,12 +202,15 @@ pub struct CreateProblem {
 pub struct AssignRequest {
     /// `small` (cleared this month), `large` (by `deadline`) or `special` (needs `plan`).
     #[validate(length(min = 1, max = 20))]
+    #[schema(min_length = 1, max_length = 20)]
     pub class: String,
     /// One or more responsible units.
     #[validate(length(min = 1, max = 10, message = "请选择1至10个责任单位"))]
+    #[schema(min_items = 1, max_items = 10)]
     pub units: Vec<Unit>,
     pub responsible_user_id: Option<Uuid>,
     #[validate(length(min = 2, max = 2000, message = "整改措施应为2至2000字"))]
+    #[schema(min_length = 2, max_length = 2000)]
     pub measure: String,
     /// For `large` (required) or `special` (optional: defaults to the last milestone).
     pub deadline: Option<NaiveDate>,
@@ -209,9 +223,11 @@ pub struct AssignRequest {
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 pub struct NoteRequest {
     #[validate(length(min = 2, max = 2000, message = "说明应为2至2000字"))]
+    #[schema(min_length = 2, max_length = 2000)]
     pub note: String,
     #[serde(default)]
     #[validate(length(max = 9, message = "最多9张照片"))]
+    #[schema(max_items = 9)]
     pub photo_ids: Vec<Uuid>,
 }
 
@@ -228,6 +244,7 @@ pub enum Verdict {
 pub struct VerifyRequest {
     pub verdict: Verdict,
     #[validate(length(min = 2, max = 2000, message = "核验意见应为2至2000字"))]
+    #[schema(min_length = 2, max_length = 2000)]
     pub note: String,
 }
 
@@ -235,5 +252,6 @@ pub struct VerifyRequest {
 pub struct DecideRequest {
     /// The quarterly Party committee meeting's decision (议定).
     #[validate(length(min = 2, max = 2000, message = "议定意见应为2至2000字"))]
+    #[schema(min_length = 2, max_length = 2000)]
     pub decision: String,
 }

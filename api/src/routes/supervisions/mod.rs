@@ -106,18 +106,22 @@ pub struct FindingInput {
     pub finding: Option<String>,
     #[serde(default)]
     #[validate(length(max = 1000, message = "说明最多1000字"))]
+    #[schema(max_length = 1000)]
     pub note: String,
 }
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 pub struct CreateSupervision {
     #[validate(length(min = 2, max = 100, message = "标题应为2至100字"))]
+    #[schema(min_length = 2, max_length = 100)]
     pub title: String,
     pub held_on: NaiveDate,
     #[serde(default)]
     #[validate(length(max = 4000, message = "说明最多4000字"))]
+    #[schema(max_length = 4000)]
     pub notes: String,
     #[validate(length(min = 1, max = 2000, message = "请至少回头看一个问题"), nested)]
+    #[schema(min_items = 1, max_items = 2000)]
     pub findings: Vec<FindingInput>,
 }
 

@@ -55,11 +55,13 @@ pub struct Checklist {
     /// Checklist version; only 1 exists.
     #[serde(default = "one")]
     #[validate(range(min = 1, max = 1, message = "检查表版本只能为1"))]
+    #[schema(minimum = 1, maximum = 1)]
     pub version: i32,
     /// Whether income is stable this year.
     pub income_stable: bool,
     /// Per-capita net income this year (元), when known.
     #[validate(range(min = 0.0, max = 1000000.0, message = "人均纯收入应在0至100万元之间"))]
+    #[schema(minimum = 0.0, maximum = 1000000.0)]
     pub income_per_capita_yuan: Option<f64>,
     /// 不愁吃.
     pub food_secure: bool,
@@ -76,10 +78,12 @@ pub struct Checklist {
     /// Policies the household enjoys (e.g. 低保, 医疗救助, 产业奖补).
     #[serde(default)]
     #[validate(length(max = 30, message = "享受政策最多30项"))]
+    #[schema(max_items = 30)]
     pub policies_enjoyed: Vec<String>,
     pub satisfaction: Satisfaction,
     #[serde(default)]
     #[validate(length(max = 1000, message = "备注最多1000字"))]
+    #[schema(max_length = 1000)]
     pub notes: String,
 }
 
@@ -90,11 +94,14 @@ fn one() -> i32 {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct VisitLocation {
     #[validate(range(min = -90.0, max = 90.0, message = "纬度应在-90至90之间"))]
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub latitude: f64,
     #[validate(range(min = -180.0, max = 180.0, message = "经度应在-180至180之间"))]
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub longitude: f64,
     pub datum: Datum,
     #[validate(range(min = 0.0, max = 100000.0, message = "精度应为非负数"))]
+    #[schema(minimum = 0.0, maximum = 100000.0)]
     pub accuracy_m: Option<f64>,
 }
 
@@ -104,13 +111,16 @@ pub struct FoundProblem {
     /// income, education, medical, housing, drinking_water, policy_not_enjoyed, satisfaction,
     /// cadre_work_style, archive, other.
     #[validate(length(min = 1, max = 40))]
+    #[schema(min_length = 1, max_length = 40)]
     pub category: String,
     #[validate(length(min = 2, max = 500, message = "问题描述应为2至500字"))]
+    #[schema(min_length = 2, max_length = 500)]
     pub description: String,
     #[serde(default)]
     pub fixed_on_spot: bool,
     #[serde(default)]
     #[validate(length(max = 9, message = "每个问题最多9张照片"))]
+    #[schema(max_items = 9)]
     pub photo_ids: Vec<Uuid>,
 }
 
@@ -124,6 +134,7 @@ pub struct CreateVisit {
     pub outcome: OutcomeName,
     /// Why nobody was home (needed when `absent_attempted`).
     #[validate(length(max = 200, message = "原因最多200字"))]
+    #[schema(max_length = 200)]
     pub absent_reason: Option<String>,
     /// When the visit happened (RFC 3339 with offset).
     pub visited_at: DateTime<Utc>,
@@ -132,18 +143,22 @@ pub struct CreateVisit {
     /// Others who went along (the caller is always a visitor).
     #[serde(default)]
     #[validate(length(max = 10, message = "同行人员最多10人"))]
+    #[schema(max_items = 10)]
     pub visitor_ids: Vec<Uuid>,
     #[serde(default)]
     #[validate(length(max = 9, message = "每次走访最多9张照片"))]
+    #[schema(max_items = 9)]
     pub photo_ids: Vec<Uuid>,
     /// Needed when the household was met.
     #[validate(nested)]
     pub checklist: Option<Checklist>,
     #[serde(default)]
     #[validate(length(max = 20, message = "每次走访最多记录20个问题"), nested)]
+    #[schema(max_items = 20)]
     pub problems: Vec<FoundProblem>,
     /// Needed when the visit's month is already closed.
     #[validate(length(max = 500, message = "补录原因最多500字"))]
+    #[schema(max_length = 500)]
     pub late_reason: Option<String>,
 }
 
@@ -220,6 +235,7 @@ pub enum Decision {
 pub struct ReviewRequest {
     pub decision: Decision,
     #[validate(length(min = 2, max = 500, message = "请填写审核理由（2至500字）"))]
+    #[schema(min_length = 2, max_length = 500)]
     pub reason: String,
 }
 
