@@ -105,6 +105,22 @@ async fn a_tampered_token_is_refused() {
 }
 
 #[tokio::test]
+async fn a_token_signed_with_another_key_is_refused() {
+    let app = spawn_app().await;
+    let token = app.login("demo-cadre-a").await;
+    let claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap()).unwrap();
+    let forged = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(b"a key that is not the server's key").unwrap(),
+    )
+    .unwrap();
+    app.get("/api/v1/me", &forged).await.assert_problem(401, "invalid_token");
+    app.get("/api/v1/me", "not.a.jwt").await.assert_problem(401, "invalid_token");
+}
+
+#[tokio::test]
 async fn an_access_token_expires_with_the_service_clock() {
     let app = spawn_app().await;
     let token = app.login("demo-cadre-a").await;

@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod attacker;
 mod auth;
 mod cross_checks;
 mod faults;
