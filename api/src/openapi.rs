@@ -64,7 +64,103 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     describe_responses(&mut api);
     declare_errors(&mut api);
     declare_formats(&mut api);
+    declare_enums(&mut api);
     api
+}
+
+/// Fields and parameters the handlers check against a fixed set of words (read from `domain`, so
+/// the contract lists exactly what the rules accept).
+fn declare_enums(api: &mut utoipa::openapi::OpenApi) {
+    use domain::meetings::MeetingKind;
+    use domain::org::{Role, ScopeKind};
+    use domain::problem::{Category, Class, LookBack, Source, State};
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::Schema;
+    fn words<T: Copy, const N: usize>(all: [T; N], name: fn(T) -> &'static str) -> Vec<&'static str> {
+        all.into_iter().map(name).collect()
+    }
+    let categories = words(Category::ALL, Category::as_str);
+    let classes = words(Class::ALL, Class::as_str);
+    let meeting_kinds = words(MeetingKind::ALL, MeetingKind::as_str);
+    let units = vec!["village", "work_team", "department"];
+    // (path prefix, parameter) → words.
+    let params: Vec<(&str, &str, Vec<&'static str>)> = vec![
+        ("/api/v1/problems", "source", words(Source::ALL, Source::as_str)),
+        ("/api/v1/problems", "category", categories.clone()),
+        ("/api/v1/problems", "status", words(State::ALL, State::as_str)),
+        ("/api/v1/problems", "class", classes.clone()),
+        ("/api/v1/feedback-lists", "kind", words(domain::lists::ListKind::ALL, domain::lists::ListKind::as_str)),
+        ("/api/v1/villages/", "kind", words(domain::lists::ListKind::ALL, domain::lists::ListKind::as_str)),
+        ("/api/v1/meetings", "kind", meeting_kinds.clone()),
+        ("/api/v1/must-know/", "owner_kind", vec!["department", "village"]),
+        ("/api/v1/screening-tasks", "status", vec!["open", "done"]),
+        ("/api/v1/phone-checks/flags", "status", vec!["open", "dismissed", "raised"]),
+        ("/api/v1/visits", "review", words(domain::visit::Review::ALL, domain::visit::Review::as_str)),
+    ];
+    // (schema, property) → words; arrays get the words on their items.
+    let properties: Vec<(&str, &str, Vec<&'static str>)> = vec![
+        ("AssignRequest", "class", classes.clone()),
+        ("Unit", "kind", units),
+        ("CreateGrant", "role", words(Role::ALL, Role::as_str)),
+        ("CreateGrant", "scope_kind", words(ScopeKind::ALL, ScopeKind::as_str)),
+        ("CreateMeeting", "kind", meeting_kinds),
+        (
+            "CreateProblem",
+            "source",
+            vec!["phone_check", "dept_screening", "supervision", "unannounced", "interview", "meeting"],
+        ),
+        ("CreateProblem", "category", categories.clone()),
+        ("FoundProblem", "category", categories.clone()),
+        ("FoundProblem", "class", vec!["small", "large"]),
+        ("RaiseJson", "category", categories.clone()),
+        ("ReviewFlag", "category", categories),
+        ("IntervieweeResult", "role", vec!["secretary", "work_team"]),
+        ("IntervieweeResult", "verdicts", vec!["correct", "partial", "wrong"]),
+        ("CircularEntry", "source", vec!["interview", "unannounced", "manual"]),
+        ("FindingInput", "finding", words(LookBack::ALL, LookBack::as_str)),
+    ];
+    fn set(schema: &mut RefOr<Schema>, values: &[&'static str]) {
+        let target = match schema {
+            RefOr::T(Schema::Array(a)) => match &mut a.items {
+                utoipa::openapi::schema::ArrayItems::RefOrSchema(item) => item.as_mut(),
+                utoipa::openapi::schema::ArrayItems::False => return,
+            },
+            other => other,
+        };
+        if let RefOr::T(Schema::Object(o)) = target {
+            let mut words: Vec<serde_json::Value> = values.iter().map(|v| serde_json::Value::from(*v)).collect();
+            let nullable = matches!(&o.schema_type, utoipa::openapi::schema::SchemaType::Array(t)
+                if t.contains(&utoipa::openapi::schema::Type::Null));
+            if nullable {
+                words.push(serde_json::Value::Null);
+            }
+            o.enum_values = Some(words);
+        }
+    }
+    for (path, item) in api.paths.paths.iter_mut() {
+        for op in
+            [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
+        {
+            for p in op.parameters.iter_mut().flatten() {
+                if let RefOr::T(p) = p
+                    && let Some((_, _, values)) =
+                        params.iter().find(|(prefix, name, _)| path.starts_with(prefix) && p.name == *name)
+                    && let Some(schema) = p.schema.as_mut()
+                {
+                    set(schema, values);
+                }
+            }
+        }
+    }
+    if let Some(components) = api.components.as_mut() {
+        for (schema, property, values) in &properties {
+            if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(*schema)
+                && let Some(p) = o.properties.get_mut(*property)
+            {
+                set(p, values);
+            }
+        }
+    }
 }
 
 /// Every operation declares the problems any request may meet: a malformed query or body (400), no or a
@@ -106,7 +202,8 @@ fn declare_formats(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{RefOr, path::Parameter};
     const MONTH: &str = "^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])$";
     const QUARTER: &str = "^(19|[2-9][0-9])[0-9]{2}-Q[1-4]$";
-    const PERIOD: &str = "^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2]|Q[1-4])$";
+    // Months and quarters; a meeting held once (expanded) is filed under its date.
+    const PERIOD: &str = "^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2]|Q[1-4])(-(0[1-9]|[12][0-9]|3[01]))?$";
     fn pattern_for(name: &str) -> Option<&'static str> {
         match name {
             "month" | "from_month" | "to_month" => Some(MONTH),

@@ -16,6 +16,8 @@ pub enum ListKind {
 }
 
 impl ListKind {
+    pub const ALL: [ListKind; 2] = [ListKind::Routine, ListKind::CrossCheck];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ListKind::Routine => "routine",

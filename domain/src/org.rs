@@ -119,6 +119,9 @@ pub enum ScopeKind {
 }
 
 impl ScopeKind {
+    pub const ALL: [ScopeKind; 5] =
+        [ScopeKind::District, ScopeKind::Town, ScopeKind::Village, ScopeKind::WorkTeam, ScopeKind::Department];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ScopeKind::District => "district",

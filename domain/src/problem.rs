@@ -17,6 +17,17 @@ pub enum Source {
 }
 
 impl Source {
+    pub const ALL: [Source; 8] = [
+        Source::Visit,
+        Source::CrossCheck,
+        Source::PhoneCheck,
+        Source::DeptScreening,
+        Source::Supervision,
+        Source::Unannounced,
+        Source::Interview,
+        Source::Meeting,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Visit => "visit",
@@ -136,6 +147,8 @@ pub enum Class {
 }
 
 impl Class {
+    pub const ALL: [Class; 3] = [Class::Small, Class::Large, Class::Special];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Class::Small => "small",
@@ -216,6 +229,9 @@ pub enum State {
 }
 
 impl State {
+    pub const ALL: [State; 6] =
+        [State::FixedOnSpot, State::Open, State::Assigned, State::CompletionClaimed, State::Closed, State::Decided];
+
     pub fn as_str(self) -> &'static str {
         match self {
             State::FixedOnSpot => "fixed_on_spot",
@@ -425,6 +441,9 @@ pub enum LookBack {
 }
 
 impl LookBack {
+    pub const ALL: [LookBack; 4] =
+        [LookBack::Cleared, LookBack::Overdue, LookBack::NotRectified, LookBack::PlanMissing];
+
     pub fn as_str(self) -> &'static str {
         match self {
             LookBack::Cleared => "cleared",

@@ -202,6 +202,8 @@ pub enum Review {
 }
 
 impl Review {
+    pub const ALL: [Review; 4] = [Review::NotNeeded, Review::Pending, Review::Accepted, Review::Rejected];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Review::NotNeeded => "not_needed",
@@ -212,7 +214,7 @@ impl Review {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::NotNeeded, Self::Pending, Self::Accepted, Self::Rejected].into_iter().find(|r| r.as_str() == s)
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
     /// The state a new visit starts in. A late entry alone is audited, not held for review:

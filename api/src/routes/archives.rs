@@ -315,7 +315,8 @@ pub async fn list_archive_submissions(
             .add(archive_submission::Column::DepartmentId.is_in(own)),
     );
     if let Some(m) = &q.month {
-        query = query.filter(archive_submission::Column::Month.eq(m.clone()));
+        let m = crate::routes::common::month_param(m)?;
+        query = query.filter(archive_submission::Column::Month.eq(m.to_string()));
     }
     if let Some(d) = q.department_id {
         query = query.filter(archive_submission::Column::DepartmentId.eq(d));

@@ -735,9 +735,10 @@ pub async fn list_admonishments(
     q: web::Query<PeriodQuery>,
 ) -> ApiResult<web::Json<Vec<Admonishment>>> {
     let town = towns_of(&user, Act::ReadInspections, q.town_id)?;
+    let month = crate::routes::common::month_param(&q.month)?;
     let rows = admonishment::Entity::find()
         .filter(admonishment::Column::TownId.eq(town))
-        .filter(admonishment::Column::Period.eq(q.month.clone()))
+        .filter(admonishment::Column::Period.eq(month.to_string()))
         .all(&state.db)
         .await?;
     Ok(web::Json(rows.into_iter().map(Admonishment::from).collect()))

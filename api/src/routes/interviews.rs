@@ -771,6 +771,18 @@ pub async fn edit_circular(
 ) -> ApiResult<web::Json<Circular>> {
     user.require(Act::DraftCircular)?;
     validate(&*body)?;
+    let unknown: Vec<FieldError> = body
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| !["interview", "unannounced", "manual"].contains(&e.source.as_str()))
+        .map(|(i, _)| {
+            FieldError::new(format!("entries[{i}].source"), "invalid", "来源应为 interview、unannounced 或 manual")
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ApiError::Validation(unknown));
+    }
     let c = find_circular(&state, &user, *id).await?;
     if c.status != "draft" {
         return Err(wrong_state("草稿"));

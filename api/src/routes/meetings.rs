@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::Quarter;
 use domain::calendar::local_date;
 use domain::meetings::{MeetingKind, missed};
 use domain::org::{Act, Place, Role};
 use domain::problem::{State as ProblemState, is_overdue};
+use domain::{Month, Quarter};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
@@ -373,6 +373,10 @@ pub async fn create_meeting(state: State, user: AuthUser, body: web::Json<Create
         (_, None) => (user.town_for(Act::ManageMeetings, None)?, None),
     };
     let now = state.clock.now();
+    let held_on = local_date(body.held_at);
+    if held_on < domain::calendar::mechanism_start() || held_on > local_date(now) + chrono::Days::new(1) {
+        return Err(ApiError::field("held_at", "range", "会议时间应在长效机制开始之后，且不晚于明天"));
+    }
     let txn = state.db.begin().await?;
     let mut errors = vec![];
     let mut targets = vec![];
@@ -406,7 +410,6 @@ pub async fn create_meeting(state: State, user: AuthUser, body: web::Json<Create
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let held_on = local_date(body.held_at);
     let m = meeting::ActiveModel {
         id: Set(Uuid::now_v7()),
         town_id: Set(town),
@@ -495,6 +498,9 @@ pub async fn list_meetings(
         query = query.filter(meeting::Column::Kind.eq(kind_of(k)?.as_str()));
     }
     if let Some(p) = &q.period {
+        if p.parse::<Month>().is_err() && p.parse::<Quarter>().is_err() && p.parse::<NaiveDate>().is_err() {
+            return Err(ApiError::field("period", "invalid", "期间应为月份、季度或日期，如 2026-11、2026-Q4"));
+        }
         query = query.filter(meeting::Column::Period.eq(p.clone()));
     }
     let rows = query.order_by_asc(meeting::Column::HeldAt).all(&state.db).await?;
@@ -543,6 +549,9 @@ pub async fn list_missed_meetings(
     let town = user.any_town(q.town_id)?;
     let now = state.clock.now();
     let since = match q.since {
+        Some(s) if s < domain::calendar::mechanism_start() => {
+            return Err(ApiError::field("since", "range", "起始日期不能早于长效机制开始的日期"));
+        }
         Some(s) => s,
         None => town::Entity::find_by_id(town)
             .one(&state.db)

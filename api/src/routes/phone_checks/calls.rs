@@ -275,8 +275,9 @@ pub async fn list_call_lists(
 ) -> ApiResult<web::Json<Page<CallListSummary>>> {
     user.require(Act::ReadPhoneChecks)?;
     validate(&*page)?;
+    let month = q.month.as_deref().map(crate::routes::common::month_param).transpose()?.map(|m| m.to_string());
     let (rows, total) =
-        phone_checks::lists(&state.db, &user.access, q.month.as_deref(), q.village_id, page.page(), page.per_page())
+        phone_checks::lists(&state.db, &user.access, month.as_deref(), q.village_id, page.page(), page.per_page())
             .await?;
     let items = rows
         .into_iter()

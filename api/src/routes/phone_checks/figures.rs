@@ -62,6 +62,9 @@ pub async fn list_call_flags(
 ) -> ApiResult<web::Json<Page<FlagView>>> {
     user.require(Act::ReadPhoneChecks)?;
     validate(&*page)?;
+    if q.status.as_deref().is_some_and(|s| !["open", "dismissed", "raised"].contains(&s)) {
+        return Err(ApiError::field("status", "invalid", "状态应为 open、dismissed 或 raised"));
+    }
     let (rows, total) =
         phone_checks::flags(&state.db, &user.access, q.status.as_deref(), page.page(), page.per_page()).await?;
     Ok(web::Json(Page::new(rows.iter().map(FlagView::from).collect(), total, &page)))

@@ -29,6 +29,16 @@ fn filter(q: &ProblemFilter, today: chrono::NaiveDate) -> ApiResult<problems::Li
     {
         return Err(ApiError::field("class", "invalid", "问题类别应为 small、large 或 special"));
     }
+    if let Some(s) = q.source.as_deref()
+        && !problem::Source::ALL.iter().any(|x| x.as_str() == s)
+    {
+        return Err(ApiError::field("source", "invalid", "问题来源不正确"));
+    }
+    if let Some(c) = q.category.as_deref()
+        && problem::Category::parse(c).is_none()
+    {
+        return Err(ApiError::field("category", "invalid", "问题类型不正确"));
+    }
     let found_between = match (q.month.as_deref(), q.quarter.as_deref()) {
         (Some(m), _) => {
             Some(m.parse::<Month>().map_err(|_| ApiError::field("month", "invalid", "月份格式应为 2026-11"))?.bounds())
