@@ -175,7 +175,7 @@ fn declare_errors(api: &mut utoipa::openapi::OpenApi) {
         {
             let has_params = shared_params || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let has_body = op.request_body.is_some();
-            let secured = op.security.as_ref().is_none_or(|s| !s.is_empty());
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
             let mut statuses = vec!["404", "503"];
             if has_params || has_body {
                 statuses.extend(["400", "422"]);
