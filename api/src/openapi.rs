@@ -57,6 +57,11 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Every operation of a path (`head`, `options` and `trace` are never declared here).
+fn operations_mut(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
+}
+
 /// The contract, exactly as the server serves it.
 pub fn spec() -> utoipa::openapi::OpenApi {
     let (_, mut api) =
@@ -93,8 +98,8 @@ fn declare_enums(api: &mut utoipa::openapi::OpenApi) {
         ("/api/v1/villages/", "kind", words(domain::lists::ListKind::ALL, domain::lists::ListKind::as_str)),
         ("/api/v1/meetings", "kind", meeting_kinds.clone()),
         ("/api/v1/must-know/", "owner_kind", vec!["department", "village"]),
-        ("/api/v1/screening-tasks", "status", vec!["open", "done"]),
-        ("/api/v1/phone-checks/flags", "status", vec!["open", "dismissed", "raised"]),
+        ("/api/v1/screening-tasks", "status", crate::routes::screenings::TASK_STATUSES.to_vec()),
+        ("/api/v1/phone-checks/flags", "status", crate::routes::phone_checks::figures::FLAG_STATUSES.to_vec()),
         ("/api/v1/visits", "review", words(domain::visit::Review::ALL, domain::visit::Review::as_str)),
     ];
     // (schema, property) → words; arrays get the words on their items.
@@ -116,7 +121,7 @@ fn declare_enums(api: &mut utoipa::openapi::OpenApi) {
         ("ReviewFlag", "category", categories),
         ("IntervieweeResult", "role", vec!["secretary", "work_team"]),
         ("IntervieweeResult", "verdicts", vec!["correct", "partial", "wrong"]),
-        ("CircularEntry", "source", vec!["interview", "unannounced", "manual"]),
+        ("CircularEntry", "source", crate::routes::interviews::CIRCULAR_SOURCES.to_vec()),
         ("FindingInput", "finding", words(LookBack::ALL, LookBack::as_str)),
     ];
     fn set(schema: &mut RefOr<Schema>, values: &[&'static str]) {
@@ -138,9 +143,7 @@ fn declare_enums(api: &mut utoipa::openapi::OpenApi) {
         }
     }
     for (path, item) in api.paths.paths.iter_mut() {
-        for op in
-            [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
-        {
+        for op in operations_mut(item) {
             for p in op.parameters.iter_mut().flatten() {
                 if let RefOr::T(p) = p
                     && let Some((_, _, values)) =
@@ -170,9 +173,7 @@ fn declare_errors(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{Ref, RefOr};
     for item in api.paths.paths.values_mut() {
         let shared_params = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
-        for op in
-            [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
-        {
+        for op in operations_mut(item) {
             let has_params = shared_params || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let has_body = op.request_body.is_some();
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
@@ -232,9 +233,7 @@ fn declare_formats(api: &mut utoipa::openapi::OpenApi) {
     };
     for item in api.paths.paths.values_mut() {
         params(&mut item.parameters);
-        for op in
-            [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
-        {
+        for op in operations_mut(item) {
             params(&mut op.parameters);
         }
     }
@@ -255,17 +254,7 @@ fn declare_formats(api: &mut utoipa::openapi::OpenApi) {
 /// gave none.
 fn describe_responses(api: &mut utoipa::openapi::OpenApi) {
     for item in api.paths.paths.values_mut() {
-        let ops = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-            &mut item.head,
-            &mut item.options,
-            &mut item.trace,
-        ];
-        for op in ops.into_iter().flatten() {
+        for op in operations_mut(item) {
             for (status, response) in &mut op.responses.responses {
                 if let utoipa::openapi::RefOr::T(r) = response
                     && r.description.is_empty()
@@ -330,7 +319,12 @@ impl KnownRoutes {
 
 /// The contract as committed in `openapi/openapi.json`.
 pub fn spec_json() -> anyhow::Result<String> {
-    let mut text = spec().to_pretty_json()?;
+    to_json(&spec())
+}
+
+/// A contract as the committed file spells it.
+pub fn to_json(api: &utoipa::openapi::OpenApi) -> anyhow::Result<String> {
+    let mut text = api.to_pretty_json()?;
     text.push('\n');
     Ok(text)
 }

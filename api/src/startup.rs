@@ -181,8 +181,9 @@ fn serve(listener: TcpListener, state: State) -> anyhow::Result<Server> {
     let max_json = state.settings.max_json_bytes;
     let timeout = state.settings.shutdown_timeout_seconds;
     // The contract, served as committed; registered before the `/api/v1` scope so the scope does not shadow it.
-    let contract = web::Data::new(crate::openapi::spec_json()?);
-    let known_routes = web::Data::new(crate::openapi::KnownRoutes::of(&crate::openapi::spec()));
+    let api = crate::openapi::spec();
+    let contract = web::Data::new(crate::openapi::to_json(&api)?);
+    let known_routes = web::Data::new(crate::openapi::KnownRoutes::of(&api));
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()

@@ -85,6 +85,14 @@ pub fn missed(kind: MeetingKind, since: NaiveDate, now: DateTime<Utc>, held: &[S
     kind.periods_due(since, now).into_iter().filter(|p| !held.contains(p)).collect()
 }
 
+/// Whether a meeting may be recorded as held at `held_at`: not before the mechanism began, and not
+/// after tomorrow (Shanghai time) — minutes are written the same day or after, a day's slack for
+/// a meeting typed in late at night.
+pub fn may_be_held_at(held_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    let day = local_date(held_at);
+    day >= crate::calendar::mechanism_start() && day <= local_date(now) + chrono::Days::new(1)
+}
+
 /// The RRO's review of a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -125,6 +133,16 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_meeting_is_dated_between_the_mechanisms_start_and_tomorrow_in_shanghai() {
+        let now = at("2026-11-28T02:00:00Z"); // 10:00 on the 28th in Shanghai
+        assert!(may_be_held_at(at("2021-12-31T16:00:00Z"), now)); // 00:00 on 1 Jan 2022 in Shanghai
+        assert!(!may_be_held_at(at("2021-12-31T15:59:59Z"), now));
+        assert!(may_be_held_at(at("2026-11-29T15:59:59Z"), now)); // 23:59:59 tomorrow
+        assert!(!may_be_held_at(at("2026-11-29T16:00:00Z"), now)); // the day after tomorrow
+        assert!(!may_be_held_at(at("1359-05-01T00:00:00Z"), now));
     }
 
     #[test]

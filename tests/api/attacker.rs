@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, into_res, jpeg, spawn_app};
+use crate::helpers::{TestApp, into_res, jpeg, position, spawn_app, visit_body};
 
 /// Village A's records, made through the API by its own users.
 struct Records {
@@ -27,28 +27,13 @@ async fn village_a_records(app: &TestApp) -> Records {
     let rro = app.login("demo-rro").await;
     let households = app.get("/api/v1/households?per_page=1", &cadre).await;
     let h = households.body["items"][0].clone();
-    let (lat, lng) = (h["location"]["latitude"].as_f64().unwrap(), h["location"]["longitude"].as_f64().unwrap());
+    let (lat, lng) = position(&h);
     let photo = app.upload_photo(&cadre, jpeg(91), Some((lat, lng, "gcj02")), Some("2026-11-28T09:00:00+08:00")).await;
     assert_eq!(photo.status, StatusCode::CREATED, "{}", photo.text);
     let photo = photo.body["id"].as_str().unwrap().to_owned();
-    let visit = app
-        .post(
-            "/api/v1/visits",
-            &cadre,
-            json!({
-                "client_id": Uuid::new_v4(), "household_id": h["id"], "kind": "routine",
-                "visited_at": "2026-11-28T09:30:00+08:00",
-                "location": { "latitude": lat, "longitude": lng, "datum": "gcj02", "accuracy_m": 10 },
-                "photo_ids": [photo],
-                "checklist": {
-                    "version": 1, "income_stable": true, "food_secure": true, "clothing_secure": true,
-                    "compulsory_education_ok": true, "basic_medical_ok": true, "housing_safe": false,
-                    "drinking_water_safe": true, "policies_enjoyed": [], "satisfaction": "satisfied", "notes": ""
-                },
-                "problems": [{ "category": "housing", "description": "厨房屋顶漏雨", "fixed_on_spot": false }],
-            }),
-        )
-        .await;
+    let mut body = visit_body(&h, &[&photo], "2026-11-28T09:30:00+08:00");
+    body["problems"] = json!([{ "category": "housing", "description": "厨房屋顶漏雨", "fixed_on_spot": false }]);
+    let visit = app.post("/api/v1/visits", &cadre, body).await;
     assert_eq!(visit.status, StatusCode::CREATED, "{}", visit.text);
     let visit = visit.body["id"].as_str().unwrap().to_owned();
     let problems = app.get(&format!("/api/v1/problems?visit_id={visit}"), &cadre).await;

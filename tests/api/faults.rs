@@ -9,26 +9,9 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, default_now, into_res, spawn_app, spawn_with, test_settings};
+use crate::helpers::{TestApp, default_now, into_res, spawn_app, spawn_with, test_settings, visit_body};
 
-fn visit_body(household: &Value) -> Value {
-    json!({
-        "client_id": Uuid::new_v4(),
-        "household_id": household["id"],
-        "kind": "routine",
-        "visited_at": "2026-11-28T09:30:00+08:00",
-        "location": {
-            "latitude": household["location"]["latitude"], "longitude": household["location"]["longitude"],
-            "datum": "gcj02", "accuracy_m": 10
-        },
-        "photo_ids": [],
-        "checklist": {
-            "version": 1, "income_stable": true, "food_secure": true, "clothing_secure": true,
-            "compulsory_education_ok": true, "basic_medical_ok": true, "housing_safe": true,
-            "drinking_water_safe": true, "policies_enjoyed": [], "satisfaction": "satisfied", "notes": ""
-        },
-    })
-}
+const AT: &str = "2026-11-28T09:30:00+08:00";
 
 async fn first_household(app: &TestApp, token: &str) -> Value {
     let list = app.get("/api/v1/households?per_page=1", token).await;
@@ -46,7 +29,7 @@ async fn a_hundred_identical_submissions_with_one_key_make_one_visit_and_one_ans
     let app = spawn_app().await;
     let cadre = app.login("demo-cadre-a").await;
     let household = first_household(&app, &cadre).await;
-    let body = visit_body(&household);
+    let body = visit_body(&household, &[], AT);
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..100 {
         let (client, url, token, body) = (app.client.clone(), app.url("/api/v1/visits"), cadre.clone(), body.clone());
@@ -66,7 +49,7 @@ async fn a_hundred_identical_submissions_with_one_key_make_one_visit_and_one_ans
     assert_eq!(visits_of(&app, &cadre, &household).await, 1);
 
     // The same key with another body is refused and writes nothing.
-    let mut other = visit_body(&household);
+    let mut other = visit_body(&household, &[], AT);
     other["kind"] = json!("along_the_way");
     let headers = [("Idempotency-Key", "same-visit")];
     app.request(Method::POST, "/api/v1/visits", Some(&cadre), Some(other), &headers)
@@ -76,7 +59,8 @@ async fn a_hundred_identical_submissions_with_one_key_make_one_visit_and_one_ans
 
     // The key belongs to its user: the team leader's own visit with the same key is a new visit.
     let lead = app.login("demo-teamlead-a").await;
-    let own = app.request(Method::POST, "/api/v1/visits", Some(&lead), Some(visit_body(&household)), &headers).await;
+    let own =
+        app.request(Method::POST, "/api/v1/visits", Some(&lead), Some(visit_body(&household, &[], AT)), &headers).await;
     assert_eq!(own.status, StatusCode::CREATED, "{}", own.text);
     assert_ne!(own.body["id"], first.body["id"]);
     assert_eq!(visits_of(&app, &cadre, &household).await, 2);
@@ -117,7 +101,7 @@ async fn a_shutdown_lets_requests_in_flight_finish_and_exits_within_the_timeout(
     let client = TestApp::client_for(address, state, clock, url_of(dir.path()), dir);
     let cadre = client.login("demo-cadre-a").await;
     let household = first_household(&client, &cadre).await;
-    let body = visit_body(&household);
+    let body = visit_body(&household, &[], AT);
     let (mut stream, rest) = half_sent(&client, &cadre, &body).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
 
@@ -265,7 +249,7 @@ async fn postgres_restarted_under_load_gives_clean_503s_then_full_service_withou
     let last = seen.last().unwrap();
     assert_eq!(last.0, 200, "full service after the restart: {last:?}");
     // Writes work again too, on the same API process.
-    let visit = app.post("/api/v1/visits", &cadre, visit_body(&household)).await;
+    let visit = app.post("/api/v1/visits", &cadre, visit_body(&household, &[], AT)).await;
     assert_eq!(visit.status, StatusCode::CREATED, "{}", visit.text);
     assert_eq!(app.request(Method::GET, "/readyz", None, None, &[]).await.status, StatusCode::OK);
 }

@@ -369,3 +369,31 @@ impl TestApp {
         into_res(res).await
     }
 }
+
+/// A household's (GCJ-02) position, as the household list gives it.
+pub fn position(h: &Value) -> (f64, f64) {
+    (h["location"]["latitude"].as_f64().unwrap(), h["location"]["longitude"].as_f64().unwrap())
+}
+
+/// A complete, healthy visit checklist.
+pub fn checklist() -> Value {
+    json!({
+        "version": 1, "income_stable": true, "income_per_capita_yuan": 12800, "food_secure": true, "clothing_secure": true,
+        "compulsory_education_ok": true, "basic_medical_ok": true, "housing_safe": true, "drinking_water_safe": true,
+        "policies_enjoyed": ["低保", "医疗救助"], "satisfaction": "satisfied", "notes": ""
+    })
+}
+
+/// A routine visit to `household` from where it stands, with these photos.
+pub fn visit_body(household: &Value, photos: &[&str], at: &str) -> Value {
+    let (lat, lng) = position(household);
+    json!({
+        "client_id": Uuid::new_v4(),
+        "household_id": household["id"],
+        "kind": "routine",
+        "visited_at": at,
+        "location": { "latitude": lat, "longitude": lng, "datum": "gcj02", "accuracy_m": 12 },
+        "photo_ids": photos,
+        "checklist": checklist(),
+    })
+}

@@ -3,9 +3,8 @@
 use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
-use crate::helpers::{TestApp, jpeg, jpeg_with_exif, spawn_app};
+use crate::helpers::{TestApp, jpeg, jpeg_with_exif, position, spawn_app, visit_body};
 
 /// Two households cadre A answers for, with their (GCJ-02) positions.
 async fn cadre_a_households(app: &TestApp, token: &str) -> Vec<Value> {
@@ -13,31 +12,6 @@ async fn cadre_a_households(app: &TestApp, token: &str) -> Vec<Value> {
     let items = list.body["items"].as_array().unwrap().clone();
     assert!(items.len() >= 2);
     items
-}
-
-fn position(h: &Value) -> (f64, f64) {
-    (h["location"]["latitude"].as_f64().unwrap(), h["location"]["longitude"].as_f64().unwrap())
-}
-
-fn checklist() -> Value {
-    json!({
-        "version": 1, "income_stable": true, "income_per_capita_yuan": 12800, "food_secure": true, "clothing_secure": true,
-        "compulsory_education_ok": true, "basic_medical_ok": true, "housing_safe": true, "drinking_water_safe": true,
-        "policies_enjoyed": ["低保", "医疗救助"], "satisfaction": "satisfied", "notes": ""
-    })
-}
-
-fn visit_body(household: &Value, photos: &[&str], at: &str) -> Value {
-    let (lat, lng) = position(household);
-    json!({
-        "client_id": Uuid::new_v4(),
-        "household_id": household["id"],
-        "kind": "routine",
-        "visited_at": at,
-        "location": { "latitude": lat, "longitude": lng, "datum": "gcj02", "accuracy_m": 12 },
-        "photo_ids": photos,
-        "checklist": checklist(),
-    })
 }
 
 async fn coverage_visited(app: &TestApp, token: &str) -> u64 {

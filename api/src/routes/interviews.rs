@@ -575,6 +575,9 @@ pub async fn get_interview(state: State, user: AuthUser, id: web::Path<Uuid>) ->
 
 // Circulars ------------------------------------------------------------------------------------
 
+/// Where a circular's entry comes from: an interview, an unannounced visit, or typed in.
+pub const CIRCULAR_SOURCES: [&str; 3] = ["interview", "unannounced", "manual"];
+
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct CircularEntry {
     /// The person or unit named.
@@ -775,7 +778,7 @@ pub async fn edit_circular(
         .entries
         .iter()
         .enumerate()
-        .filter(|(_, e)| !["interview", "unannounced", "manual"].contains(&e.source.as_str()))
+        .filter(|(_, e)| !CIRCULAR_SOURCES.contains(&e.source.as_str()))
         .map(|(i, _)| {
             FieldError::new(format!("entries[{i}].source"), "invalid", "来源应为 interview、unannounced 或 manual")
         })

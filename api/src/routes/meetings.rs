@@ -373,8 +373,7 @@ pub async fn create_meeting(state: State, user: AuthUser, body: web::Json<Create
         (_, None) => (user.town_for(Act::ManageMeetings, None)?, None),
     };
     let now = state.clock.now();
-    let held_on = local_date(body.held_at);
-    if held_on < domain::calendar::mechanism_start() || held_on > local_date(now) + chrono::Days::new(1) {
+    if !domain::meetings::may_be_held_at(body.held_at, now) {
         return Err(ApiError::field("held_at", "range", "会议时间应在长效机制开始之后，且不晚于明天"));
     }
     let txn = state.db.begin().await?;
@@ -410,6 +409,7 @@ pub async fn create_meeting(state: State, user: AuthUser, body: web::Json<Create
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let held_on = local_date(body.held_at);
     let m = meeting::ActiveModel {
         id: Set(Uuid::now_v7()),
         town_id: Set(town),

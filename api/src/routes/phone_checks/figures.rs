@@ -23,6 +23,9 @@ use crate::state::State;
 use crate::store::entity::call_flag;
 use crate::store::{households, org, phone_checks, problems, users};
 
+/// What becomes of a flag: open until reviewed, then dismissed or raised as a problem.
+pub const FLAG_STATUSES: [&str; 3] = ["open", "dismissed", "raised"];
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FlagQuery {
@@ -62,7 +65,7 @@ pub async fn list_call_flags(
 ) -> ApiResult<web::Json<Page<FlagView>>> {
     user.require(Act::ReadPhoneChecks)?;
     validate(&*page)?;
-    if q.status.as_deref().is_some_and(|s| !["open", "dismissed", "raised"].contains(&s)) {
+    if q.status.as_deref().is_some_and(|s| !FLAG_STATUSES.contains(&s)) {
         return Err(ApiError::field("status", "invalid", "状态应为 open、dismissed 或 raised"));
     }
     let (rows, total) =

@@ -2,7 +2,7 @@
 //! attempts with their answers, contradictions with the records, and the figures.
 
 mod calls;
-mod figures;
+pub mod figures;
 mod questionnaires;
 
 use std::collections::BTreeMap;

@@ -283,6 +283,9 @@ pub async fn upload_screening(
     Ok(HttpResponse::build(StatusCode::CREATED).json(report))
 }
 
+/// A joint-verification task is open until its households are all verified.
+pub const TASK_STATUSES: [&str; 2] = ["open", "done"];
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TaskQuery {
@@ -322,7 +325,7 @@ pub async fn list_screening_tasks(
     user: AuthUser,
     q: web::Query<TaskQuery>,
 ) -> ApiResult<web::Json<Vec<ScreeningTask>>> {
-    if q.status.as_deref().is_some_and(|s| s != "open" && s != "done") {
+    if q.status.as_deref().is_some_and(|s| !TASK_STATUSES.contains(&s)) {
         return Err(ApiError::field("status", "invalid", "状态应为 open 或 done"));
     }
     let departments = user.access.departments();
