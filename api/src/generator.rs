@@ -248,6 +248,9 @@ pub async fn generate(
             started.elapsed().as_secs_f64()
         );
     }
-    eprintln!("logins: gen00-rro, gen00-v00-cadre0, … password {DEMO_PASSWORD}");
+    // The district's own office: reads every town (the district-wide coverage and dashboard).
+    let office = users::create(db, None, "gen-district-rro", "区乡村振兴局", Some(hash), now).await?;
+    users::grant(db, office.id, Role::RroStaff, ScopeKind::District, district.id, now).await?;
+    eprintln!("logins: gen-district-rro, gen00-rro, gen00-v00-cadre0, … password {DEMO_PASSWORD}");
     Ok(())
 }

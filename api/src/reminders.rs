@@ -22,7 +22,7 @@ use crate::queue::RedisQueue;
 use crate::state::AppState;
 use crate::store::entity::{archive_submission, meeting, must_know_version, town};
 use crate::store::{
-    coverage as load, cross_checks, households, lists, notifications, org, phone_checks, problems, users, visits,
+    coverage as load, cross_checks, households, lists, notifications, org, phone_checks, problems, users,
 };
 
 /// Everything due in one town now.
@@ -34,10 +34,8 @@ pub async fn due_in_town(db: &DatabaseConnection, town: Uuid, now: DateTime<Utc>
     let mut out = Vec::new();
 
     // Cadres with target households still unvisited this quarter.
-    let households = load::target_households(db, &access, None).await?;
-    let (from, to) = quarter.bounds();
-    let facts = visits::facts(db, visits::of_households(&access), from, to).await?;
-    let cov = coverage(quarter, &households, &facts);
+    let inputs = load::inputs(db, &access, None, quarter).await?;
+    let cov = coverage(quarter, &inputs.households, &inputs.visits);
     let backlog: Vec<CadreBacklog> = cov
         .by_cadre
         .iter()

@@ -7,7 +7,7 @@
 //! accepted by a reviewer). A household with no counting visit but an absent attempt is counted as
 //! attempted-absent, apart from not visited.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -75,7 +75,7 @@ pub struct Coverage {
     pub by_group: BTreeMap<Uuid, Tally>,
     pub by_cadre: BTreeMap<Uuid, Tally>,
     pub by_tag: BTreeMap<Tag, Tally>,
-    pub status: BTreeMap<Uuid, Status>,
+    pub status: HashMap<Uuid, Status>,
 }
 
 /// Whether a visit at `at` falls in the quarter's visiting window (m1–m2).
@@ -86,9 +86,15 @@ pub fn in_window(q: Quarter, at: DateTime<Utc>) -> bool {
 }
 
 pub fn coverage(q: Quarter, households: &[TargetHousehold], visits: &[VisitFact]) -> Coverage {
-    let mut visited = BTreeSet::new();
-    let mut attempted = BTreeSet::new();
-    for v in visits.iter().filter(|v| in_window(q, v.at)) {
+    // Hash sets and one reused buffer: this runs over a whole district (100k households) per request.
+    let mut visited = HashSet::new();
+    let mut attempted = HashSet::new();
+    let (from, to) = q.visiting_window();
+    for v in visits {
+        let d = local_date(v.at);
+        if d < from || d > to {
+            continue;
+        }
         if counts_as_visited(v.outcome, v.review) {
             visited.insert(v.household);
         } else if v.outcome == Outcome::AbsentAttempted && v.review != Review::Rejected {
@@ -96,6 +102,8 @@ pub fn coverage(q: Quarter, households: &[TargetHousehold], visits: &[VisitFact]
         }
     }
     let mut c = Coverage::default();
+    let mut cadres: Vec<Uuid> = Vec::new();
+    let mut tags: Vec<Tag> = Vec::new();
     for h in households.iter().filter(|h| h.tags.iter().any(|t| t.is_target())) {
         let s = if visited.contains(&h.id) {
             Status::Visited
@@ -109,10 +117,18 @@ pub fn coverage(q: Quarter, households: &[TargetHousehold], visits: &[VisitFact]
         if let Some(g) = h.group {
             c.by_group.entry(g).or_default().add(s);
         }
-        for cadre in h.cadres.iter().collect::<BTreeSet<_>>() {
+        cadres.clear();
+        cadres.extend(&h.cadres);
+        cadres.sort_unstable();
+        cadres.dedup();
+        for cadre in &cadres {
             c.by_cadre.entry(*cadre).or_default().add(s);
         }
-        for t in h.tags.iter().filter(|t| t.is_target()).collect::<BTreeSet<_>>() {
+        tags.clear();
+        tags.extend(h.tags.iter().filter(|t| t.is_target()));
+        tags.sort_unstable();
+        tags.dedup();
+        for t in &tags {
             c.by_tag.entry(*t).or_default().add(s);
         }
         c.status.insert(h.id, s);

@@ -45,6 +45,20 @@ pub enum Outcome {
     AbsentAttempted,
 }
 
+impl Outcome {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Visited => "visited",
+            Outcome::AbsentAttempted => "absent_attempted",
+        }
+    }
+
+    /// As stored: `absent_attempted`, or a visit where the household was met.
+    pub fn from_stored(s: &str) -> Self {
+        if s == Outcome::AbsentAttempted.as_str() { Outcome::AbsentAttempted } else { Outcome::Visited }
+    }
+}
+
 /// A named reason a visit needs a reviewer before it counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

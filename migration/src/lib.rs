@@ -18,6 +18,7 @@ mod m20261129_000012_create_inspections;
 mod m20261129_000013_create_meetings_and_archives;
 mod m20261129_000014_create_photo_bands;
 mod m20261129_000015_index_visits_by_time;
+mod m20261129_000016_covering_indexes_for_coverage;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000013_create_meetings_and_archives::Migration),
             Box::new(m20261129_000014_create_photo_bands::Migration),
             Box::new(m20261129_000015_index_visits_by_time::Migration),
+            Box::new(m20261129_000016_covering_indexes_for_coverage::Migration),
         ]
     }
 }

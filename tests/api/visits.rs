@@ -225,3 +225,53 @@ async fn monthly_counts_show_each_visitors_visits() {
     let empty = app.get("/api/v1/visits/monthly-counts?month=2026-10", &rro).await;
     assert_eq!(empty.body, json!([]));
 }
+
+/// The breakdowns come from the households' own tags and cadres (read on each backend its own way):
+/// every target tag and every linked cadre is there, with the households that carry them.
+#[tokio::test]
+async fn coverage_breaks_down_by_the_households_own_tags_villages_and_cadres() {
+    let app = spawn_app().await;
+    let rro = app.login("demo-rro").await;
+    let mut households = Vec::new();
+    for page in 1.. {
+        let list = app.get(&format!("/api/v1/households?per_page=100&page={page}"), &rro).await;
+        let items = list.body["items"].as_array().unwrap().clone();
+        if items.is_empty() {
+            break;
+        }
+        households.extend(items);
+    }
+    let targets: Vec<&Value> = households.iter().filter(|h| h["is_target"] == true).collect();
+    assert!(targets.len() > 3, "the demo town has target households");
+    let c = app.get("/api/v1/coverage?quarter=2026-Q4", &rro).await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.text);
+    assert_eq!(c.body["total"]["targets"].as_u64().unwrap(), targets.len() as u64);
+
+    let count = |pred: &dyn Fn(&Value) -> bool| targets.iter().filter(|h| pred(h)).count() as u64;
+    let by = |key: &str, field: &str, value: &Value| {
+        c.body[key].as_array().unwrap().iter().find(|f| &f[field] == value).map(|f| f["targets"].as_u64().unwrap())
+    };
+    let tags: std::collections::BTreeSet<String> = targets
+        .iter()
+        .flat_map(|h| h["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()))
+        .collect();
+    for tag in tags.iter().filter(|t| *t != "general") {
+        let expected = count(&|h| h["tags"].as_array().unwrap().iter().any(|t| t == tag.as_str()));
+        assert_eq!(by("by_tag", "tag", &json!(tag)), Some(expected), "tag {tag}");
+    }
+    let ids = |v: &Value| v.as_str().unwrap().to_owned();
+    let villages: std::collections::BTreeSet<String> = targets.iter().map(|h| ids(&h["village_id"])).collect();
+    for v in villages {
+        assert_eq!(by("by_village", "id", &json!(v)), Some(count(&|h| h["village_id"] == v.as_str())));
+    }
+    let cadres: std::collections::BTreeSet<String> =
+        targets.iter().flat_map(|h| h["cadre_ids"].as_array().unwrap().iter().map(ids)).collect();
+    assert!(!cadres.is_empty(), "the demo links cadres to households");
+    for cadre in cadres {
+        // Linked households at least; a cadre responsible for a group also answers for the rest of it.
+        let linked = count(&|h| h["cadre_ids"].as_array().unwrap().iter().any(|c| c == cadre.as_str()));
+        let cadre = json!(cadre);
+        let got = by("by_cadre", "id", &cadre).unwrap_or_else(|| panic!("cadre {cadre} missing from by_cadre"));
+        assert!(got >= linked, "cadre {cadre}: {got} < {linked}");
+    }
+}

@@ -71,9 +71,10 @@ async fn counted_visits(
     Ok(rows
         .into_iter()
         .filter(|v| {
-            let outcome =
-                if v.outcome == "absent_attempted" { VisitOutcome::AbsentAttempted } else { VisitOutcome::Visited };
-            counts_as_visited(outcome, VisitReview::parse(&v.review).unwrap_or(VisitReview::Pending))
+            counts_as_visited(
+                VisitOutcome::from_stored(&v.outcome),
+                VisitReview::parse(&v.review).unwrap_or(VisitReview::Pending),
+            )
         })
         .map(|v| CountedVisit {
             id: v.id,
@@ -263,13 +264,11 @@ pub async fn list_village_assessments(
     let month = crate::routes::common::month_param(&q.month)?;
     let now = state.clock.now();
     let quarter = month.quarter();
-    let (q_from, q_to) = quarter.bounds();
     let (_, m_to) = month.bounds();
     let as_of = month.last_day().min(local_date(now));
     let access = domain::Access::town_wide(town);
-    let targets = load::target_households(&state.db, &access, None).await?;
-    let facts = visits::facts(&state.db, visits::of_households(&access), q_from, q_to).await?;
-    let cov = domain::coverage::coverage(quarter, &targets, &facts);
+    let inputs = load::inputs(&state.db, &access, None, quarter).await?;
+    let cov = domain::coverage::coverage(quarter, &inputs.households, &inputs.visits);
     let all = problem::Entity::find().filter(problem::Column::TownId.eq(town)).all(&state.db).await?;
     let submitted: BTreeMap<Uuid, Option<DateTime<Utc>>> =
         lists::of_towns(&state.db, &[town], ListKind::Routine, &month.to_string())
@@ -400,11 +399,9 @@ async fn dashboard(state: &State, user: &AuthUser) -> ApiResult<Dashboard> {
     let today = local_date(now);
     let quarter = Quarter::containing(now);
     let month = Month::containing(now);
-    let (q_from, q_to) = quarter.bounds();
     let (m_from, m_to) = month.bounds();
-    let targets = load::target_households(&state.db, &user.access, None).await?;
-    let facts = visits::facts(&state.db, visits::of_households(&user.access), q_from, q_to).await?;
-    let cov = domain::coverage::coverage(quarter, &targets, &facts);
+    let inputs = load::inputs(&state.db, &user.access, None, quarter).await?;
+    let cov = domain::coverage::coverage(quarter, &inputs.households, &inputs.visits);
     let count = |f: problems::ListFilter| async move {
         problems::list(&state.db, &user.access, &f, 1, 1).await.map(|(_, total)| total)
     };

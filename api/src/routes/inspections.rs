@@ -26,7 +26,7 @@ use crate::error::{ApiError, ApiResult, FieldError, validate};
 use crate::routes::common::{Page, PageQuery, Problem};
 use crate::state::State;
 use crate::store::entity::{admonishment, call_case, problem, unannounced_visit, visit};
-use crate::store::{audit, coverage, households, notifications, org, photos, problems, users, visits};
+use crate::store::{audit, coverage, households, notifications, org, photos, problems, users};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(suggest_unannounced_visits)
@@ -96,7 +96,7 @@ pub async fn suggest_unannounced_visits(
         if v.review == "pending" || v.review == "rejected" {
             leads.push((v.household_id, Lead::FlaggedVisit));
         }
-        if v.outcome == "absent_attempted" {
+        if domain::visit::Outcome::from_stored(&v.outcome) == domain::visit::Outcome::AbsentAttempted {
             leads.push((v.household_id, Lead::Unreachable));
         }
     }
@@ -110,11 +110,14 @@ pub async fn suggest_unannounced_visits(
             leads.push((c.household_id, Lead::Unreachable));
         }
     }
-    let targets = coverage::target_households(&state.db, &user.access, q.village_id).await?;
-    let (q_from, q_to) = Quarter::containing(now).bounds();
-    let facts = visits::facts(&state.db, visits::of_households_in(&user.access, q.village_id), q_from, q_to).await?;
-    let visited: BTreeSet<Uuid> =
-        facts.iter().filter(|f| domain::visit::counts_as_visited(f.outcome, f.review)).map(|f| f.household).collect();
+    let inputs = coverage::inputs(&state.db, &user.access, q.village_id, Quarter::containing(now)).await?;
+    let targets = inputs.households;
+    let visited: BTreeSet<Uuid> = inputs
+        .visits
+        .iter()
+        .filter(|f| domain::visit::counts_as_visited(f.outcome, f.review))
+        .map(|f| f.household)
+        .collect();
     leads.extend(targets.iter().filter(|t| !visited.contains(&t.id)).map(|t| (t.id, Lead::NotVisited)));
 
     let ranked = leadership::suggest(&leads, q.limit.unwrap_or(20).clamp(1, 200));

@@ -415,7 +415,7 @@ pub async fn visited_between<C: ConnectionTrait>(
         .filter(visit::Column::HouseholdId.eq(household))
         .filter(visit::Column::VisitedAt.gte(from))
         .filter(visit::Column::VisitedAt.lt(to))
-        .filter(visit::Column::Outcome.ne("absent_attempted"))
+        .filter(visit::Column::Outcome.ne(domain::visit::Outcome::AbsentAttempted.as_str()))
         .count(db)
         .await?
         > 0)

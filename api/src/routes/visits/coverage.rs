@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::routes::common::Problem;
 use crate::routes::households::TagName;
 use crate::state::State;
-use crate::store::{coverage as load, households, org, users, visits};
+use crate::store::{coverage as load, households, org, users};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -108,10 +108,8 @@ pub async fn get_coverage(
         None => Quarter::containing(state.clock.now()),
         Some(s) => s.parse().map_err(|_| ApiError::field("quarter", "invalid", "季度格式应为 2026-Q4"))?,
     };
-    let households = load::target_households(&state.db, &user.access, q.village_id).await?;
-    let (from, to) = quarter.bounds();
-    let facts = visits::facts(&state.db, visits::of_households_in(&user.access, q.village_id), from, to).await?;
-    let c = coverage(quarter, &households, &facts);
+    let inputs = load::inputs(&state.db, &user.access, q.village_id, quarter).await?;
+    let c = coverage(quarter, &inputs.households, &inputs.visits);
 
     let towns: Vec<Uuid> = user.access.towns().into_iter().collect();
     let villages: HashMap<Uuid, String> =

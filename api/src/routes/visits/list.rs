@@ -1,8 +1,6 @@
 //! `GET /visits` (the review queue is `?review=pending`), `GET /visits/{id}`, and the monthly counts
 //! per visitor that the cadre assessment starts from.
 
-use std::collections::BTreeMap;
-
 use actix_web::{get, web};
 use domain::calendar::Month;
 use domain::coverage::monthly_visits;
@@ -87,12 +85,7 @@ pub async fn list_monthly_visit_counts(
     let facts = visits::facts(&state.db, visits::of_households(&user.access), from, to).await?;
     let counts = monthly_visits(month, &facts);
     let ids: Vec<Uuid> = counts.keys().copied().collect();
-    let mut names = BTreeMap::new();
-    for id in &ids {
-        if let Some(u) = users::by_id(&state.db, *id).await? {
-            names.insert(*id, u.display_name);
-        }
-    }
+    let mut names = users::names(&state.db, &ids).await?;
     Ok(web::Json(
         counts
             .into_iter()

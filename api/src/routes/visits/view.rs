@@ -33,7 +33,7 @@ pub async fn views<C: ConnectionTrait>(db: &C, rows: Vec<visit::Model>) -> ApiRe
         .map(|m| {
             let flags: Vec<String> = serde_json::from_str(&m.flags).unwrap_or_default();
             let review = Review::parse(&m.review).unwrap_or(Review::Pending);
-            let outcome = if m.outcome == "absent_attempted" { Outcome::AbsentAttempted } else { Outcome::Visited };
+            let outcome = Outcome::from_stored(&m.outcome);
             Visit {
                 id: m.id,
                 client_id: m.client_id,
