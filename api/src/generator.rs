@@ -196,8 +196,11 @@ pub async fn generate(
                                 round_id: Set(None),
                                 created_at: Set(at),
                             });
-                            visitor_rows
-                                .push(visit_visitor::ActiveModel { visit_id: Set(vid), user_id: Set(cadres[g]) });
+                            visitor_rows.push(visit_visitor::ActiveModel {
+                                visit_id: Set(vid),
+                                user_id: Set(cadres[g]),
+                                visited_at: Set(Some(at)),
+                            });
                             if rng.random_range(0..100) < 3 {
                                 problem_rows.push(problems::new_active(
                                     problems::NewProblem {

@@ -19,6 +19,7 @@ mod m20261129_000013_create_meetings_and_archives;
 mod m20261129_000014_create_photo_bands;
 mod m20261129_000015_index_visits_by_time;
 mod m20261129_000016_covering_indexes_for_coverage;
+mod m20261129_000017_visitor_timeline;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000014_create_photo_bands::Migration),
             Box::new(m20261129_000015_index_visits_by_time::Migration),
             Box::new(m20261129_000016_covering_indexes_for_coverage::Migration),
+            Box::new(m20261129_000017_visitor_timeline::Migration),
         ]
     }
 }

@@ -458,6 +458,8 @@ pub mod visit_visitor {
         pub visit_id: Uuid,
         #[sea_orm(primary_key, auto_increment = false)]
         pub user_id: Uuid,
+        /// The visit's time, copied: the visitor's timeline is indexed (user_id, visited_at).
+        pub visited_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

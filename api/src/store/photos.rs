@@ -96,23 +96,37 @@ pub async fn reused_elsewhere<C: ConnectionTrait>(
             .iter()
             .any(|(h, sha)| sha == sha256 || domain::phash::distance(*h as u64, phash as u64) <= max_distance));
     }
+    // Per candidate photo: its visit links by `visit_photos (photo_id)`, each link's visit by its
+    // key. Nested so that no planner can start from the town's visits (SQLite did, without
+    // statistics: every visit of the town for every photo of every visit). The `IN (…)` this
+    // replaces read all the town's visit photos for each photo.
     let used_elsewhere = || {
-        Query::select()
-            .column(visit_photo::Column::PhotoId)
-            .from(visit_photo::Entity)
-            .inner_join(
-                visit::Entity,
+        let elsewhere = Query::select()
+            .expr(Expr::val(1))
+            .from(visit::Entity)
+            .and_where(
                 Expr::col((visit::Entity, visit::Column::Id))
                     .equals((visit_photo::Entity, visit_photo::Column::VisitId)),
             )
             .and_where(Expr::col((visit::Entity, visit::Column::TownId)).eq(town))
             .and_where(Expr::col((visit::Entity, visit::Column::HouseholdId)).ne(household))
-            .take()
+            .take();
+        Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(visit_photo::Entity)
+                .and_where(
+                    Expr::col((visit_photo::Entity, visit_photo::Column::PhotoId))
+                        .equals((photo::Entity, photo::Column::Id)),
+                )
+                .and_where(Expr::exists(elsewhere))
+                .take(),
+        )
     };
     let same_bytes = photo::Entity::find()
         .filter(photo::Column::TownId.eq(town))
         .filter(photo::Column::Sha256.eq(sha256))
-        .filter(photo::Column::Id.in_subquery(used_elsewhere()))
+        .filter(used_elsewhere())
         .select_only()
         .column(photo::Column::Id)
         .into_tuple::<Uuid>()
@@ -141,7 +155,7 @@ pub async fn reused_elsewhere<C: ConnectionTrait>(
         .take();
     let hashes: Vec<i64> = photo::Entity::find()
         .filter(photo::Column::Id.in_subquery(candidates))
-        .filter(photo::Column::Id.in_subquery(used_elsewhere()))
+        .filter(used_elsewhere())
         .select_only()
         .column(photo::Column::Phash)
         .into_tuple()

@@ -64,9 +64,11 @@ pub async fn insert<C: ConnectionTrait>(
     photos: &[Uuid],
 ) -> Result<visit::Model, DbErr> {
     let m = m.insert(db).await?;
-    visit_visitor::Entity::insert_many(
-        visitors.iter().map(|u| visit_visitor::ActiveModel { visit_id: Set(m.id), user_id: Set(*u) }),
-    )
+    visit_visitor::Entity::insert_many(visitors.iter().map(|u| visit_visitor::ActiveModel {
+        visit_id: Set(m.id),
+        user_id: Set(*u),
+        visited_at: Set(Some(m.visited_at)),
+    }))
     .exec_without_returning(db)
     .await?;
     if !photos.is_empty() {
@@ -91,18 +93,25 @@ pub async fn previous_of<C: ConnectionTrait>(
     user: Uuid,
     at: DateTime<Utc>,
 ) -> Result<Option<PreviousVisit>, DbErr> {
-    let mine = Query::select()
+    // Newest first along the visitor's timeline index; the first with a position is the one (among
+    // the newest twenty: one further back says nothing about how fast they travelled).
+    let mine = visit_visitor::Entity::find()
+        .filter(visit_visitor::Column::UserId.eq(user))
+        .filter(visit_visitor::Column::VisitedAt.lte(at))
+        .order_by_desc(visit_visitor::Column::VisitedAt)
+        .select_only()
         .column(visit_visitor::Column::VisitId)
-        .from(visit_visitor::Entity)
-        .and_where(visit_visitor::Column::UserId.eq(user))
-        .take();
-    let prev = visit::Entity::find()
-        .filter(visit::Column::Id.in_subquery(mine))
-        .filter(visit::Column::VisitedAt.lte(at))
-        .filter(visit::Column::Latitude.is_not_null())
-        .order_by_desc(visit::Column::VisitedAt)
-        .one(db)
+        .limit(20)
+        .into_tuple::<Uuid>()
+        .all(db)
         .await?;
+    let mut prev = None;
+    for id in mine {
+        if let Some(v) = visit::Entity::find_by_id(id).filter(visit::Column::Latitude.is_not_null()).one(db).await? {
+            prev = Some(v);
+            break;
+        }
+    }
     Ok(prev.and_then(|v| Some(PreviousVisit { at: v.visited_at, position: position_of(&v)? })))
 }
 
