@@ -65,10 +65,10 @@ half() { local r; r=$(printf '%.0f' "$(echo "$1 / 2" | bc -l)"); [ "$r" -lt 1 ] 
 measure() { # name, then oha arguments after the URL
   local name=$1; shift
   local sat rate p50 p99 errs
-  sat=$($LOAD_CPU oha --no-tui --output-format json -z "${DURATION}s" -c 50 "$@" | jq '.summary.requestsPerSec')
+  sat=$($LOAD_CPU oha --no-tui --output-format json -z "${DURATION}s" -c 50 "$@" | jq '.summary.requestsPerSec // 0')
   rate=$(half "$sat")
   read -r p50 p99 errs < <($LOAD_CPU oha --no-tui --output-format json -z "${DURATION}s" -c 50 -q "$rate" --latency-correction "$@" |
-    jq -r '[(.latencyPercentiles.p50*1000), (.latencyPercentiles.p99*1000), ((.statusCodeDistribution|to_entries|map(select(.key|startswith("2")|not).value)|add) // 0)] | @tsv')
+    jq -r '[((.latencyPercentiles.p50 // 0)*1000), ((.latencyPercentiles.p99 // 0)*1000), (((.statusCodeDistribution // {})|to_entries|map(select(.key|startswith("2")|not).value)|add) // 0) + ((.errorDistribution // {})|to_entries|map(.value)|add // 0)] | @tsv')
   row "$name" "$sat" "$rate" "$p50" "$p99" "$errs"
   [ -n "$BASELINE" ] || BASELINE=$sat
 }

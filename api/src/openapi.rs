@@ -210,6 +210,8 @@ fn declare_formats(api: &mut utoipa::openapi::OpenApi) {
             "month" | "from_month" | "to_month" => Some(MONTH),
             "quarter" => Some(QUARTER),
             "period" => Some(PERIOD),
+            // What `IdempotencyKey` accepts: 1–200 visible ASCII characters.
+            "Idempotency-Key" => Some("^[!-~]{1,200}$"),
             _ => None,
         }
     }

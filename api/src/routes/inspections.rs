@@ -45,6 +45,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub struct SuggestQuery {
     pub village_id: Option<Uuid>,
     /// At most this many (default 20).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
 }
 

@@ -375,7 +375,8 @@ async fn find_interview(state: &State, user: &AuthUser, id: Uuid) -> ApiResult<i
 /// current must-know knowledge of the village and of the town's departments (at least one about
 /// the village when it has any).
 #[utoipa::path(tag = "interviews", operation_id = "create_interview", security(("bearer" = [])), request_body = CreateInterview,
-    responses((status = 201, body = InterviewView), (status = 401, response = Problem), (status = 403, response = Problem), (status = 404, response = Problem), (status = 422, response = Problem)))]
+    responses((status = 201, body = InterviewView), (status = 401, response = Problem), (status = 403, response = Problem), (status = 404, response = Problem),
+        (status = 409, response = Problem), (status = 422, response = Problem)))]
 #[post("/interviews")]
 pub async fn create_interview(
     state: State,
@@ -413,7 +414,8 @@ pub async fn create_interview(
         take_current("department", d.id, Topic::Policy, &d.name);
     }
     if pool.is_empty() {
-        return Err(ApiError::unprocessable(
+        // The request is fine; the town's state is not ready for it (nothing published yet).
+        return Err(ApiError::conflict(
             "no_must_know",
             "本村和各部门尚无应知应会内容，无法抽题",
             "no must-know knowledge to draw from",

@@ -86,7 +86,7 @@ pub struct CreateHousehold {
     #[validate(range(min = 1, max = 30, message = "家庭人口应为1至30人"))]
     #[schema(minimum = 1, maximum = 30)]
     pub member_count: i32,
-    #[schema(value_type = Vec<TagName>)]
+    #[schema(value_type = Vec<TagName>, min_items = 1)]
     pub tags: Vec<String>,
     #[schema(value_type = Option<RiskStatusName>)]
     pub risk_status: Option<String>,

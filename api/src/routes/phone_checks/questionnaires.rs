@@ -25,6 +25,7 @@ pub struct CreateQuestionnaire {
     #[validate(length(min = 1, max = 100, message = "问卷名称应为1至100字"))]
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
+    #[schema(min_items = 1, max_items = 100)]
     pub questions: Vec<QuestionJson>,
 }
 

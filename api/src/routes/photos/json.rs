@@ -71,12 +71,17 @@ pub struct PhotoUpload {
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
     /// From `wx.getLocation`.
+    #[schema(nullable = false)]
     latitude: Option<f64>,
+    #[schema(nullable = false)]
     longitude: Option<f64>,
     /// `gcj02` (the `wx.getLocation` default) or `wgs84`.
+    #[schema(nullable = false)]
     datum: Option<Datum>,
     /// Accuracy of the position in metres.
+    #[schema(nullable = false)]
     accuracy_m: Option<f64>,
     /// Capture time, RFC 3339.
+    #[schema(nullable = false)]
     taken_at: Option<DateTime<Utc>>,
 }
