@@ -61,12 +61,16 @@ row() { # name, saturation rps, fixed rate, p50, p99, errors
   echo "$1: $2 req/s ($ratio of baseline); at $3/s p50 $4 ms p99 $5 ms, errors $6"
 }
 half() { local r; r=$(printf '%.0f' "$(echo "$1 / 2" | bc -l)"); [ "$r" -lt 1 ] && r=1; echo "$r"; }
+# After a saturation run the server still works off what the 50 connections left queued; let it
+# drain (50 requests at the saturation rate, with a margin) so the fixed-rate run starts idle.
+drain() { sleep "$(echo "s = 1 + 75 / ($1 + 0.01); if (s > 90) 90 else s" | bc -l)"; }
 
 measure() { # name, then oha arguments after the URL
   local name=$1; shift
   local sat rate p50 p99 errs
   sat=$($LOAD_CPU oha --no-tui --output-format json -z "${DURATION}s" -c 50 "$@" | jq '.summary.requestsPerSec // 0')
   rate=$(half "$sat")
+  drain "$sat"
   read -r p50 p99 errs < <($LOAD_CPU oha --no-tui --output-format json -z "${DURATION}s" -c 50 -q "$rate" --latency-correction "$@" |
     jq -r '[((.latencyPercentiles.p50 // 0)*1000), ((.latencyPercentiles.p99 // 0)*1000), (((.statusCodeDistribution // {})|to_entries|map(select(.key|startswith("2")|not).value)|add) // 0) + ((.errorDistribution // {})|to_entries|map(.value)|add // 0)] | @tsv')
   row "$name" "$sat" "$rate" "$p50" "$p99" "$errs"
@@ -77,6 +81,7 @@ drive() { # name, loadgen subcommand, [fixed rate]
   local name=$1 cmd=$2 sat rate fixed
   sat=$($LOAD_CPU "$LOADGEN" --base "$BASE" --users "$WRITERS" "$cmd" --seconds "$DURATION" --concurrency 50)
   rate=${3:-$(half "$(jq .rps <<<"$sat")")}
+  drain "$(jq .rps <<<"$sat")"
   fixed=$($LOAD_CPU "$LOADGEN" --base "$BASE" --users "$WRITERS" "$cmd" --seconds "$DURATION" --rate "$rate")
   row "$name" "$(jq .rps <<<"$sat")" "$rate" "$(jq .p50_ms <<<"$fixed")" "$(jq .p99_ms <<<"$fixed")" \
     "$(( $(jq .errors <<<"$sat") + $(jq .errors <<<"$fixed") ))"

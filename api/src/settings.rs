@@ -77,6 +77,7 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub database_url: SecretString,
     pub database_max_connections: u32,
+    pub report_connections: u32,
     pub redis_url: Option<SecretString>,
     pub redis_prefix: String,
     pub jwt_secret: SecretString,
@@ -183,6 +184,9 @@ impl Settings {
             database_url: SecretString::from(database_url),
             // DATABASE_MAX_CONNECTIONS: pool size. Default 1 on SQLite (one writer, no "database busy"), 16 on PostgreSQL.
             database_max_connections: parsed("DATABASE_MAX_CONNECTIONS", if is_sqlite { 1 } else { 16 })?,
+            // CHANGXIAO_REPORT_CONNECTIONS: on SQLite, read-only connections for long reads (coverage,
+            // dashboards) beside the one writer. Default 2.
+            report_connections: parsed("CHANGXIAO_REPORT_CONNECTIONS", 2)?,
             // REDIS_URL: unset means reminders run in-process.
             redis_url: var("REDIS_URL").map(SecretString::from),
             // CHANGXIAO_REDIS_PREFIX: prefix of every Redis key. Default `changxiao:`.

@@ -45,7 +45,12 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnec
 }
 
 /// Builds the shared state from settings (the database already open).
-pub fn build_state(settings: Settings, clock: Clock, db: DatabaseConnection) -> anyhow::Result<State> {
+pub fn build_state(
+    settings: Settings,
+    clock: Clock,
+    db: DatabaseConnection,
+    reports: DatabaseConnection,
+) -> anyhow::Result<State> {
     let redis = match &settings.redis_url {
         None => None,
         Some(url) => {
@@ -71,6 +76,7 @@ pub fn build_state(settings: Settings, clock: Clock, db: DatabaseConnection) -> 
         metrics: Metrics::new()?,
         storage: crate::storage::Storage::from_settings(&settings)?,
         db,
+        reports,
         redis,
         clock,
         settings,
@@ -137,7 +143,8 @@ impl Application {
         let listener =
             TcpListener::bind(settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
-        let state = build_state(settings, clock, db)?;
+        let reports = store::connect_reports(&settings, &db).await.context("cannot open the report connections")?;
+        let state = build_state(settings, clock, db, reports)?;
         let server = serve(listener, state.clone())?;
         Ok(Self { port, server, state })
     }

@@ -14,6 +14,9 @@ use crate::storage::Storage;
 #[derive(Debug)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Where long reads run: read-only connections beside the writer on SQLite, the pool otherwise
+    /// (`store::connect_reports`).
+    pub reports: DatabaseConnection,
     pub settings: Settings,
     pub clock: Clock,
     pub cipher: FieldCipher,

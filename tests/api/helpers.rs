@@ -62,6 +62,7 @@ pub fn test_settings(dir: PathBuf, database_url: String) -> Settings {
         data_dir: dir,
         database_url: SecretString::from(database_url),
         database_max_connections: if is_sqlite { 1 } else { 5 },
+        report_connections: 2,
         redis_url: redis_url.map(SecretString::from),
         redis_prefix: format!(
             "{}:{}:",

@@ -241,7 +241,7 @@ pub async fn get_meeting_agenda(
                 .map_err(|_| ApiError::field("quarter", "invalid", "季度格式应为 2026-Q4"))?;
             let (from, to) = quarter.bounds();
             let access = domain::Access::town_wide(town);
-            let inputs = coverage::inputs(&state.db, &access, None, quarter).await?;
+            let inputs = coverage::inputs(&state.reports, &access, None, quarter).await?;
             let cov = domain::coverage::coverage(quarter, &inputs.households, &inputs.visits);
             let mut problems_by_status = BTreeMap::new();
             for p in all.iter().filter(|p| p.found_at >= from && p.found_at < to) {

@@ -52,6 +52,31 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     Database::connect(opts).await
 }
 
+/// The connections long reads run on (coverage, dashboards, assessments). On SQLite, a pool of
+/// read-only connections beside the single writer: in WAL mode they read while it writes, so a
+/// district's coverage (most of a second) neither holds the one connection visits are written on
+/// nor waits for it, and runs on the other core. On PostgreSQL (or an in-memory SQLite) the pool.
+pub async fn connect_reports(settings: &Settings, db: &DatabaseConnection) -> Result<DatabaseConnection, DbErr> {
+    let url = expose(&settings.database_url);
+    if !settings.is_sqlite() || url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(db.clone());
+    }
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(settings.report_connections)
+        .min_connections(0)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.read_only(true)
+                .busy_timeout(Duration::from_secs(5))
+                .row_buffer_size(4096)
+                .pragma("mmap_size", "268435456")
+                .pragma("cache_size", "-16384")
+        });
+    Database::connect(opts).await
+}
+
 /// Whether the database answers a trivial query (for `/readyz`).
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_raw(Statement::from_string(db.get_database_backend(), "SELECT 1")).await.is_ok()

@@ -108,7 +108,7 @@ pub async fn get_coverage(
         None => Quarter::containing(state.clock.now()),
         Some(s) => s.parse().map_err(|_| ApiError::field("quarter", "invalid", "季度格式应为 2026-Q4"))?,
     };
-    let inputs = load::inputs(&state.db, &user.access, q.village_id, quarter).await?;
+    let inputs = load::inputs(&state.reports, &user.access, q.village_id, quarter).await?;
     let c = coverage(quarter, &inputs.households, &inputs.visits);
 
     let towns: Vec<Uuid> = user.access.towns().into_iter().collect();
