@@ -100,3 +100,21 @@ async fn a_user_of_another_town_is_not_found() {
         .await;
     grant.assert_problem(404, "not_found");
 }
+
+#[tokio::test]
+async fn an_administrator_cannot_disable_their_own_account() {
+    let app = spawn_app().await;
+    let admin = app.login("demo-admin").await;
+    let users = app.get("/api/v1/users?per_page=100", &admin).await;
+    let me = users.body["items"].as_array().unwrap().iter().find(|u| u["username"] == "demo-admin").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.patch(&format!("/api/v1/users/{me}"), &admin, json!({ "active": false }))
+        .await
+        .assert_problem(409, "cannot_disable_self");
+    // Still signed in, and may still change the rest of their own account.
+    let renamed = app.patch(&format!("/api/v1/users/{me}"), &admin, json!({ "display_name": "系统管理员" })).await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    assert_eq!(renamed.body["active"], true);
+}

@@ -127,7 +127,7 @@ pub async fn get_user(state: State, caller: AuthUser, id: web::Path<Uuid>) -> Ap
 #[utoipa::path(tag = "organisation", operation_id = "update_user", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = UpdateUser,
     responses((status = 200, body = User), (status = 401, response = Problem), (status = 403, response = Problem),
-        (status = 404, response = Problem), (status = 422, response = Problem)))]
+        (status = 404, response = Problem), (status = 409, response = Problem), (status = 422, response = Problem)))]
 #[patch("/users/{id}")]
 pub async fn update_user(
     state: State,
@@ -137,6 +137,14 @@ pub async fn update_user(
 ) -> ApiResult<web::Json<User>> {
     let u = managed_user(&state, &caller, *id).await?;
     validate(&*body)?;
+    if body.active == Some(false) && u.id == caller.id {
+        // The office would be locked out of its own console by a slip of the finger.
+        return Err(ApiError::conflict(
+            "cannot_disable_self",
+            "不能停用自己的账号，请由其他管理员操作",
+            "a user cannot disable their own account",
+        ));
+    }
     let now = state.clock.now();
     let hash = match &body.password {
         Some(p) => Some(password::hash(p.clone()).await?),
