@@ -75,6 +75,7 @@ pub fn build_state(
         instance: uuid::Uuid::new_v4().to_string(),
         metrics: Metrics::new()?,
         storage: crate::storage::Storage::from_settings(&settings)?,
+        media_permits: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
         db,
         reports,
         redis,

@@ -30,6 +30,9 @@ pub struct AppState {
     pub instance: String,
     pub metrics: Metrics,
     pub storage: Storage,
+    /// Photos decoded at once: one per core. Each holds a full-size decoded picture (~8 MB for a
+    /// phone photo, and copies); fifty uploads finishing together took a gigabyte without it.
+    pub media_permits: tokio::sync::Semaphore,
 }
 
 pub type State = actix_web::web::Data<AppState>;

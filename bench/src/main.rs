@@ -353,12 +353,12 @@ where
     })
 }
 
-fn rss_kb(pid: u32) -> u64 {
+/// A line of /proc/<pid>/status, in kB: `VmRSS` (all resident pages, the memory-mapped database's
+/// included) or `RssAnon` (the heap and stacks: what the process itself allocated).
+fn status_kb(pid: u32, key: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
+        .and_then(|s| s.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
         .unwrap_or(0)
 }
 
@@ -373,13 +373,16 @@ async fn slow_uploads(
 ) -> Result<Value> {
     let url = reqwest::Url::parse(base)?;
     let addr = format!("{}:{}", url.host_str().context("no host")?, url.port_or_known_default().context("no port")?);
-    let before = rss_kb(pid);
+    let before = status_kb(pid, "VmRSS:");
+    let anon_before = status_kb(pid, "RssAnon:");
     let peak = Arc::new(AtomicU64::new(before));
+    let anon_peak = Arc::new(AtomicU64::new(anon_before));
     let sampling = {
-        let peak = peak.clone();
+        let (peak, anon_peak) = (peak.clone(), anon_peak.clone());
         tokio::spawn(async move {
             loop {
-                peak.fetch_max(rss_kb(pid), Ordering::Relaxed);
+                peak.fetch_max(status_kb(pid, "VmRSS:"), Ordering::Relaxed);
+                anon_peak.fetch_max(status_kb(pid, "RssAnon:"), Ordering::Relaxed);
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         })
@@ -439,7 +442,11 @@ async fn slow_uploads(
     }
     sampling.abort();
     let peak = peak.load(Ordering::Relaxed);
+    let anon_peak = anon_peak.load(Ordering::Relaxed);
     Ok(json!({
+        "anon_before_mb": anon_before as f64 / 1024.0,
+        "anon_peak_mb": anon_peak as f64 / 1024.0,
+        "anon_growth_mb": anon_peak.saturating_sub(anon_before) as f64 / 1024.0,
         "uploads": count,
         "seconds": seconds,
         "rss_before_mb": before as f64 / 1024.0,

@@ -166,6 +166,11 @@ pub async fn upload_photo(state: State, user: AuthUser, payload: Multipart) -> A
     }
     let path = received.file.path().to_owned();
     let max_pixels = state.settings.photos.max_pixels;
+    let decoding = state
+        .media_permits
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("media permits closed: {e}")))?;
     let (bytes, processed) = actix_web::web::block(move || {
         let bytes = std::fs::read(&path)?;
         let processed = media::process(&bytes, max_pixels);
@@ -175,6 +180,7 @@ pub async fn upload_photo(state: State, user: AuthUser, payload: Multipart) -> A
     .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
     .map_err(anyhow::Error::from)?;
     drop(received.file);
+    drop(decoding);
     let p = processed.map_err(|e: PhotoError| ApiError::Rejected {
         code: e.code(),
         message: e.message_zh().to_owned(),
