@@ -188,8 +188,15 @@ async fn the_proposal_rule_picks_the_village_with_many_slow_problems_and_the_tal
 #[tokio::test]
 async fn a_wrong_answer_in_an_interview_names_the_person_in_the_draft_circular_and_late_updates_show() {
     let app = spawn_app().await;
-    // The department updates its must-know on the 26th: late.
     app.clock.set(at("2026-11-26T09:00:00+08:00"));
+    let rro = app.login("demo-rro").await;
+    let village = app.village_id(&rro, "红光村").await;
+    let deputy = app.login("demo-deputy").await;
+    // Nothing published yet: no question to draw. The town's state, not the request (409).
+    app.post("/api/v1/interviews", &deputy, json!({ "village_id": village, "month": "2026-11" }))
+        .await
+        .assert_problem(409, "no_must_know");
+    // The department updates its must-know on the 26th: late.
     let dept_officer = app.login("demo-dept").await;
     let health = department_id(&app, &dept_officer, "卫健办").await;
     let update = app
@@ -206,13 +213,11 @@ async fn a_wrong_answer_in_an_interview_names_the_person_in_the_draft_circular_a
     assert_eq!(update.status, StatusCode::CREATED, "{}", update.text);
     assert_eq!(update.body["late"], true);
     assert_eq!(update.body["version"], 1);
-    let rro = app.login("demo-rro").await;
     let status = app.get("/api/v1/must-know?month=2026-11", &rro).await;
     let row = status.body.as_array().unwrap().iter().find(|s| s["owner_id"] == health.as_str()).unwrap().clone();
     assert_eq!(row["timeliness"], "late");
     assert!(status.body.as_array().unwrap().iter().any(|s| s["timeliness"] == "missing"));
     // Another department's officer cannot write it.
-    let village = app.village_id(&rro, "红光村").await;
     let officer_a = app.login("demo-officer-a").await;
     app.request(
         Method::PUT,
@@ -238,7 +243,6 @@ async fn a_wrong_answer_in_an_interview_names_the_person_in_the_draft_circular_a
     assert_eq!(history.body["versions"].as_array().unwrap().len(), 1);
 
     // The deputy mayor interviews the village: the secretary misses the village question.
-    let deputy = app.login("demo-deputy").await;
     let interview = app.post("/api/v1/interviews", &deputy, json!({ "village_id": village, "month": "2026-11" })).await;
     assert_eq!(interview.status, StatusCode::CREATED, "{}", interview.text);
     let questions = interview.body["questions"].as_array().unwrap().clone();

@@ -275,3 +275,30 @@ async fn coverage_breaks_down_by_the_households_own_tags_villages_and_cadres() {
         assert!(got >= linked, "cadre {cadre}: {got} < {linked}");
     }
 }
+
+/// The travel check reads the visitor's previous visit (along their timeline): 50 km in five
+/// minutes is flagged; the way back two hours later is not.
+#[tokio::test]
+async fn a_visit_an_impossible_distance_from_the_visitors_previous_one_is_flagged() {
+    let app = spawn_app().await;
+    let cadre = app.login("demo-cadre-a").await;
+    let hs = cadre_a_households(&app, &cadre).await;
+    let first = app.post("/api/v1/visits", &cadre, visit_body(&hs[0], &[], "2026-11-28T07:00:00+08:00")).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let codes = |r: &crate::helpers::Res| -> Vec<String> {
+        r.body["flags"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_owned()).collect()
+    };
+    assert!(!codes(&first).contains(&"impossible_travel".to_owned()), "{}", first.text);
+
+    let (lat, lng) = position(&hs[1]);
+    let mut far = visit_body(&hs[1], &[], "2026-11-28T07:05:00+08:00");
+    far["location"]["latitude"] = json!(lat + 0.45);
+    far["location"]["longitude"] = json!(lng);
+    let far = app.post("/api/v1/visits", &cadre, far).await;
+    assert_eq!(far.status, StatusCode::CREATED, "{}", far.text);
+    assert!(codes(&far).contains(&"impossible_travel".to_owned()), "{}", far.text);
+
+    let calm = app.post("/api/v1/visits", &cadre, visit_body(&hs[0], &[], "2026-11-28T09:00:00+08:00")).await;
+    assert_eq!(calm.status, StatusCode::CREATED, "{}", calm.text);
+    assert!(!codes(&calm).contains(&"impossible_travel".to_owned()), "{}", calm.text);
+}

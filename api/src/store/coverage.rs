@@ -8,19 +8,17 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use domain::coverage::{TargetHousehold, VisitFact};
 use domain::org::{Access, Act};
-use domain::visit::{Outcome, Review};
 use domain::{Quarter, Tag};
 use sea_orm::prelude::*;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{ColumnRef, Expr, ExprTrait, IntoColumnRef, IntoIden, Query};
 use sea_orm::{Condition, ConnectionTrait, DbBackend, QuerySelect};
 use uuid::Uuid;
 
-use super::entity::{group_assignment, household, household_cadre, household_tag, visit};
+use super::entity::{group_assignment, household, household_cadre, household_tag};
 use super::households::scope;
-use super::visits::of_households_in;
+use super::visits::{self, Visitors, of_households_in};
 
 /// What `domain::coverage::coverage` takes, for the caller's reach (optionally one village).
 pub struct Inputs {
@@ -34,10 +32,11 @@ pub async fn inputs<C: ConnectionTrait>(
     village: Option<Uuid>,
     quarter: Quarter,
 ) -> Result<Inputs, DbErr> {
-    // Two connections of the pool, two cores.
+    // Two connections, two cores.
+    let (from, to) = quarter.bounds();
     let (households, visits) = tokio::try_join!(
         target_households(db, access, village),
-        visit_facts(db, of_households_in(access, village), quarter)
+        visits::facts(db, of_households_in(access, village), from, to, Visitors::Skip)
     )?;
     Ok(Inputs { households, visits })
 }
@@ -73,25 +72,32 @@ pub async fn target_households<C: ConnectionTrait>(
     let mut tags: HashMap<Uuid, Vec<Tag>> = HashMap::new();
     let mut cadres: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     let rows: Vec<Place> = if backend == DbBackend::Sqlite {
-        let tag_list = Query::select()
-            .expr(Expr::cust("group_concat(household_tags.tag, ',')"))
-            .from(household_tag::Entity)
-            .and_where(
-                Expr::col((household_tag::Entity, household_tag::Column::HouseholdId))
-                    .equals((household::Entity, household::Column::Id)),
-            )
-            .take();
-        let cadre_list = Query::select()
-            .expr(Expr::cust("group_concat(hex(household_cadres.user_id), ',')"))
-            .from(household_cadre::Entity)
-            .and_where(
-                Expr::col((household_cadre::Entity, household_cadre::Column::HouseholdId))
-                    .equals((household::Entity, household::Column::Id)),
-            )
-            .take();
+        // `(SELECT group_concat(…) FROM link WHERE link.household_id = households.id)`
+        let listed = |aggregate: &str, link: DynIden, household_id: ColumnRef| {
+            let list = Query::select()
+                .expr(Expr::cust(aggregate.to_owned()))
+                .from(link)
+                .and_where(Expr::col(household_id).equals((household::Entity, household::Column::Id)))
+                .take();
+            Expr::SubQuery(None, Box::new(list.into()))
+        };
         let rows: Vec<PlaceAndLists> = places
-            .expr_as(Expr::SubQuery(None, Box::new(tag_list.into())), "tags")
-            .expr_as(Expr::SubQuery(None, Box::new(cadre_list.into())), "cadres")
+            .expr_as(
+                listed(
+                    "group_concat(household_tags.tag, ',')",
+                    household_tag::Entity.into_iden(),
+                    (household_tag::Entity, household_tag::Column::HouseholdId).into_column_ref(),
+                ),
+                "tags",
+            )
+            .expr_as(
+                listed(
+                    "group_concat(hex(household_cadres.user_id), ',')",
+                    household_cadre::Entity.into_iden(),
+                    (household_cadre::Entity, household_cadre::Column::HouseholdId).into_column_ref(),
+                ),
+                "cadres",
+            )
             .into_tuple()
             .all(db)
             .await?;
@@ -156,36 +162,6 @@ pub async fn target_households<C: ConnectionTrait>(
             c.sort();
             c.dedup();
             TargetHousehold { id, village, group, tags: tags.remove(&id).unwrap_or_default(), cadres: c }
-        })
-        .collect())
-}
-
-/// The quarter's visits as the coverage rule reads them: household, time, outcome and review (a
-/// covering index holds them). No visitors: coverage credits the cadres who answer for a household,
-/// not who went. Not grouped per household in SQL: SQLite sorts for it, five times the cost of
-/// handing the rows over.
-async fn visit_facts<C: ConnectionTrait>(db: &C, cond: Condition, quarter: Quarter) -> Result<Vec<VisitFact>, DbErr> {
-    let (from, to) = quarter.bounds();
-    let rows: Vec<(Uuid, DateTime<Utc>, String, String)> = visit::Entity::find()
-        .filter(cond)
-        .filter(visit::Column::VisitedAt.gte(from))
-        .filter(visit::Column::VisitedAt.lt(to))
-        .select_only()
-        .column(visit::Column::HouseholdId)
-        .column(visit::Column::VisitedAt)
-        .column(visit::Column::Outcome)
-        .column(visit::Column::Review)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(household, at, outcome, review)| VisitFact {
-            household,
-            at,
-            outcome: Outcome::from_stored(&outcome),
-            review: Review::parse(&review).unwrap_or(Review::Pending),
-            visitors: Vec::new(),
         })
         .collect())
 }

@@ -22,6 +22,7 @@ pub mod visits;
 
 use std::time::Duration;
 
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, Statement};
 
 use crate::settings::{Settings, expose};
@@ -32,7 +33,6 @@ use crate::settings::{Settings, expose};
 /// enough that reading a quarter's visits does not hand rows to the async side fifty at a time.
 /// Foreign keys are enforced on both databases.
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
-    use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
     let mut opts = ConnectOptions::new(expose(&settings.database_url).to_owned());
     opts.max_connections(settings.database_max_connections)
         .min_connections(if settings.is_sqlite() { 1 } else { 0 })
@@ -40,16 +40,21 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
-                .busy_timeout(Duration::from_secs(5))
-                .foreign_keys(true)
-                .synchronous(SqliteSynchronous::Normal)
-                .row_buffer_size(4096)
-                // Reads come from memory-mapped pages and a 16 MB page cache, not a `pread` per page.
-                .pragma("mmap_size", "268435456")
-                .pragma("cache_size", "-16384")
+            sqlite_reads(
+                o.journal_mode(SqliteJournalMode::Wal).foreign_keys(true).synchronous(SqliteSynchronous::Normal),
+            )
         });
     Database::connect(opts).await
+}
+
+/// What every SQLite connection reads with: a busy timeout, a row buffer large enough that a
+/// quarter's visits are not handed to the async side fifty at a time, and pages from a memory map
+/// and a 16 MB cache rather than a `pread` each.
+fn sqlite_reads(o: SqliteConnectOptions) -> SqliteConnectOptions {
+    o.busy_timeout(Duration::from_secs(5))
+        .row_buffer_size(4096)
+        .pragma("mmap_size", "268435456")
+        .pragma("cache_size", "-16384")
 }
 
 /// The connections long reads run on (coverage, dashboards, assessments). On SQLite, a pool of
@@ -67,13 +72,7 @@ pub async fn connect_reports(settings: &Settings, db: &DatabaseConnection) -> Re
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|o| {
-            o.read_only(true)
-                .busy_timeout(Duration::from_secs(5))
-                .row_buffer_size(4096)
-                .pragma("mmap_size", "268435456")
-                .pragma("cache_size", "-16384")
-        });
+        .map_sqlx_sqlite_opts(|o| sqlite_reads(o.read_only(true)));
     Database::connect(opts).await
 }
 

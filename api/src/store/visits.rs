@@ -93,25 +93,22 @@ pub async fn previous_of<C: ConnectionTrait>(
     user: Uuid,
     at: DateTime<Utc>,
 ) -> Result<Option<PreviousVisit>, DbErr> {
-    // Newest first along the visitor's timeline index; the first with a position is the one (among
-    // the newest twenty: one further back says nothing about how fast they travelled).
-    let mine = visit_visitor::Entity::find()
-        .filter(visit_visitor::Column::UserId.eq(user))
-        .filter(visit_visitor::Column::VisitedAt.lte(at))
-        .order_by_desc(visit_visitor::Column::VisitedAt)
-        .select_only()
+    // The visitor's newest twenty along the (user_id, visited_at) timeline index, and of those the
+    // newest with a position: one further back says nothing about how fast they travelled.
+    let newest = Query::select()
         .column(visit_visitor::Column::VisitId)
+        .from(visit_visitor::Entity)
+        .and_where(visit_visitor::Column::UserId.eq(user))
+        .and_where(visit_visitor::Column::VisitedAt.lte(at))
+        .order_by(visit_visitor::Column::VisitedAt, sea_orm::Order::Desc)
         .limit(20)
-        .into_tuple::<Uuid>()
-        .all(db)
+        .take();
+    let prev = visit::Entity::find()
+        .filter(visit::Column::Id.in_subquery(newest))
+        .filter(visit::Column::Latitude.is_not_null())
+        .order_by_desc(visit::Column::VisitedAt)
+        .one(db)
         .await?;
-    let mut prev = None;
-    for id in mine {
-        if let Some(v) = visit::Entity::find_by_id(id).filter(visit::Column::Latitude.is_not_null()).one(db).await? {
-            prev = Some(v);
-            break;
-        }
-    }
     Ok(prev.and_then(|v| Some(PreviousVisit { at: v.visited_at, position: position_of(&v)? })))
 }
 
@@ -191,17 +188,24 @@ pub async fn photos_of<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<HashM
     Ok(out)
 }
 
-/// Visits in [from, to) of the households matching `households` (a scope condition on visits),
-/// as the facts coverage is computed from.
+/// Whether facts carry who went: the monthly counts per visitor need it; coverage, which credits
+/// the cadres who answer for a household, does not — and a district's quarter is 150k links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visitors {
+    Read,
+    Skip,
+}
+
+/// Visits in [from, to) of the households matching `cond` (a scope condition on visits), as the
+/// facts coverage and the monthly counts are computed from: only the columns the rules read (a
+/// covering index holds them) — whole rows cost more to decode than the rules cost to run.
 pub async fn facts<C: ConnectionTrait>(
     db: &C,
     cond: Condition,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    with: Visitors,
 ) -> Result<Vec<VisitFact>, DbErr> {
-    // Only the columns the rule reads, and the visitors in one query over the same visits: a
-    // district's quarter is hundreds of thousands of rows, and whole rows cost more to decode
-    // than the rule costs to run.
     let cond = Condition::all().add(cond).add(visit::Column::VisitedAt.gte(from)).add(visit::Column::VisitedAt.lt(to));
     let rows: Vec<(Uuid, Uuid, DateTime<Utc>, String, String)> = visit::Entity::find()
         .filter(cond.clone())
@@ -214,18 +218,20 @@ pub async fn facts<C: ConnectionTrait>(
         .into_tuple()
         .all(db)
         .await?;
-    let ids = Query::select().column(visit::Column::Id).from(visit::Entity).cond_where(cond).take();
-    let links: Vec<(Uuid, Uuid)> = visit_visitor::Entity::find()
-        .filter(visit_visitor::Column::VisitId.in_subquery(ids))
-        .select_only()
-        .column(visit_visitor::Column::VisitId)
-        .column(visit_visitor::Column::UserId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut visitors: HashMap<Uuid, Vec<Uuid>> = HashMap::with_capacity(rows.len());
-    for (v, u) in links {
-        visitors.entry(v).or_default().push(u);
+    let mut visitors: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    if with == Visitors::Read {
+        let ids = Query::select().column(visit::Column::Id).from(visit::Entity).cond_where(cond).take();
+        let links: Vec<(Uuid, Uuid)> = visit_visitor::Entity::find()
+            .filter(visit_visitor::Column::VisitId.in_subquery(ids))
+            .select_only()
+            .column(visit_visitor::Column::VisitId)
+            .column(visit_visitor::Column::UserId)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (v, u) in links {
+            visitors.entry(v).or_default().push(u);
+        }
     }
     Ok(rows
         .into_iter()

@@ -82,7 +82,7 @@ pub async fn list_monthly_visit_counts(
         Some(m) => crate::routes::common::month_param(m)?,
     };
     let (from, to) = month.bounds();
-    let facts = visits::facts(&state.db, visits::of_households(&user.access), from, to).await?;
+    let facts = visits::facts(&state.db, visits::of_households(&user.access), from, to, visits::Visitors::Read).await?;
     let counts = monthly_visits(month, &facts);
     let ids: Vec<Uuid> = counts.keys().copied().collect();
     let mut names = users::names(&state.db, &ids).await?;
