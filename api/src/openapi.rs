@@ -69,6 +69,8 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     describe_responses(&mut api);
     declare_errors(&mut api);
     declare_formats(&mut api);
+    declare_string_shapes(&mut api);
+    close_upload_forms(&mut api);
     declare_enums(&mut api);
     api
 }
@@ -116,7 +118,8 @@ fn declare_enums(api: &mut utoipa::openapi::OpenApi) {
         ),
         ("CreateProblem", "category", categories.clone()),
         ("FoundProblem", "category", categories.clone()),
-        ("FoundProblem", "class", vec!["small", "large"]),
+        ("UnannouncedProblem", "category", categories.clone()),
+        ("UnannouncedProblem", "class", vec!["small", "large"]),
         ("RaiseJson", "category", categories.clone()),
         ("ReviewFlag", "category", categories),
         ("IntervieweeResult", "role", vec!["secretary", "work_team"]),
@@ -252,6 +255,88 @@ fn declare_formats(api: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// Dates, times and ids have one textual shape, which the server requires: JSON Schema treats `format`
+/// as a note, so each carries the `pattern` that says it (an empty string is not a date).
+fn declare_string_shapes(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, KnownFormat, Schema, SchemaFormat};
+    use utoipa::openapi::{RefOr, path::Parameter};
+    const DATE: &str = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])";
+    const TIME: &str =
+        "[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])";
+    const UUID: &str = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+    fn walk(schema: &mut RefOr<Schema>) {
+        let RefOr::T(schema) = schema else { return };
+        match schema {
+            Schema::Object(o) => {
+                if o.pattern.is_none() {
+                    o.pattern = match &o.format {
+                        Some(SchemaFormat::KnownFormat(KnownFormat::Date)) => Some(format!("^{DATE}$")),
+                        Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)) => Some(format!("^{DATE}{TIME}$")),
+                        Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)) => Some(UUID.to_owned()),
+                        _ => None,
+                    };
+                }
+                o.properties.values_mut().for_each(walk);
+                if let Some(extra) = o.additional_properties.as_deref_mut()
+                    && let AdditionalProperties::RefOr(extra) = extra
+                {
+                    walk(extra);
+                }
+            }
+            Schema::Array(a) => {
+                if let ArrayItems::RefOrSchema(item) = &mut a.items {
+                    walk(item);
+                }
+            }
+            Schema::OneOf(o) => o.items.iter_mut().for_each(walk),
+            Schema::AnyOf(o) => o.items.iter_mut().for_each(walk),
+            Schema::AllOf(o) => o.items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let params = |list: &mut Option<Vec<RefOr<Parameter>>>| {
+        for p in list.iter_mut().flatten() {
+            if let RefOr::T(p) = p
+                && let Some(schema) = p.schema.as_mut()
+            {
+                walk(schema);
+            }
+        }
+    };
+    for item in api.paths.paths.values_mut() {
+        params(&mut item.parameters);
+        for op in operations_mut(item) {
+            params(&mut op.parameters);
+            if let Some(RefOr::T(body)) = op.request_body.as_mut() {
+                for content in body.content.values_mut() {
+                    if let RefOr::T(content) = content
+                        && let Some(schema) = content.schema.as_mut()
+                    {
+                        walk(schema);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(components) = api.components.as_mut() {
+        components.schemas.values_mut().for_each(walk);
+    }
+}
+
+/// The upload forms take the parts they declare and no others (the server answers another part with
+/// 422 `unknown_field`).
+fn close_upload_forms(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{AdditionalProperties, Schema};
+    if let Some(components) = api.components.as_mut() {
+        for name in ["PhotoUpload", "ArchiveUpload", "ImportUpload", "ScreeningUpload"] {
+            if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(name) {
+                o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
+        }
+    }
+}
+
 /// OpenAPI requires a description on every response: the status's reason phrase where a handler
 /// gave none.
 fn describe_responses(api: &mut utoipa::openapi::OpenApi) {
@@ -301,16 +386,23 @@ impl KnownRoutes {
         Self(routes)
     }
 
-    /// The methods the contract declares for this concrete path (`{x}` matches one segment).
+    /// The methods the contract declares for this concrete path (`{x}` matches one segment). Where
+    /// several templates match, the most literal wins: `/households/import` is not `/households/{id}`.
     pub fn methods_of(&self, path: &str) -> Vec<&'static str> {
         let segments: Vec<&str> = path.split('/').collect();
-        let mut methods: Vec<&'static str> = self
+        let placeholders = |template: &[String]| template.iter().filter(|t| t.starts_with('{')).count();
+        let matching: Vec<&(Vec<String>, Vec<&'static str>)> = self
             .0
             .iter()
             .filter(|(template, _)| {
                 template.len() == segments.len()
                     && template.iter().zip(&segments).all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s)
             })
+            .collect();
+        let fewest = matching.iter().map(|(t, _)| placeholders(t)).min();
+        let mut methods: Vec<&'static str> = matching
+            .iter()
+            .filter(|(t, _)| Some(placeholders(t)) == fewest)
             .flat_map(|(_, m)| m.iter().copied())
             .collect();
         methods.sort_unstable();
@@ -329,4 +421,55 @@ pub fn to_json(api: &utoipa::openapi::OpenApi) -> anyhow::Result<String> {
     let mut text = api.to_pretty_json()?;
     text.push('\n');
     Ok(text)
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use std::collections::HashMap;
+    use std::path::{Path, PathBuf};
+
+    fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// utoipa names a component by its type's name, and a second type of the same name silently
+    /// replaces the first in the contract (the visit review's `decision` once read as a meeting's).
+    #[test]
+    fn every_schema_type_has_its_own_component_name() {
+        let mut files = vec![];
+        sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+        let mut seen: HashMap<String, PathBuf> = HashMap::new();
+        let mut clashes = vec![];
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let mut deriving = false;
+            let mut alias: Option<String> = None;
+            for line in text.lines().map(str::trim) {
+                if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                    deriving = true;
+                } else if deriving && let Some(rest) = line.strip_prefix("#[schema(as = ") {
+                    alias = rest.split(|c: char| !c.is_alphanumeric() && c != '_').next().map(str::to_owned);
+                } else if deriving && (line.starts_with("pub struct ") || line.starts_with("pub enum ")) {
+                    let name = line.split_whitespace().nth(2).unwrap_or_default();
+                    let name = alias.take().unwrap_or_else(|| {
+                        name.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or_default().to_owned()
+                    });
+                    if let Some(first) = seen.insert(name.clone(), file.clone()) {
+                        clashes.push(format!("{name}: {} and {}", first.display(), file.display()));
+                    }
+                    deriving = false;
+                }
+            }
+        }
+        assert!(seen.len() > 100, "the scan found only {} schema types", seen.len());
+        assert!(clashes.is_empty(), "schema names used twice (give one `#[schema(as = …)]`): {clashes:#?}");
+    }
 }

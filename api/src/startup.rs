@@ -109,8 +109,17 @@ fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> act
     ApiError::bad_request("invalid_query", "查询条件格式不正确", err.to_string()).into()
 }
 
-/// A malformed id in a path cannot name anything: answered as 404.
-fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+/// A malformed id in a path cannot name anything: answered as 404 — unless the path is another
+/// route's under other methods (`PATCH /households/import` is not a household), which is 405.
+fn path_error(_: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    if let Some(routes) = req.app_data::<web::Data<crate::openapi::KnownRoutes>>()
+        && let allowed = routes.methods_of(req.path())
+        && !allowed.is_empty()
+        && !allowed.contains(&req.method().as_str())
+    {
+        return actix_web::error::InternalError::from_response("method not allowed", method_not_allowed(req, routes))
+            .into();
+    }
     ApiError::not_found().into()
 }
 
@@ -120,11 +129,16 @@ async fn serve_contract(contract: web::Data<String>) -> HttpResponse {
 
 /// No route matched: 405 with `Allow` when the path is in the contract under other methods, else 404.
 async fn not_found(req: HttpRequest, routes: web::Data<crate::openapi::KnownRoutes>) -> HttpResponse {
-    let allowed = routes.methods_of(req.path());
-    if allowed.is_empty() {
+    if routes.methods_of(req.path()).is_empty() {
         let err = ApiError::problem(StatusCode::NOT_FOUND, "route_not_found", "请求的地址不存在", "no such route");
         return actix_web::ResponseError::error_response(&err);
     }
+    method_not_allowed(&req, &routes)
+}
+
+/// 405 with `Allow`: the methods the contract declares for this path.
+fn method_not_allowed(req: &HttpRequest, routes: &crate::openapi::KnownRoutes) -> HttpResponse {
+    let allowed = routes.methods_of(req.path());
     let err = ApiError::problem(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",

@@ -97,7 +97,7 @@ fn body_for(schema: &str, r: &Records) -> Option<Value> {
         "AssignRequest" => {
             json!({ "class": "small", "measure": "立即整改", "units": [{ "kind": "village", "id": r.village }] })
         }
-        "NoteRequest" => json!({ "note": "越权操作", "photo_ids": [r.photo] }),
+        "NoteRequest" | "CompletionRequest" => json!({ "note": "越权操作", "photo_ids": [r.photo] }),
         "DecideRequest" => json!({ "decision": "越权议定" }),
         "VerifyRequest" => json!({ "verdict": "accept", "note": "越权核验" }),
         "UpdateUser" => json!({ "active": false }),

@@ -82,6 +82,22 @@ async fn an_unknown_route_answers_a_problem_body() {
 }
 
 #[tokio::test]
+async fn another_method_on_a_known_path_is_405_with_allow_even_where_an_id_route_could_match() {
+    let app = spawn_app().await;
+    let token = app.login("demo-rro").await;
+    // `/households/import` takes POST only; it is not a household id for `PATCH /households/{id}`.
+    let res = app.request(Method::PATCH, "/api/v1/households/import", Some(&token), None, &[]).await;
+    res.assert_problem(405, "method_not_allowed");
+    assert_eq!(res.headers.get("allow").and_then(|v| v.to_str().ok()), Some("POST"));
+    let res = app.request(Method::DELETE, "/api/v1/households/import", Some(&token), None, &[]).await;
+    res.assert_problem(405, "method_not_allowed");
+    assert_eq!(res.headers.get("allow").and_then(|v| v.to_str().ok()), Some("POST"));
+    // A malformed id on a route that takes the method names nothing: 404.
+    let res = app.request(Method::GET, "/api/v1/households/not-an-id", Some(&token), None, &[]).await;
+    res.assert_problem(404, "not_found");
+}
+
+#[tokio::test]
 async fn the_docs_page_and_its_assets_are_served_by_the_service() {
     let app = spawn_app().await;
     let page = app.client.get(app.url("/docs/")).send().await.unwrap();

@@ -69,6 +69,23 @@ async fn what_is_not_a_photo_is_refused_clearly() {
         .await
         .unwrap();
     crate::helpers::into_res(no_file).await.assert_problem(422, "validation_failed");
+    // A part the form does not declare is named, not skipped.
+    let extra = app
+        .client
+        .post(app.url("/api/v1/photos"))
+        .bearer_auth(&cadre)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("altitude", "300")
+                .part("file", reqwest::multipart::Part::bytes(jpeg(3)).file_name("a.jpg")),
+        )
+        .send()
+        .await
+        .unwrap();
+    let extra = crate::helpers::into_res(extra).await;
+    extra.assert_problem(422, "validation_failed");
+    assert_eq!(extra.body["errors"][0]["field"], "altitude", "{}", extra.text);
+    assert_eq!(extra.body["errors"][0]["code"], "unknown_field", "{}", extra.text);
 }
 
 #[tokio::test]

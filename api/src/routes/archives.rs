@@ -2,6 +2,7 @@
 //! before the 25th; the RRO accepts or returns each submission with reasons; the month-end summary
 //! per department is viewable and exportable.
 
+use crate::routes::common::Json;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -142,6 +143,9 @@ async fn read_uploads(mut payload: actix_multipart::Multipart, max_bytes: usize)
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|e| bad(e.to_string()))?;
         let name = field.name().map(str::to_owned);
+        if !matches!(name.as_deref(), Some("file" | "note")) {
+            return Err(crate::routes::common::unknown_part(name.as_deref()));
+        }
         let filename = field.content_disposition().and_then(|cd| cd.get_filename().map(str::to_owned));
         let limit = if name.as_deref() == Some("note") { 4000 } else { max_bytes };
         let mut bytes = Vec::new();
@@ -166,8 +170,7 @@ async fn read_uploads(mut payload: actix_multipart::Multipart, max_bytes: usize)
                     filename.unwrap_or_else(|| format!("文件{}", files.len() + 1)).chars().take(200).collect();
                 files.push(Upload { name, bytes });
             }
-            Some("note") => note = String::from_utf8_lossy(&bytes).trim().to_owned(),
-            _ => {}
+            _ => note = String::from_utf8_lossy(&bytes).trim().to_owned(),
         }
     }
     if files.is_empty() {
@@ -353,7 +356,7 @@ pub async fn review_archive_submission(
     state: State,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<ReviewSubmission>,
+    body: Json<ReviewSubmission>,
 ) -> ApiResult<web::Json<Submission>> {
     user.require(Act::ReviewArchives)?;
     validate(&*body)?;

@@ -20,6 +20,72 @@ use crate::store::idempotency::{self, Begin};
 #[response(description = "An error (RFC 9457 problem details)", content_type = "application/problem+json")]
 pub struct Problem(#[allow(dead_code)] ProblemDetails);
 
+/// A JSON body, read under the app's `JsonConfig` (size limit, media type, problem errors) like
+/// `web::Json`, but read as JSON Schema reads numbers: `3.0` is the integer 3, so a field declared
+/// `integer` takes every value the contract calls an integer.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for Json<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+/// The body as a JSON value with integral numbers made integers, then `T`.
+#[derive(Debug)]
+struct Integral<T>(T);
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Integral<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut value = serde_json::Value::deserialize(d)?;
+        integral_numbers(&mut value);
+        T::deserialize(value).map(Integral).map_err(serde::de::Error::custom)
+    }
+}
+
+/// `2629.0` → `2629` (within ±2^53, where a float holds every integer exactly); other numbers stay.
+fn integral_numbers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() <= EXACT
+            {
+                *n = serde_json::Number::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = actix_web::web::Json::<Integral<T>>::from_request(req, payload);
+        Box::pin(async move { body.await.map(|b| Json(b.into_inner().0)) })
+    }
+}
+
 /// `?page=&per_page=`: pages start at 1; 20 a page by default, 200 at most.
 #[derive(Debug, Clone, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -141,10 +207,14 @@ pub fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
 pub async fn read_file_field(mut payload: actix_multipart::Multipart, max_bytes: usize) -> ApiResult<Vec<u8>> {
     use futures_util::StreamExt;
     let bad = |d: String| ApiError::bad_request("invalid_multipart", "上传内容格式不正确，请重新选择文件上传", d);
+    let mut file: Option<Vec<u8>> = None;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|e| bad(e.to_string()))?;
         if field.name() != Some("file") {
-            continue;
+            return Err(unknown_part(field.name()));
+        }
+        if file.is_some() {
+            return Err(ApiError::field("file", "too_many", "一次只能上传一个文件"));
         }
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
@@ -162,12 +232,48 @@ pub async fn read_file_field(mut payload: actix_multipart::Multipart, max_bytes:
         if bytes.is_empty() {
             return Err(ApiError::field("file", "empty", "上传的文件是空的"));
         }
-        return Ok(bytes);
+        file = Some(bytes);
     }
-    Err(ApiError::field("file", "required", "请选择要上传的文件（字段名 file）"))
+    file.ok_or_else(|| ApiError::field("file", "required", "请选择要上传的文件（字段名 file）"))
+}
+
+/// A form part the upload does not take (the contract declares each form's parts, and no others).
+pub fn unknown_part(name: Option<&str>) -> ApiError {
+    let name: String = name.unwrap_or_default().chars().take(40).collect();
+    ApiError::field(&name, "unknown_field", &format!("上传表单中有多余的字段“{name}”"))
 }
 
 /// A `YYYY-MM` parameter, or a field error on `month`.
 pub fn month_param(s: &str) -> ApiResult<domain::Month> {
     s.parse().map_err(|_| ApiError::field("month", "invalid", "月份格式应为 2026-11"))
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Round {
+        count: u32,
+        rate: Option<f64>,
+        months: Vec<i64>,
+    }
+
+    fn read(json: &str) -> Result<Round, serde_json::Error> {
+        serde_json::from_str::<Integral<Round>>(json).map(|r| r.0)
+    }
+
+    #[test]
+    fn an_integral_float_is_the_integer_json_schema_says_it_is() {
+        let r = read(r#"{"count": 2629.0, "rate": 3.0, "months": [1.0, -2, 3]}"#).unwrap();
+        assert_eq!(r, Round { count: 2629, rate: Some(3.0), months: vec![1, -2, 3] });
+        // A fraction stays a fraction, and is refused where an integer is due.
+        assert!(read(r#"{"count": 2629.5, "rate": null, "months": []}"#).is_err());
+        assert_eq!(read(r#"{"count": 1, "rate": 0.25, "months": []}"#).unwrap().rate, Some(0.25));
+        // Beyond 2^53 a float is not an exact integer: not made one.
+        assert!(read(r#"{"count": 1, "rate": null, "months": [1e300]}"#).is_err());
+        // Out of range for the field: refused, not wrapped.
+        assert!(read(r#"{"count": -1.0, "rate": null, "months": []}"#).is_err());
+    }
 }

@@ -3,6 +3,7 @@
 //! Nothing here is visible to village roles: a visit exists only once the leader saves it, and
 //! what the village then learns is the problems assigned to it, with a notification.
 
+use crate::routes::common::Json;
 use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::{HttpResponse, get, post, web};
@@ -154,6 +155,7 @@ pub async fn suggest_unannounced_visits(
 // Unannounced visits ---------------------------------------------------------------------------
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[schema(as = UnannouncedProblem)]
 pub struct FoundProblem {
     /// The household concerned, if any (one of the visit's households).
     pub household_id: Option<Uuid>,
@@ -273,7 +275,7 @@ async fn visit_view(state: &State, v: unannounced_visit::Model) -> ApiResult<Una
 pub async fn create_unannounced_visit(
     state: State,
     user: AuthUser,
-    body: web::Json<CreateUnannouncedVisit>,
+    body: Json<CreateUnannouncedVisit>,
 ) -> ApiResult<HttpResponse> {
     user.require(Act::Inspect)?;
     validate(&*body)?;
@@ -688,7 +690,7 @@ impl From<admonishment::Model> for Admonishment {
 pub async fn create_admonishment(
     state: State,
     user: AuthUser,
-    body: web::Json<CreateAdmonishment>,
+    body: Json<CreateAdmonishment>,
 ) -> ApiResult<HttpResponse> {
     user.require(Act::Admonish)?;
     validate(&*body)?;

@@ -1,5 +1,6 @@
 //! Must-know knowledge (应知应会), the interview group (访谈组) and circulars (通报): SPEC §8.4, §9.
 
+use crate::routes::common::Json;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -108,7 +109,7 @@ pub async fn update_must_know(
     state: State,
     user: AuthUser,
     path: web::Path<(String, Uuid)>,
-    body: web::Json<MustKnowUpdate>,
+    body: Json<MustKnowUpdate>,
 ) -> ApiResult<HttpResponse> {
     user.require(Act::UpdateMustKnow)?;
     validate(&*body)?;
@@ -378,11 +379,7 @@ async fn find_interview(state: &State, user: &AuthUser, id: Uuid) -> ApiResult<i
     responses((status = 201, body = InterviewView), (status = 401, response = Problem), (status = 403, response = Problem), (status = 404, response = Problem),
         (status = 409, response = Problem), (status = 422, response = Problem)))]
 #[post("/interviews")]
-pub async fn create_interview(
-    state: State,
-    user: AuthUser,
-    body: web::Json<CreateInterview>,
-) -> ApiResult<HttpResponse> {
+pub async fn create_interview(state: State, user: AuthUser, body: Json<CreateInterview>) -> ApiResult<HttpResponse> {
     user.require(Act::Interview)?;
     validate(&*body)?;
     let towns = user.access.towns_for(Act::Interview);
@@ -453,7 +450,7 @@ pub async fn record_interview_results(
     state: State,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<InterviewResults>,
+    body: Json<InterviewResults>,
 ) -> ApiResult<web::Json<InterviewView>> {
     user.require(Act::Interview)?;
     validate(&*body)?;
@@ -772,7 +769,7 @@ pub async fn edit_circular(
     state: State,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<EditCircular>,
+    body: Json<EditCircular>,
 ) -> ApiResult<web::Json<Circular>> {
     user.require(Act::DraftCircular)?;
     validate(&*body)?;

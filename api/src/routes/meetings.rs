@@ -548,10 +548,8 @@ pub async fn list_missed_meetings(
     let town = user.any_town(q.town_id)?;
     let now = state.clock.now();
     let since = match q.since {
-        Some(s) if s < domain::calendar::mechanism_start() => {
-            return Err(ApiError::field("since", "range", "起始日期不能早于长效机制开始的日期"));
-        }
-        Some(s) => s,
+        // Nothing could be missed before the mechanism began.
+        Some(s) => s.max(domain::calendar::mechanism_start()),
         None => town::Entity::find_by_id(town)
             .one(&state.db)
             .await?

@@ -1,5 +1,6 @@
 //! The in-app inbox (`GET /notifications`), its unread count, and marking read.
 
+use crate::routes::common::Json;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -71,7 +72,7 @@ pub async fn list_subscriptions(state: State, user: AuthUser) -> ApiResult<web::
 pub async fn report_subscriptions(
     state: State,
     user: AuthUser,
-    body: web::Json<SubscribeResults>,
+    body: Json<SubscribeResults>,
 ) -> ApiResult<web::Json<Vec<Subscription>>> {
     let known: Vec<String> =
         state.wechat.settings().map(|s| s.templates.values().cloned().collect()).unwrap_or_default();

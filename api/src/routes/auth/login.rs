@@ -1,5 +1,6 @@
 //! Password login, refresh-token rotation and logout.
 
+use crate::routes::common::Json;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use sea_orm::TransactionTrait;
 use serde_json::json;
@@ -31,11 +32,7 @@ fn bad_credentials() -> ApiError {
     )
 )]
 #[post("/auth/login")]
-pub async fn login(
-    state: State,
-    req: HttpRequest,
-    body: web::Json<LoginRequest>,
-) -> ApiResult<web::Json<TokenResponse>> {
+pub async fn login(state: State, req: HttpRequest, body: Json<LoginRequest>) -> ApiResult<web::Json<TokenResponse>> {
     validate(&*body)?;
     let ip = client_ip(&req, state.settings.trust_forwarded_for).unwrap_or_default();
     state.limiter.check(&body.username, &ip)?;

@@ -1,6 +1,7 @@
 //! WeChat mini-program sign-in: a `wx.login()` code becomes tokens, or a ticket to bind the
 //! WeChat account to an existing user with that user's password (once).
 
+use crate::routes::common::Json;
 use actix_web::{HttpRequest, post, web};
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, TransactionTrait};
@@ -31,10 +32,7 @@ use crate::store::{audit, users};
     )
 )]
 #[post("/auth/wechat")]
-pub async fn wechat_login(
-    state: State,
-    body: web::Json<WeChatLoginRequest>,
-) -> ApiResult<web::Json<WeChatLoginResponse>> {
+pub async fn wechat_login(state: State, body: Json<WeChatLoginRequest>) -> ApiResult<web::Json<WeChatLoginResponse>> {
     validate(&*body)?;
     let identity = state.wechat.code2session(&body.code).await?;
     let binding = wechat_binding::Entity::find()
@@ -67,7 +65,7 @@ pub async fn wechat_login(
 pub async fn wechat_bind(
     state: State,
     req: HttpRequest,
-    body: web::Json<WeChatBindRequest>,
+    body: Json<WeChatBindRequest>,
 ) -> ApiResult<web::Json<TokenResponse>> {
     validate(&*body)?;
     let now = state.clock.now();

@@ -1,6 +1,7 @@
 //! The town cross spot-check (SPEC §4): the RRO opens a round for a quarter; the system draws a
 //! stratified, reproducible sample and assigns it so nobody checks their own village.
 
+use crate::routes::common::Json;
 use std::collections::BTreeSet;
 
 use actix_web::http::StatusCode;
@@ -96,7 +97,7 @@ fn quarter_of(s: &str) -> ApiResult<Quarter> {
 pub async fn create_cross_check_round(
     state: State,
     user: AuthUser,
-    body: web::Json<CreateRound>,
+    body: Json<CreateRound>,
 ) -> ApiResult<HttpResponse> {
     let town = user.town_for(Act::ManageCrossCheck, body.town_id)?;
     validate(&*body)?;

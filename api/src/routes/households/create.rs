@@ -1,7 +1,8 @@
 //! `POST /households`: idempotent with `Idempotency-Key`.
 
+use crate::routes::common::Json;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use domain::calendar::local_date;
 use domain::org::Act;
 use sea_orm::TransactionTrait;
@@ -35,7 +36,7 @@ pub async fn create_household(
     state: State,
     user: AuthUser,
     key: IdempotencyKey,
-    body: web::Json<CreateHousehold>,
+    body: Json<CreateHousehold>,
 ) -> ApiResult<HttpResponse> {
     user.require(Act::WriteHousehold)?;
     validate(&*body)?;

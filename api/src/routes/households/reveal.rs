@@ -1,5 +1,6 @@
 //! `POST /households/{id}/reveal`: the full ID number and phones, for a stated reason, audited.
 
+use crate::routes::common::Json;
 use actix_web::{post, web};
 use domain::org::Act;
 use sea_orm::TransactionTrait;
@@ -35,7 +36,7 @@ pub async fn reveal_household(
     state: State,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<RevealRequest>,
+    body: Json<RevealRequest>,
 ) -> ApiResult<web::Json<Revealed>> {
     user.require(Act::RevealHousehold)?;
     validate(&*body)?;

@@ -1,5 +1,6 @@
 //! `PATCH /households/{id}`: partial update, recorded in the household's history.
 
+use crate::routes::common::Json;
 use actix_web::{patch, web};
 use domain::calendar::local_date;
 use domain::org::Act;
@@ -36,7 +37,7 @@ pub async fn update_household(
     state: State,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateHousehold>,
+    body: Json<UpdateHousehold>,
 ) -> ApiResult<web::Json<Household>> {
     user.require(Act::WriteHousehold)?;
     validate(&*body)?;

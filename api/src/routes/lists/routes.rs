@@ -1,5 +1,6 @@
 //! Reading, editing, submitting and exporting a village's feedback list.
 
+use crate::routes::common::Json;
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, get, post, put, web};
@@ -146,7 +147,7 @@ pub async fn update_feedback_list(
     state: State,
     user: AuthUser,
     path: web::Path<(Uuid, String, String)>,
-    body: web::Json<UpdateList>,
+    body: Json<UpdateList>,
 ) -> ApiResult<web::Json<FeedbackList>> {
     user.require(Act::SubmitList)?;
     validate(&*body)?;

@@ -116,7 +116,7 @@ pub struct CreateUser {
     pub town_id: Option<Uuid>,
     /// Letters, digits, `-`, `_` and `.`; stored lower-case.
     #[validate(length(min = 3, max = 64, message = "用户名应为3至64个字符"), custom(function = "check_username"))]
-    #[schema(min_length = 3, max_length = 64)]
+    #[schema(min_length = 3, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
     pub username: String,
     #[validate(length(min = 1, max = 50, message = "姓名应为1至50个字"))]
     #[schema(min_length = 1, max_length = 50)]

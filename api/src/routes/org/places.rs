@@ -1,6 +1,7 @@
 //! Towns, villages, groups, work teams and departments. Anyone in a town may read its structure;
 //! the RRO and the town admin may add to it.
 
+use crate::routes::common::Json;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use domain::org::Act;
@@ -160,11 +161,7 @@ pub async fn list_work_teams(
 #[utoipa::path(tag = "organisation", operation_id = "create_work_team", security(("bearer" = [])), request_body = CreateWorkTeam,
     responses((status = 201, body = WorkTeam), (status = 401, response = Problem), (status = 403, response = Problem), (status = 422, response = Problem)))]
 #[post("/work-teams")]
-pub async fn create_work_team(
-    state: State,
-    user: AuthUser,
-    body: web::Json<CreateWorkTeam>,
-) -> ApiResult<HttpResponse> {
+pub async fn create_work_team(state: State, user: AuthUser, body: Json<CreateWorkTeam>) -> ApiResult<HttpResponse> {
     validate(&*body)?;
     let (town, village) = managed_village(&state, &user, body.village_id).await?;
     let t = org::create_work_team(&state.db, town, village, body.name.trim(), state.clock.now()).await?;
@@ -196,11 +193,7 @@ pub async fn list_departments(
     responses((status = 201, body = Department), (status = 401, response = Problem), (status = 403, response = Problem),
         (status = 409, response = Problem), (status = 422, response = Problem)))]
 #[post("/departments")]
-pub async fn create_department(
-    state: State,
-    user: AuthUser,
-    body: web::Json<CreateDepartment>,
-) -> ApiResult<HttpResponse> {
+pub async fn create_department(state: State, user: AuthUser, body: Json<CreateDepartment>) -> ApiResult<HttpResponse> {
     let town = managed_town(&user, body.town_id)?;
     validate(&*body)?;
     let d = org::create_department(&state.db, town, body.name.trim(), state.clock.now()).await?;

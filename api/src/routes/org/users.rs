@@ -1,5 +1,6 @@
 //! Users, their role grants and their groups (包社). Managed by the RRO and the town admin.
 
+use crate::routes::common::Json;
 use std::collections::BTreeSet;
 
 use actix_web::http::StatusCode;
@@ -133,7 +134,7 @@ pub async fn update_user(
     state: State,
     caller: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateUser>,
+    body: Json<UpdateUser>,
 ) -> ApiResult<web::Json<User>> {
     let u = managed_user(&state, &caller, *id).await?;
     validate(&*body)?;
@@ -189,7 +190,7 @@ pub async fn create_grant(
     state: State,
     caller: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<CreateGrant>,
+    body: Json<CreateGrant>,
 ) -> ApiResult<HttpResponse> {
     let u = managed_user(&state, &caller, *id).await?;
     validate(&*body)?;
@@ -249,7 +250,7 @@ pub async fn set_user_groups(
     state: State,
     caller: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<SetGroups>,
+    body: Json<SetGroups>,
 ) -> ApiResult<web::Json<User>> {
     let u = managed_user(&state, &caller, *id).await?;
     validate(&*body)?;

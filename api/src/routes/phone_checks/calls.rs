@@ -1,5 +1,6 @@
 //! Monthly call lists, a caller's queue, holding a case, and recording attempts with their answers.
 
+use crate::routes::common::Json;
 use std::collections::{BTreeMap, HashMap};
 
 use actix_web::http::StatusCode;
@@ -429,7 +430,7 @@ pub async fn record_call_attempt(
     state: State,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<RecordAttempt>,
+    body: Json<RecordAttempt>,
 ) -> ApiResult<HttpResponse> {
     user.require(Act::CallHouseholds)?;
     validate(&*body)?;

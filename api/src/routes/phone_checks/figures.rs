@@ -1,5 +1,6 @@
 //! Contradictions to review, and the month's figures per village and per caller (xlsx too).
 
+use crate::routes::common::Json;
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, get, post, web};
@@ -81,7 +82,7 @@ pub async fn review_call_flag(
     state: State,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<ReviewFlag>,
+    body: Json<ReviewFlag>,
 ) -> ApiResult<web::Json<FlagView>> {
     user.require(Act::ManagePhoneChecks)?;
     validate(&*body)?;

@@ -83,7 +83,11 @@ pub struct RaiseJson {
 /// A question. Answers are matched as tokens: `yes`/`no`, option values, scale points ("4").
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct QuestionJson {
+    /// 1–32 letters, digits, `_` or `-`; unique in the questionnaire.
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,32}$")]
     pub id: String,
+    /// 1–500 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub text: String,
     pub kind: QuestionKind,
     #[serde(default)]
@@ -285,6 +289,7 @@ impl CaseView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CallFlag)]
 pub struct FlagView {
     pub id: Uuid,
     pub case_id: Uuid,

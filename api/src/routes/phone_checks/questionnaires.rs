@@ -1,6 +1,7 @@
 //! Questionnaires: a draft is edited until published; a published version is never edited again —
 //! a change starts the next version, and every call keeps the version it was taken with.
 
+use crate::routes::common::Json;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
@@ -67,7 +68,7 @@ async fn find(state: &State, user: &AuthUser, id: Uuid, act: Act) -> ApiResult<q
 pub async fn create_questionnaire(
     state: State,
     user: AuthUser,
-    body: web::Json<CreateQuestionnaire>,
+    body: Json<CreateQuestionnaire>,
 ) -> ApiResult<HttpResponse> {
     let town = user.town_for(Act::ManagePhoneChecks, body.town_id)?;
     validate(&*body)?;
@@ -127,7 +128,7 @@ pub async fn save_questionnaire_draft(
     state: State,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<SaveDraft>,
+    body: Json<SaveDraft>,
 ) -> ApiResult<web::Json<QuestionnaireView>> {
     let q = find(&state, &user, *id, Act::ManagePhoneChecks).await?;
     to_domain(&body.questions)?;

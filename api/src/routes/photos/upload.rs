@@ -41,6 +41,9 @@ fn too_large(max: usize) -> ApiError {
     )
 }
 
+/// The parts of the upload form (`PhotoUpload`).
+const PARTS: [&str; 6] = ["file", "taken_at", "latitude", "longitude", "accuracy_m", "datum"];
+
 async fn receive(mut payload: Multipart, state: &State) -> ApiResult<Received> {
     let bad = |d: String| ApiError::bad_request("invalid_multipart", "上传内容格式不正确，请重新上传", d);
     let max = state.settings.max_upload_bytes;
@@ -49,6 +52,9 @@ async fn receive(mut payload: Multipart, state: &State) -> ApiResult<Received> {
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|e| bad(e.to_string()))?;
         let name = field.name().unwrap_or_default().to_owned();
+        if !PARTS.contains(&name.as_str()) {
+            return Err(crate::routes::common::unknown_part(Some(&name)));
+        }
         if name == "file" {
             let tmp =
                 tempfile::NamedTempFile::new_in(state.settings.data_dir.join("tmp")).map_err(anyhow::Error::from)?;

@@ -1,8 +1,9 @@
 //! `POST /problems`: a problem found outside a visit (phone check, screening, supervision,
 //! unannounced visit, interview, meeting). Idempotent on the client's `client_id`.
 
+use crate::routes::common::Json;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use domain::calendar::local_date;
 use domain::org::Act;
 use domain::problem::{Category, Source, State};
@@ -39,7 +40,7 @@ pub async fn create_problem(
     state: AppState,
     user: AuthUser,
     key: IdempotencyKey,
-    body: web::Json<CreateProblem>,
+    body: Json<CreateProblem>,
 ) -> ApiResult<HttpResponse> {
     user.require(Act::RecordProblem)?;
     validate(&*body)?;

@@ -220,6 +220,19 @@ pub struct AssignRequest {
     pub version: Option<i32>,
 }
 
+/// A claim that the rectification is done: what was done, and the photos after it (at least one).
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+pub struct CompletionRequest {
+    #[validate(length(min = 2, max = 2000, message = "说明应为2至2000字"))]
+    #[schema(min_length = 2, max_length = 2000)]
+    pub note: String,
+    /// Read as empty when left out, and refused (`required`) like an empty list.
+    #[serde(default)]
+    #[validate(length(max = 9, message = "最多9张照片"))]
+    #[schema(required = true, min_items = 1, max_items = 9)]
+    pub photo_ids: Vec<Uuid>,
+}
+
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 pub struct NoteRequest {
     #[validate(length(min = 2, max = 2000, message = "说明应为2至2000字"))]

@@ -2,6 +2,7 @@
 //! hand over to the Discipline Commission, record the Party committee's decision. Every step is
 //! checked by `domain::problem::transition` and recorded as an event, in one transaction.
 
+use crate::routes::common::Json;
 use actix_web::{post, web};
 use chrono::{DateTime, Utc};
 use domain::calendar::local_date;
@@ -12,7 +13,7 @@ use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::json::{AssignRequest, DecideRequest, NoteRequest, ProblemView, Verdict, VerifyRequest};
+use super::json::{AssignRequest, CompletionRequest, DecideRequest, NoteRequest, ProblemView, Verdict, VerifyRequest};
 use super::list::views;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, FieldError, validate};
@@ -137,7 +138,7 @@ pub async fn assign_problem(
     state: AppState,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<AssignRequest>,
+    body: Json<AssignRequest>,
 ) -> ApiResult<web::Json<ProblemView>> {
     user.require(Act::AssignProblem)?;
     validate(&*body)?;
@@ -208,7 +209,7 @@ pub async fn report_problem_progress(
     state: AppState,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<NoteRequest>,
+    body: Json<NoteRequest>,
 ) -> ApiResult<web::Json<ProblemView>> {
     validate(&*body)?;
     let dto = step(
@@ -227,7 +228,7 @@ pub async fn report_problem_progress(
 }
 
 /// The responsible unit says the problem is rectified, with evidence (at least one photo).
-#[utoipa::path(tag = "problems", operation_id = "claim_problem_completion", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = NoteRequest,
+#[utoipa::path(tag = "problems", operation_id = "claim_problem_completion", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = CompletionRequest,
     responses((status = 200, body = ProblemView), (status = 401, response = Problem), (status = 403, response = Problem),
         (status = 404, response = Problem), (status = 409, response = Problem), (status = 422, response = Problem)))]
 #[post("/problems/{id}/complete")]
@@ -235,7 +236,7 @@ pub async fn claim_problem_completion(
     state: AppState,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<NoteRequest>,
+    body: Json<CompletionRequest>,
 ) -> ApiResult<web::Json<ProblemView>> {
     validate(&*body)?;
     if body.photo_ids.is_empty() {
@@ -271,7 +272,7 @@ pub async fn verify_problem(
     state: AppState,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<VerifyRequest>,
+    body: Json<VerifyRequest>,
 ) -> ApiResult<web::Json<ProblemView>> {
     validate(&*body)?;
     let action = if body.verdict == Verdict::Accept { Action::Verify } else { Action::SendBack };
@@ -299,7 +300,7 @@ pub async fn hand_over_problem(
     state: AppState,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<NoteRequest>,
+    body: Json<NoteRequest>,
 ) -> ApiResult<web::Json<ProblemView>> {
     user.require(Act::HandOverProblem)?;
     validate(&*body)?;
@@ -333,7 +334,7 @@ pub async fn decide_problem(
     state: AppState,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<DecideRequest>,
+    body: Json<DecideRequest>,
 ) -> ApiResult<web::Json<ProblemView>> {
     validate(&*body)?;
     let decision = body.decision.trim().to_owned();
@@ -355,7 +356,7 @@ pub async fn reopen_problem(
     state: AppState,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<NoteRequest>,
+    body: Json<NoteRequest>,
 ) -> ApiResult<web::Json<ProblemView>> {
     validate(&*body)?;
     let dto = step(&state, &user, *id, Action::Reopen, &body.note, &body.photo_ids, json!({}), None, |_, am, _| {

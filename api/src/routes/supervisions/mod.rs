@@ -1,6 +1,7 @@
 //! Supervision look-back (回头看, SPEC §8.2): the Discipline Commission looks back on the month's
 //! problems, records a finding on each (the records suggest one), and what fails is handed over.
 
+use crate::routes::common::Json;
 use std::collections::{BTreeMap, HashMap};
 
 use actix_web::http::StatusCode;
@@ -151,7 +152,7 @@ pub struct SupervisionView {
 pub async fn create_supervision(
     state: AppState,
     user: AuthUser,
-    body: web::Json<CreateSupervision>,
+    body: Json<CreateSupervision>,
 ) -> ApiResult<HttpResponse> {
     discipline_only(&user)?;
     validate(&*body)?;

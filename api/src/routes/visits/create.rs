@@ -2,10 +2,11 @@
 //! `Idempotency-Key`) make a repeat return the first result. The proof rules run here, with the
 //! thresholds from settings, and the problems found go to the ledger.
 
+use crate::routes::common::Json;
 use std::collections::BTreeSet;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use domain::calendar::{Month, mechanism_start};
 use domain::geo::{Datum, Position};
 use domain::org::Act;
@@ -108,7 +109,7 @@ pub async fn create_visit(
     state: State,
     user: AuthUser,
     key: IdempotencyKey,
-    body: web::Json<CreateVisit>,
+    body: Json<CreateVisit>,
 ) -> ApiResult<HttpResponse> {
     user.require(Act::RecordVisit)?;
     validate(&*body)?;

@@ -163,6 +163,7 @@ pub struct CreateVisit {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = VisitFlag)]
 pub struct FlagView {
     /// no_photo, photo_time_far, photo_place_far, photo_reused, impossible_travel, late_entry.
     pub code: String,
@@ -226,6 +227,7 @@ pub struct VisitFilter {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ReviewDecision)]
 pub enum Decision {
     Accept,
     Reject,

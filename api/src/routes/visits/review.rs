@@ -1,5 +1,6 @@
 //! `POST /visits/{id}/review`: a reviewer (RRO, work team leader) accepts or rejects a flagged visit.
 
+use crate::routes::common::Json;
 use actix_web::{post, web};
 use domain::org::Act;
 use domain::visit::{Review, ReviewError, review};
@@ -26,7 +27,7 @@ pub async fn review_visit(
     state: State,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<ReviewRequest>,
+    body: Json<ReviewRequest>,
 ) -> ApiResult<web::Json<Visit>> {
     user.require(Act::ReviewVisit)?;
     validate(&*body)?;
