@@ -1,11 +1,14 @@
 //! Photo processing: sniff the format from the bytes, refuse what is too large before decoding,
 //! read EXIF capture time and GPS, compute a perceptual hash, and make a thumbnail and a display
-//! copy re-encoded without EXIF (phones put exact GPS in it). Blocking: call it off the workers.
+//! copy without EXIF (phones put exact GPS in it): a JPEG that needs no shrinking keeps its
+//! compressed picture and loses its metadata segments; anything else is re-encoded. Blocking: call
+//! it off the workers.
 
 use std::io::Cursor;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use image::codecs::jpeg::JpegEncoder;
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use image_hasher::{HashAlg, HasherConfig};
 
@@ -93,6 +96,10 @@ pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, PhotoError> {
     let mut decoder = reader.into_decoder().map_err(|_| PhotoError::Damaged)?;
     let orientation = decoder.orientation().ok();
     let mut img = DynamicImage::from_decoder(decoder).map_err(|_| PhotoError::Damaged)?;
+    // Lossless when it can be: re-encoding a phone photo cost half of an upload and made it bigger.
+    let stripped = (format == ImageFormat::Jpeg && width.max(height) <= DISPLAY_PX)
+        .then(|| jpeg_without_metadata(bytes, orientation.unwrap_or(Orientation::NoTransforms)))
+        .flatten();
     if let Some(o) = orientation {
         img.apply_orientation(o);
     }
@@ -119,12 +126,72 @@ pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, PhotoError> {
         exif_taken_at,
         exif_position,
         thumbnail: jpeg(&thumbnail)?,
-        display: jpeg(&if img.width().max(img.height()) > DISPLAY_PX {
-            img.resize(DISPLAY_PX, DISPLAY_PX, image::imageops::FilterType::Triangle)
-        } else {
-            img
-        })?,
+        display: match stripped {
+            Some(display) => display,
+            None => jpeg(&if img.width().max(img.height()) > DISPLAY_PX {
+                img.resize(DISPLAY_PX, DISPLAY_PX, image::imageops::FilterType::Triangle)
+            } else {
+                img
+            })?,
+        },
     })
+}
+
+/// The JPEG with its compressed picture as it came and no metadata: only the segments a decoder
+/// needs (tables, frame, scans, JFIF, an ICC profile, Adobe's colour transform), nothing after the
+/// picture's end (a second "multi-picture" image carries its own EXIF), and, where the phone stored
+/// the picture turned, an EXIF of one field — the orientation. `None` where the file is not plain
+/// enough to be sure of that (a metadata segment between progressive scans): re-encode instead.
+fn jpeg_without_metadata(bytes: &[u8], orientation: Orientation) -> Option<Vec<u8>> {
+    use img_parts::jpeg::{Jpeg, markers};
+    use img_parts::{Bytes, ImageEXIF};
+    let mut jpeg = Jpeg::from_bytes(Bytes::copy_from_slice(bytes)).ok()?;
+    let kept = |marker: u8, contents: &[u8]| match marker {
+        markers::APP0 => contents.starts_with(b"JFIF\0") || contents.starts_with(b"JFXX\0"),
+        markers::APP2 => contents.starts_with(b"ICC_PROFILE\0"),
+        markers::APP14 => contents.starts_with(b"Adobe"),
+        markers::APP1..=markers::APP15 | markers::COM => false,
+        _ => true,
+    };
+    jpeg.segments_mut().retain(|s| kept(s.marker(), s.contents()));
+    if orientation != Orientation::NoTransforms {
+        let field = exif::Field {
+            tag: exif::Tag::Orientation,
+            ifd_num: exif::In::PRIMARY,
+            value: exif::Value::Short(vec![u16::from(orientation.to_exif())]),
+        };
+        let mut writer = exif::experimental::Writer::new();
+        writer.push_field(&field);
+        let mut tiff = Cursor::new(Vec::new());
+        writer.write(&mut tiff, false).ok()?;
+        jpeg.set_exif(Some(tiff.into_inner().into()));
+    }
+    // The file's start, its segments (the last is the first scan's header), then the scans.
+    let mut i = 2 + jpeg.segments().iter().map(|s| s.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(bytes.len());
+    jpeg.encoder().write_to(&mut out).ok()?;
+    // The scans run to the first end-of-image marker (entropy-coded data escapes 0xFF as FF 00);
+    // between progressive scans only tables, restarts and further scan headers may stand.
+    while i + 1 < out.len() {
+        if out[i] != 0xFF {
+            i += 1;
+            continue;
+        }
+        match out[i + 1] {
+            markers::EOI => {
+                out.truncate(i + 2);
+                return Some(out);
+            }
+            0xFF => i += 1,
+            0x00 | markers::RST0..=markers::RST7 => i += 2,
+            markers::DHT | markers::DQT | markers::DRI | markers::DAC | markers::SOS => {
+                let length = usize::from(u16::from_be_bytes([*out.get(i + 2)?, *out.get(i + 3)?]));
+                i += 2 + length;
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Decoders are lenient with cut-off files (a phone that lost signal mid-upload): check the end.
@@ -271,6 +338,102 @@ mod tests {
         assert_eq!(process(&heic, 1_000_000).unwrap_err(), PhotoError::Heic);
         let bytes = encode(&picture(1, 400, 300), ImageFormat::Jpeg);
         assert_eq!(process(&bytes[..bytes.len() / 3], 1_000_000).unwrap_err(), PhotoError::Damaged);
+    }
+
+    /// A phone's JPEG: EXIF with GPS (and an orientation, if given), an XMP packet, a comment, and a
+    /// second picture after the first's end with EXIF of its own, as "multi-picture" files carry.
+    fn phone_jpeg(img: &DynamicImage, orientation: Option<u16>) -> Vec<u8> {
+        use exif::{Field, In, Rational, Tag, Value};
+        let mut fields = vec![
+            Field { tag: Tag::GPSLatitudeRef, ifd_num: In::PRIMARY, value: Value::Ascii(vec![b"N".to_vec()]) },
+            Field {
+                tag: Tag::GPSLatitude,
+                ifd_num: In::PRIMARY,
+                value: Value::Rational(vec![
+                    Rational { num: 29, denom: 1 },
+                    Rational { num: 17, denom: 1 },
+                    Rational { num: 2400, denom: 100 },
+                ]),
+            },
+            Field { tag: Tag::GPSLongitudeRef, ifd_num: In::PRIMARY, value: Value::Ascii(vec![b"E".to_vec()]) },
+            Field {
+                tag: Tag::GPSLongitude,
+                ifd_num: In::PRIMARY,
+                value: Value::Rational(vec![
+                    Rational { num: 106, denom: 1 },
+                    Rational { num: 15, denom: 1 },
+                    Rational { num: 0, denom: 1 },
+                ]),
+            },
+        ];
+        if let Some(o) = orientation {
+            fields.push(Field { tag: Tag::Orientation, ifd_num: In::PRIMARY, value: Value::Short(vec![o]) });
+        }
+        let mut writer = exif::experimental::Writer::new();
+        fields.iter().for_each(|f| writer.push_field(f));
+        let mut tiff = Cursor::new(Vec::new());
+        writer.write(&mut tiff, false).unwrap();
+        let segment = |marker: u8, body: &[u8]| {
+            let mut s = vec![0xFF, marker];
+            s.extend_from_slice(&u16::try_from(body.len() + 2).unwrap().to_be_bytes());
+            s.extend_from_slice(body);
+            s
+        };
+        let plain = encode(img, ImageFormat::Jpeg);
+        let mut out = plain[..2].to_vec();
+        out.extend(segment(0xE1, &[b"Exif\0\0".as_slice(), &tiff.into_inner()].concat()));
+        out.extend(segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta>secret-xmp</x:xmpmeta>"));
+        out.extend(segment(0xFE, b"secret-comment"));
+        out.extend_from_slice(&plain[2..]);
+        let second = encode(&picture(9, 64, 48), ImageFormat::Jpeg);
+        out.extend_from_slice(&second[..2]);
+        out.extend(segment(0xE1, b"Exif\0\0secret-second-exif"));
+        out.extend_from_slice(&second[2..]);
+        out
+    }
+
+    fn contains(hay: &[u8], needle: &[u8]) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn a_phone_jpeg_keeps_its_picture_bit_for_bit_and_loses_every_metadata_segment() {
+        let img = picture(3, 800, 600);
+        let bytes = phone_jpeg(&img, None);
+        let p = process(&bytes, 40_000_000).unwrap();
+        assert_eq!(p.exif_position.map(|(lat, _)| (lat * 100.0).round()), Some(2929.0));
+        for secret in [b"Exif".as_slice(), b"secret-xmp", b"secret-comment", b"secret-second-exif"] {
+            assert!(!contains(&p.display, secret), "{:?} survived", String::from_utf8_lossy(secret));
+        }
+        // Not re-encoded: the same compressed picture, so the same pixels as the original decodes to.
+        let original = image::load_from_memory(&bytes).unwrap().to_rgb8();
+        let display = image::load_from_memory(&p.display).unwrap().to_rgb8();
+        assert_eq!(original, display);
+        assert!(p.display.len() < bytes.len());
+        assert_eq!(&p.display[p.display.len() - 2..], &[0xFF, 0xD9]);
+    }
+
+    #[test]
+    fn a_turned_phone_jpeg_keeps_only_its_orientation() {
+        let bytes = phone_jpeg(&picture(4, 640, 480), Some(6));
+        let p = process(&bytes, 40_000_000).unwrap();
+        let exif = exif::Reader::new().read_from_container(&mut Cursor::new(&p.display)).unwrap();
+        let tags: Vec<exif::Tag> = exif.fields().map(|f| f.tag).collect();
+        assert_eq!(tags, vec![exif::Tag::Orientation]);
+        assert_eq!(exif.get_field(exif::Tag::Orientation, exif::In::PRIMARY).unwrap().value.get_uint(0), Some(6));
+        // A viewer turns it as the original would be turned.
+        let mut decoder =
+            ImageReader::new(Cursor::new(&p.display)).with_guessed_format().unwrap().into_decoder().unwrap();
+        assert_eq!(decoder.orientation().unwrap(), Orientation::Rotate90);
+    }
+
+    #[test]
+    fn a_jpeg_larger_than_the_display_size_is_shrunk_and_re_encoded_without_exif() {
+        let bytes = phone_jpeg(&picture(5, DISPLAY_PX + 400, 900), None);
+        let p = process(&bytes, 40_000_000).unwrap();
+        let display = image::load_from_memory(&p.display).unwrap();
+        assert_eq!(display.width(), DISPLAY_PX);
+        assert!(!contains(&p.display, b"Exif") && !contains(&p.display, b"secret"));
     }
 
     #[test]
