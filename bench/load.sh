@@ -112,7 +112,7 @@ PEAK=$(grep VmHWM "/proc/$SERVER/status" | awk '{printf "%.0f MB", $2/1024}')
   echo "|---|---|---|---|---|---|---|"
   cat "$OUT.tmp"
   echo
-  echo "50 photo uploads at once, each sent over 20 s: server memory $(jq -r '"\(.rss_before_mb|floor) MB → \(.rss_peak_mb|floor) MB (+\(.growth_mb*10|floor/10) MB)"' <<<"$SLOW"), answers $(jq -c .statuses <<<"$SLOW")."
+  echo "50 photo uploads at once, each sent over 20 s: server memory $(jq -r '"\(.rss_before_mb|floor) MB → \(.rss_peak_mb|floor) MB (+\(.growth_mb*10|floor/10) MB)"' <<<"$SLOW") resident, of which the process's own (anonymous) memory $(jq -r '"\(.anon_before_mb|floor) MB → \(.anon_peak_mb|floor) MB (+\(.anon_growth_mb*10|floor/10) MB)"' <<<"$SLOW") — the rest is the memory-mapped database file; answers $(jq -c .statuses <<<"$SLOW")."
   echo
   echo "Peak server memory over the whole run (VmHWM): $PEAK."
 } > "$OUT"

@@ -78,6 +78,7 @@ pub struct Settings {
     pub database_url: SecretString,
     pub database_max_connections: u32,
     pub report_connections: u32,
+    pub access_cache_seconds: u64,
     pub redis_url: Option<SecretString>,
     pub redis_prefix: String,
     pub jwt_secret: SecretString,
@@ -187,6 +188,9 @@ impl Settings {
             // CHANGXIAO_REPORT_CONNECTIONS: on SQLite, read-only connections for long reads (coverage,
             // dashboards) beside the one writer. Default 2.
             report_connections: parsed("CHANGXIAO_REPORT_CONNECTIONS", 2)?,
+            // CHANGXIAO_ACCESS_CACHE_SECONDS: how long a caller's grants are kept between requests; a
+            // change made on another instance applies within it. 0 reads them every request. Default 5.
+            access_cache_seconds: parsed("CHANGXIAO_ACCESS_CACHE_SECONDS", 5)?,
             // REDIS_URL: unset means reminders run in-process.
             redis_url: var("REDIS_URL").map(SecretString::from),
             // CHANGXIAO_REDIS_PREFIX: prefix of every Redis key. Default `changxiao:`.

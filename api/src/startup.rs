@@ -76,6 +76,9 @@ pub fn build_state(
         metrics: Metrics::new()?,
         storage: crate::storage::Storage::from_settings(&settings)?,
         media_permits: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
+        access_cache: crate::auth::access_cache::AccessCache::new(std::time::Duration::from_secs(
+            settings.access_cache_seconds,
+        )),
         db,
         reports,
         redis,

@@ -33,6 +33,8 @@ pub struct AppState {
     /// Photos decoded at once: one per core. Each holds a full-size decoded picture (~8 MB for a
     /// phone photo, and copies); fifty uploads finishing together took a gigabyte without it.
     pub media_permits: tokio::sync::Semaphore,
+    /// Callers' access for a few seconds (`auth::access_cache`).
+    pub access_cache: crate::auth::access_cache::AccessCache,
 }
 
 pub type State = actix_web::web::Data<AppState>;

@@ -63,6 +63,7 @@ pub fn test_settings(dir: PathBuf, database_url: String) -> Settings {
         database_url: SecretString::from(database_url),
         database_max_connections: if is_sqlite { 1 } else { 5 },
         report_connections: 2,
+        access_cache_seconds: 5,
         redis_url: redis_url.map(SecretString::from),
         redis_prefix: format!(
             "{}:{}:",

@@ -63,6 +63,25 @@ async fn the_office_builds_a_village_with_a_cadre_who_then_sees_its_households()
     let token = res.body["access_token"].as_str().unwrap();
     let list = app.get("/api/v1/households", token).await;
     assert_eq!(list.body["total"], 1);
+    // A grant withdrawn applies on the cadre's very next request (their access is not kept over it).
+    let grant_id = grant.body["grants"].as_array().unwrap().iter().find(|g| g["role"] == "cadre").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let withdrawn = app
+        .request(reqwest::Method::DELETE, &format!("/api/v1/users/{uid}/grants/{grant_id}"), Some(&admin), None, &[])
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.text);
+    app.get("/api/v1/households", token).await.assert_problem(403, "forbidden");
+    let again = app
+        .post(
+            &format!("/api/v1/users/{uid}/grants"),
+            &admin,
+            json!({ "role": "cadre", "scope_kind": "village", "scope_id": vid }),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
+    assert_eq!(app.get("/api/v1/households", token).await.body["total"], 1);
     // Disabling the user ends their session at once.
     app.patch(&format!("/api/v1/users/{uid}"), &admin, json!({ "active": false })).await;
     app.get("/api/v1/households", token).await.assert_problem(401, "session_revoked");

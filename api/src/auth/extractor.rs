@@ -105,7 +105,20 @@ impl FromRequest for AuthUser {
                     "the session was ended or the account disabled",
                 )
             })?;
-            let access = store::users::load_access(&state.db, user.id).await?;
+            let access = match state.access_cache.get(user.id, std::time::Instant::now()) {
+                Some(access) => Access::clone(&access),
+                None => {
+                    let generation = state.access_cache.generation();
+                    let access = store::users::load_access(&state.db, user.id).await?;
+                    state.access_cache.put(
+                        user.id,
+                        std::sync::Arc::new(access.clone()),
+                        generation,
+                        std::time::Instant::now(),
+                    );
+                    access
+                }
+            };
             Ok(AuthUser {
                 id: user.id,
                 username: user.username,

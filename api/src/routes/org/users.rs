@@ -209,6 +209,7 @@ pub async fn create_grant(
         return Err(ApiError::forbidden("only an admin grants the admin role"));
     }
     users::grant(&state.db, u.id, role, kind, body.scope_id, state.clock.now()).await?;
+    state.access_cache.forget(u.id);
     audit_user(
         &state,
         &caller,
@@ -233,6 +234,7 @@ pub async fn delete_grant(state: State, caller: AuthUser, path: web::Path<(Uuid,
         .filter(role_grant::Column::UserId.eq(u.id))
         .exec(&state.db)
         .await?;
+    state.access_cache.forget(u.id);
     if res.rows_affected == 0 {
         return Err(ApiError::not_found());
     }
@@ -280,6 +282,7 @@ pub async fn set_user_groups(
         users::assign_group(&txn, u.id, *g, now).await?;
     }
     txn.commit().await?;
+    state.access_cache.forget(u.id);
     audit_user(&state, &caller, "user.set_groups", &u, json!({ "group_ids": ids })).await?;
     Ok(web::Json(view(&state, u).await?))
 }
