@@ -100,6 +100,8 @@ measure "coverage, one town" -H "authorization: Bearer $RRO" "$BASE/api/v1/cover
 measure "coverage, district" -H "authorization: Bearer $DISTRICT" "$BASE/api/v1/coverage"
 measure "dashboard, one town" -H "authorization: Bearer $RRO" "$BASE/api/v1/dashboard"
 measure "dashboard, district" -H "authorization: Bearer $DISTRICT" "$BASE/api/v1/dashboard"
+# The report runs can leave the database pool queued for a while: wait until a sign-in answers.
+for _ in $(seq 1 120); do [ -n "$(login gen00-v00-cadre0 2>/dev/null)" ] && break; sleep 1; done
 SLOW=$($LOAD_CPU "$LOADGEN" --base "$BASE" --users "$WRITERS" slow-uploads --count 50 --seconds 20 --server-pid "$SERVER")
 PEAK=$(grep VmHWM "/proc/$SERVER/status" | awk '{printf "%.0f MB", $2/1024}')
 

@@ -79,6 +79,7 @@ pub struct Settings {
     pub database_max_connections: u32,
     pub report_connections: u32,
     pub access_cache_seconds: u64,
+    pub report_cache_seconds: u64,
     pub redis_url: Option<SecretString>,
     pub redis_prefix: String,
     pub jwt_secret: SecretString,
@@ -191,6 +192,11 @@ impl Settings {
             // CHANGXIAO_ACCESS_CACHE_SECONDS: how long a caller's grants are kept between requests; a
             // change made on another instance applies within it. 0 reads them every request. Default 5.
             access_cache_seconds: parsed("CHANGXIAO_ACCESS_CACHE_SECONDS", 5)?,
+            // CHANGXIAO_REPORT_CACHE_SECONDS: how long coverage inputs (households and the quarter's
+            // visits within a reach) are shared between coverage, dashboard and assessment requests; a
+            // visit, review or household change through this instance applies at once. 0 reads every
+            // time. Default 10.
+            report_cache_seconds: parsed("CHANGXIAO_REPORT_CACHE_SECONDS", 10)?,
             // REDIS_URL: unset means reminders run in-process.
             redis_url: var("REDIS_URL").map(SecretString::from),
             // CHANGXIAO_REDIS_PREFIX: prefix of every Redis key. Default `changxiao:`.

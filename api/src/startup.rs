@@ -79,6 +79,9 @@ pub fn build_state(
         access_cache: crate::auth::access_cache::AccessCache::new(std::time::Duration::from_secs(
             settings.access_cache_seconds,
         )),
+        coverage_inputs: crate::store::coverage::InputsCache::new(std::time::Duration::from_secs(
+            settings.report_cache_seconds,
+        )),
         db,
         reports,
         redis,

@@ -35,6 +35,8 @@ pub struct AppState {
     pub media_permits: tokio::sync::Semaphore,
     /// Callers' access for a few seconds (`auth::access_cache`).
     pub access_cache: crate::auth::access_cache::AccessCache,
+    /// Coverage inputs for a few seconds, one read however many ask (`store::coverage::InputsCache`).
+    pub coverage_inputs: crate::store::coverage::InputsCache,
 }
 
 pub type State = actix_web::web::Data<AppState>;

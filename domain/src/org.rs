@@ -189,7 +189,7 @@ pub struct Grant {
 }
 
 /// A set of households (or of anything located in a town/village/group) a caller may reach.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Reach {
     pub towns: BTreeSet<Uuid>,
     pub villages: BTreeSet<Uuid>,

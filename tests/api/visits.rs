@@ -28,7 +28,9 @@ async fn a_phone_visit_with_a_far_and_a_reused_photo_is_flagged_counted_once_and
     let (h1, h2) = (&hs[0], &hs[1]);
     let at = "2026-11-28T09:30:00+08:00";
 
-    // A good visit to h2 with a photo taken there.
+    // A good visit to h2 with a photo taken there: coverage read just before shows it just after
+    // (coverage inputs are shared for a few seconds, but a visit forgets its town's).
+    let initial = coverage_visited(&app, &cadre).await;
     let (lat2, lng2) = position(h2);
     let shared = app.upload_photo(&cadre, jpeg(21), Some((lat2, lng2, "gcj02")), Some(at)).await;
     let shared_id = shared.body["id"].as_str().unwrap().to_owned();
@@ -37,6 +39,7 @@ async fn a_phone_visit_with_a_far_and_a_reused_photo_is_flagged_counted_once_and
     assert_eq!(v0.body["flags"], json!([]));
     assert_eq!(v0.body["counts"], true);
     let before = coverage_visited(&app, &cadre).await;
+    assert_eq!(before, initial + 1);
 
     // h1: one photo with EXIF GPS 5 km away, the photo already used for h2, and a good one.
     let (lat1, lng1) = position(h1);

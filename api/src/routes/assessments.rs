@@ -25,7 +25,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::routes::common::Problem;
 use crate::state::State;
 use crate::store::entity::{archive_submission, call_attempt, call_case, interview, interview_result, problem, visit};
-use crate::store::{coverage as load, lists, org, problems, users, visits};
+use crate::store::{lists, org, problems, users, visits};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_cadre_assessments)
@@ -267,7 +267,7 @@ pub async fn list_village_assessments(
     let (_, m_to) = month.bounds();
     let as_of = month.last_day().min(local_date(now));
     let access = domain::Access::town_wide(town);
-    let inputs = load::inputs(&state.reports, &access, None, quarter).await?;
+    let inputs = state.coverage_inputs.inputs(&state.reports, &access, None, quarter).await?;
     let cov = domain::coverage::coverage(quarter, &inputs.households, &inputs.visits);
     let all = problem::Entity::find().filter(problem::Column::TownId.eq(town)).all(&state.db).await?;
     let submitted: BTreeMap<Uuid, Option<DateTime<Utc>>> =
@@ -400,7 +400,7 @@ async fn dashboard(state: &State, user: &AuthUser) -> ApiResult<Dashboard> {
     let quarter = Quarter::containing(now);
     let month = Month::containing(now);
     let (m_from, m_to) = month.bounds();
-    let inputs = load::inputs(&state.reports, &user.access, None, quarter).await?;
+    let inputs = state.coverage_inputs.inputs(&state.reports, &user.access, None, quarter).await?;
     let cov = domain::coverage::coverage(quarter, &inputs.households, &inputs.visits);
     let count = |f: problems::ListFilter| async move {
         problems::list(&state.db, &user.access, &f, 1, 1).await.map(|(_, total)| total)

@@ -112,8 +112,9 @@ pub async fn suggest_unannounced_visits(
             leads.push((c.household_id, Lead::Unreachable));
         }
     }
-    let inputs = coverage::inputs(&state.reports, &user.access, q.village_id, Quarter::containing(now)).await?;
-    let targets = inputs.households;
+    let inputs =
+        state.coverage_inputs.inputs(&state.reports, &user.access, q.village_id, Quarter::containing(now)).await?;
+    let targets = &inputs.households;
     let visited: BTreeSet<Uuid> = inputs
         .visits
         .iter()

@@ -26,7 +26,7 @@ use crate::error::{ApiError, ApiResult, FieldError, validate};
 use crate::routes::common::Problem;
 use crate::state::State;
 use crate::store::entity::{meeting, problem, problem_unit, screening, town};
-use crate::store::{audit, coverage, org, problems, users};
+use crate::store::{audit, org, problems, users};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_meeting_agenda)
@@ -241,7 +241,7 @@ pub async fn get_meeting_agenda(
                 .map_err(|_| ApiError::field("quarter", "invalid", "季度格式应为 2026-Q4"))?;
             let (from, to) = quarter.bounds();
             let access = domain::Access::town_wide(town);
-            let inputs = coverage::inputs(&state.reports, &access, None, quarter).await?;
+            let inputs = state.coverage_inputs.inputs(&state.reports, &access, None, quarter).await?;
             let cov = domain::coverage::coverage(quarter, &inputs.households, &inputs.visits);
             let mut problems_by_status = BTreeMap::new();
             for p in all.iter().filter(|p| p.found_at >= from && p.found_at < to) {

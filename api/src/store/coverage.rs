@@ -6,7 +6,7 @@
 //! So only the columns the rule reads are selected (from covering indexes), and households and visits
 //! are read at once on two connections.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use domain::coverage::{TargetHousehold, VisitFact};
 use domain::org::{Access, Act};
@@ -24,6 +24,103 @@ use super::visits::{self, Visitors, of_households_in};
 pub struct Inputs {
     pub households: Vec<TargetHousehold>,
     pub visits: Vec<VisitFact>,
+}
+
+/// Coverage inputs for a few seconds, computed once however many ask at the same time.
+///
+/// A district's inputs are ~0.6 s of reading, and dashboards ask for them often and together: without
+/// this, concurrent requests each read the district and queue behind each other for seconds. Entries
+/// are keyed by what is reachable (not by who asks), so every district officer shares one. A write
+/// through this instance that changes what coverage reads (a visit, its review, a household) forgets
+/// its town's entries at once; one through another instance shows within the time to live.
+pub struct InputsCache {
+    ttl: std::time::Duration,
+    entries: std::sync::Mutex<HashMap<CacheKey, CacheEntry>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct CacheKey {
+    reach: domain::org::Reach,
+    /// Whose links a reach over linked households means.
+    linked_user: Option<Uuid>,
+    village: Option<Uuid>,
+    quarter: Quarter,
+}
+
+struct CacheEntry {
+    created: std::time::Instant,
+    towns: BTreeSet<Uuid>,
+    cell: std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<Inputs>>>,
+}
+
+impl std::fmt::Debug for InputsCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InputsCache").field("ttl", &self.ttl).field("entries", &self.entries().len()).finish()
+    }
+}
+
+impl InputsCache {
+    /// A zero `ttl` computes every time.
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self { ttl, entries: std::sync::Mutex::new(HashMap::new()) }
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<CacheKey, CacheEntry>> {
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Something coverage reads changed in `town`: its entries (and the district's) are computed anew.
+    pub fn forget_town(&self, town: Uuid) {
+        self.entries().retain(|_, e| !e.towns.contains(&town));
+    }
+
+    /// The inputs for the caller's reach: a fresh entry's, the one being computed, or computed now.
+    pub async fn inputs<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        access: &Access,
+        village: Option<Uuid>,
+        quarter: Quarter,
+    ) -> Result<std::sync::Arc<Inputs>, DbErr> {
+        if self.ttl.is_zero() {
+            return inputs(db, access, village, quarter).await.map(std::sync::Arc::new);
+        }
+        let reach = access.reach(Act::ReadHousehold);
+        let key = CacheKey { linked_user: reach.linked.then_some(access.user_id), reach, village, quarter };
+        self.shared(key, access.towns(), || async {
+            inputs(db, access, village, quarter).await.map(std::sync::Arc::new)
+        })
+        .await
+    }
+
+    /// The entry's value, its computation under way, or `compute` run now and shared.
+    async fn shared<F, Fut>(
+        &self,
+        key: CacheKey,
+        towns: BTreeSet<Uuid>,
+        compute: F,
+    ) -> Result<std::sync::Arc<Inputs>, DbErr>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<std::sync::Arc<Inputs>, DbErr>>,
+    {
+        let cell = {
+            let now = std::time::Instant::now();
+            let mut entries = self.entries();
+            entries.retain(|_, e| now.duration_since(e.created) < self.ttl);
+            entries
+                .entry(key)
+                .or_insert_with(|| CacheEntry {
+                    created: now,
+                    towns,
+                    cell: std::sync::Arc::new(tokio::sync::OnceCell::new()),
+                })
+                .cell
+                .clone()
+        };
+        // Whoever comes first reads; the others wait for that read instead of starting their own.
+        cell.get_or_try_init(compute).await.cloned()
+    }
 }
 
 pub async fn inputs<C: ConnectionTrait>(
@@ -164,4 +261,65 @@ pub async fn target_households<C: ConnectionTrait>(
             TargetHousehold { id, village, group, tags: tags.remove(&id).unwrap_or_default(), cadres: c }
         })
         .collect())
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    fn key(town: Uuid) -> CacheKey {
+        let mut reach = domain::org::Reach::default();
+        reach.towns.insert(town);
+        CacheKey { reach, linked_user: None, village: None, quarter: "2026-Q4".parse().unwrap() }
+    }
+
+    async fn read(cache: &InputsCache, town: Uuid, reads: &AtomicUsize) -> Arc<Inputs> {
+        cache
+            .shared(key(town), [town].into(), || async {
+                reads.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Ok(Arc::new(Inputs { households: vec![], visits: vec![] }))
+            })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn requests_at_the_same_time_share_one_read_and_a_write_in_the_town_forgets_it() {
+        let cache = InputsCache::new(Duration::from_secs(60));
+        let reads = AtomicUsize::new(0);
+        let (town, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let all = futures_util::future::join_all((0..20).map(|_| read(&cache, town, &reads))).await;
+        assert_eq!(all.len(), 20);
+        assert_eq!(reads.load(Ordering::SeqCst), 1, "twenty requests at once read once");
+        read(&cache, town, &reads).await;
+        assert_eq!(reads.load(Ordering::SeqCst), 1, "a later request within the time to live reads nothing");
+        cache.forget_town(other);
+        read(&cache, town, &reads).await;
+        assert_eq!(reads.load(Ordering::SeqCst), 1, "a write elsewhere keeps the entry");
+        cache.forget_town(town);
+        read(&cache, town, &reads).await;
+        assert_eq!(reads.load(Ordering::SeqCst), 2, "a write in the town is read anew");
+    }
+
+    #[tokio::test]
+    async fn entries_expire_and_a_failed_read_is_not_kept() {
+        let cache = InputsCache::new(Duration::from_millis(100));
+        let reads = AtomicUsize::new(0);
+        let town = Uuid::now_v7();
+        read(&cache, town, &reads).await;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        read(&cache, town, &reads).await;
+        assert_eq!(reads.load(Ordering::SeqCst), 2, "an expired entry is read anew");
+        let failing = Uuid::now_v7();
+        let failed = cache.shared(key(failing), BTreeSet::new(), || async { Err(DbErr::Custom("down".into())) }).await;
+        assert!(failed.is_err());
+        read(&cache, failing, &reads).await;
+        assert_eq!(reads.load(Ordering::SeqCst), 3, "after a failure the next request reads");
+    }
 }

@@ -88,7 +88,9 @@ pub async fn update_household(
         }
         None => existing,
     };
+    let town = model.town_id;
     let dto = view(&txn, model).await?;
     txn.commit().await?;
+    state.coverage_inputs.forget_town(town);
     Ok(web::Json(dto))
 }

@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::routes::common::Problem;
 use crate::routes::households::TagName;
 use crate::state::State;
-use crate::store::{coverage as load, households, org, users};
+use crate::store::{households, org, users};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -108,7 +108,7 @@ pub async fn get_coverage(
         None => Quarter::containing(state.clock.now()),
         Some(s) => s.parse().map_err(|_| ApiError::field("quarter", "invalid", "季度格式应为 2026-Q4"))?,
     };
-    let inputs = load::inputs(&state.reports, &user.access, q.village_id, quarter).await?;
+    let inputs = state.coverage_inputs.inputs(&state.reports, &user.access, q.village_id, quarter).await?;
     let c = coverage(quarter, &inputs.households, &inputs.visits);
 
     let towns: Vec<Uuid> = user.access.towns().into_iter().collect();

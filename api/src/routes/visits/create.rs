@@ -319,5 +319,6 @@ pub async fn create_visit(
     let dto = view(&txn, saved).await?;
     let res = idempotency_finish(&txn, user.id, &key, StatusCode::CREATED, &dto).await?;
     txn.commit().await?;
+    state.coverage_inputs.forget_town(household.town_id);
     Ok(res)
 }

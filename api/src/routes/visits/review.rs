@@ -66,7 +66,9 @@ pub async fn review_visit(
         now,
     )
     .await?;
+    let town = saved.town_id;
     let dto = view(&txn, saved).await?;
     txn.commit().await?;
+    state.coverage_inputs.forget_town(town);
     Ok(web::Json(dto))
 }
