@@ -207,7 +207,7 @@ fn declare_formats(api: &mut utoipa::openapi::OpenApi) {
     const MONTH: &str = "^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])$";
     const QUARTER: &str = "^(19|[2-9][0-9])[0-9]{2}-Q[1-4]$";
     // Months and quarters; a meeting held once (expanded) is filed under its date.
-    const PERIOD: &str = "^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2]|Q[1-4])(-(0[1-9]|[12][0-9]|3[01]))?$";
+    const PERIOD: &str = "^(19|[2-9][0-9])[0-9]{2}-((0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?|Q[1-4])$";
     fn pattern_for(name: &str) -> Option<&'static str> {
         match name {
             "month" | "from_month" | "to_month" => Some(MONTH),

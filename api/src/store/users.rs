@@ -39,20 +39,20 @@ pub async fn active_session_user<C: ConnectionTrait>(
     id: Uuid,
     family: Option<Uuid>,
 ) -> Result<Option<user::Model>, DbErr> {
-    let Some(u) = by_id(db, id).await?.filter(|u| u.active) else {
-        return Ok(None);
-    };
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    // One statement on every authenticated request: the account, active, and its token family not
+    // revoked.
+    let mut q = user::Entity::find_by_id(id).filter(user::Column::Active.eq(true));
     if let Some(family) = family {
-        let revoked = refresh_token::Entity::find()
-            .filter(refresh_token::Column::FamilyId.eq(family))
-            .filter(refresh_token::Column::RevokedAt.is_not_null())
-            .one(db)
-            .await?;
-        if revoked.is_some() {
-            return Ok(None);
-        }
+        let revoked = Query::select()
+            .expr(Expr::val(1))
+            .from(refresh_token::Entity)
+            .and_where(Expr::col((refresh_token::Entity, refresh_token::Column::FamilyId)).eq(family))
+            .and_where(Expr::col((refresh_token::Entity, refresh_token::Column::RevokedAt)).is_not_null())
+            .take();
+        q = q.filter(Expr::exists(revoked).not());
     }
-    Ok(Some(u))
+    q.one(db).await
 }
 
 pub async fn create<C: ConnectionTrait>(
