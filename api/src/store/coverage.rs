@@ -32,7 +32,9 @@ pub struct Inputs {
 /// this, concurrent requests each read the district and queue behind each other for seconds. Entries
 /// are keyed by what is reachable (not by who asks), so every district officer shares one. A write
 /// through this instance that changes what coverage reads (a visit, its review, a household) forgets
-/// its town's entries at once; one through another instance shows within the time to live.
+/// its town's entries at once; one through another instance shows within the time to live. When an
+/// entry expires, the request that finds it reads anew and those arriving meanwhile are answered
+/// with the inputs it replaces, so a period's re-read costs one request, not every one.
 pub struct InputsCache {
     ttl: std::time::Duration,
     entries: std::sync::Mutex<HashMap<CacheKey, CacheEntry>>,
@@ -51,6 +53,9 @@ struct CacheEntry {
     created: std::time::Instant,
     towns: BTreeSet<Uuid>,
     cell: std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<Inputs>>>,
+    /// The previous period's inputs, answered while this period's are read (never after a write
+    /// in the town: `forget_town` drops the entry).
+    stale: Option<std::sync::Arc<Inputs>>,
 }
 
 impl std::fmt::Debug for InputsCache {
@@ -104,20 +109,35 @@ impl InputsCache {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<std::sync::Arc<Inputs>, DbErr>>,
     {
-        let cell = {
+        let (cell, stale) = {
             let now = std::time::Instant::now();
             let mut entries = self.entries();
-            entries.retain(|_, e| now.duration_since(e.created) < self.ttl);
-            entries
-                .entry(key)
-                .or_insert_with(|| CacheEntry {
+            // Two periods: an expired entry's inputs are still answered while they are read again.
+            entries.retain(|_, e| now.duration_since(e.created) < self.ttl * 2);
+            let entry = entries.entry(key).or_insert_with(|| CacheEntry {
+                created: now,
+                towns: towns.clone(),
+                cell: std::sync::Arc::new(tokio::sync::OnceCell::new()),
+                stale: None,
+            });
+            if now.duration_since(entry.created) >= self.ttl {
+                // Expired: this request reads anew; those arriving meanwhile get what it replaces
+                // (if that was read: a failed period leaves nothing old to answer).
+                let previous = entry.cell.get().cloned();
+                *entry = CacheEntry {
                     created: now,
                     towns,
                     cell: std::sync::Arc::new(tokio::sync::OnceCell::new()),
-                })
-                .cell
-                .clone()
+                    stale: previous,
+                };
+                (entry.cell.clone(), None)
+            } else {
+                (entry.cell.clone(), entry.stale.clone())
+            }
         };
+        if let (None, Some(stale)) = (cell.get(), stale) {
+            return Ok(stale);
+        }
         // Whoever comes first reads; the others wait for that read instead of starting their own.
         cell.get_or_try_init(compute).await.cloned()
     }
@@ -305,6 +325,32 @@ mod tests {
         cache.forget_town(town);
         read(&cache, town, &reads).await;
         assert_eq!(reads.load(Ordering::SeqCst), 2, "a write in the town is read anew");
+    }
+
+    #[tokio::test]
+    async fn while_an_expired_entry_is_read_again_the_others_get_the_previous_one() {
+        let cache = Arc::new(InputsCache::new(Duration::from_millis(100)));
+        let reads = Arc::new(AtomicUsize::new(0));
+        let town = Uuid::now_v7();
+        read(&cache, town, &reads).await;
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        // One request reads again (50 ms); one arriving meanwhile is answered at once.
+        let refreshing = {
+            let (cache, reads) = (cache.clone(), reads.clone());
+            tokio::spawn(async move { read(&cache, town, &reads).await })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let started = std::time::Instant::now();
+        read(&cache, town, &reads).await;
+        assert!(started.elapsed() < Duration::from_millis(40), "waited {:?}", started.elapsed());
+        refreshing.await.unwrap();
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+        // After a write in the town nothing old is answered: the next request waits for a read.
+        cache.forget_town(town);
+        let started = std::time::Instant::now();
+        read(&cache, town, &reads).await;
+        assert!(started.elapsed() >= Duration::from_millis(50));
+        assert_eq!(reads.load(Ordering::SeqCst), 3);
     }
 
     #[tokio::test]
