@@ -344,30 +344,22 @@ mod tests {
     /// second picture after the first's end with EXIF of its own, as "multi-picture" files carry.
     fn phone_jpeg(img: &DynamicImage, orientation: Option<u16>) -> Vec<u8> {
         use exif::{Field, In, Rational, Tag, Value};
+        let field = |tag, value| Field { tag, ifd_num: In::PRIMARY, value };
+        let degrees = |d: u32, m: u32, s_hundredths: u32| {
+            Value::Rational(vec![
+                Rational { num: d, denom: 1 },
+                Rational { num: m, denom: 1 },
+                Rational { num: s_hundredths, denom: 100 },
+            ])
+        };
         let mut fields = vec![
-            Field { tag: Tag::GPSLatitudeRef, ifd_num: In::PRIMARY, value: Value::Ascii(vec![b"N".to_vec()]) },
-            Field {
-                tag: Tag::GPSLatitude,
-                ifd_num: In::PRIMARY,
-                value: Value::Rational(vec![
-                    Rational { num: 29, denom: 1 },
-                    Rational { num: 17, denom: 1 },
-                    Rational { num: 2400, denom: 100 },
-                ]),
-            },
-            Field { tag: Tag::GPSLongitudeRef, ifd_num: In::PRIMARY, value: Value::Ascii(vec![b"E".to_vec()]) },
-            Field {
-                tag: Tag::GPSLongitude,
-                ifd_num: In::PRIMARY,
-                value: Value::Rational(vec![
-                    Rational { num: 106, denom: 1 },
-                    Rational { num: 15, denom: 1 },
-                    Rational { num: 0, denom: 1 },
-                ]),
-            },
+            field(Tag::GPSLatitudeRef, Value::Ascii(vec![b"N".to_vec()])),
+            field(Tag::GPSLatitude, degrees(29, 17, 2400)),
+            field(Tag::GPSLongitudeRef, Value::Ascii(vec![b"E".to_vec()])),
+            field(Tag::GPSLongitude, degrees(106, 15, 0)),
         ];
         if let Some(o) = orientation {
-            fields.push(Field { tag: Tag::Orientation, ifd_num: In::PRIMARY, value: Value::Short(vec![o]) });
+            fields.push(field(Tag::Orientation, Value::Short(vec![o])));
         }
         let mut writer = exif::experimental::Writer::new();
         fields.iter().for_each(|f| writer.push_field(f));

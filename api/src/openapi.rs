@@ -323,14 +323,25 @@ fn declare_string_shapes(api: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// The upload forms take the parts they declare and no others (the server answers another part with
-/// 422 `unknown_field`).
+/// The upload forms (every `multipart/form-data` body) take the parts they declare and no others: the
+/// server answers another part with 422 `unknown_field` (`routes::common::unknown_part`).
 fn close_upload_forms(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::schema::{AdditionalProperties, Schema};
+    let mut forms = vec![];
+    for item in api.paths.paths.values_mut() {
+        for op in operations_mut(item) {
+            if let Some(RefOr::T(body)) = &op.request_body
+                && let Some(RefOr::T(content)) = body.content.get("multipart/form-data")
+                && let Some(RefOr::Ref(form)) = &content.schema
+            {
+                forms.push(form.ref_location.rsplit('/').next().unwrap_or_default().to_owned());
+            }
+        }
+    }
     if let Some(components) = api.components.as_mut() {
-        for name in ["PhotoUpload", "ArchiveUpload", "ImportUpload", "ScreeningUpload"] {
-            if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(name) {
+        for name in forms {
+            if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(&name) {
                 o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
             }
         }
