@@ -39,4 +39,13 @@ pub struct AppState {
     pub coverage_inputs: crate::store::coverage::InputsCache,
 }
 
+impl AppState {
+    /// Households of `town` were written: the town's coverage inputs are read anew, and so is every
+    /// cached access, since a write may link or unlink cadres (联户) and the links are part of it.
+    pub fn households_changed(&self, town: uuid::Uuid) {
+        self.coverage_inputs.forget_town(town);
+        self.access_cache.forget_all();
+    }
+}
+
 pub type State = actix_web::web::Data<AppState>;

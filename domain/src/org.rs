@@ -368,11 +368,20 @@ pub struct Access {
     pub grants: Vec<Grant>,
     /// (group, village) pairs the caller is responsible for (包社).
     pub assigned_groups: Vec<(Uuid, Uuid)>,
+    /// The households linked to the caller (联户); reached when a grant gives [`Reach::linked`].
+    pub linked_households: Vec<Uuid>,
 }
 
 impl Access {
     pub fn build(user_id: Uuid, grants: Vec<Grant>, assigned_groups: Vec<(Uuid, Uuid)>) -> Self {
-        Self { user_id, grants, assigned_groups }
+        Self { user_id, grants, assigned_groups, linked_households: vec![] }
+    }
+
+    /// The same access, with the households linked to the caller.
+    #[must_use]
+    pub fn with_linked(mut self, households: Vec<Uuid>) -> Self {
+        self.linked_households = households;
+        self
     }
 
     /// A town-wide view (the RRO's), for work done on the town's behalf: reminders, reports.

@@ -131,6 +131,39 @@ async fn a_cadre_lists_only_the_households_of_their_groups_and_links() {
     assert_eq!(none.body["total"], 0);
 }
 
+/// Linking a cadre to a household (联户) reaches it on their very next request, and unlinking takes
+/// it away as quickly — whatever the server keeps of the cadre's access between requests.
+#[tokio::test]
+async fn a_cadre_reaches_a_household_the_moment_it_is_linked_and_loses_it_when_unlinked() {
+    let app = spawn_app().await;
+    let rro = app.login("demo-rro").await;
+    let cadre = app.login("demo-cadre-a").await;
+    let me = app.get("/api/v1/me", &cadre).await.body;
+    let my_groups: Vec<Value> = me["group_ids"].as_array().unwrap().clone();
+    let mine = app.get("/api/v1/households?per_page=1", &cadre).await;
+    let village = mine.body["items"][0]["village_id"].as_str().unwrap().to_owned();
+    let all = app.get(&format!("/api/v1/households?village_id={village}&per_page=200"), &rro).await;
+    let other = all.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| !my_groups.contains(&h["group_id"]) && !h["cadre_ids"].as_array().unwrap().contains(&me["id"]))
+        .expect("a household of the village outside cadre A's groups and links")
+        .clone();
+    let path = format!("/api/v1/households/{}", other["id"].as_str().unwrap());
+    app.get(&path, &cadre).await.assert_problem(404, "not_found");
+    let mut cadres = other["cadre_ids"].as_array().unwrap().clone();
+    cadres.push(me["id"].clone());
+    let linked = app.patch(&path, &rro, json!({ "cadre_ids": cadres })).await;
+    assert_eq!(linked.status, StatusCode::OK, "{}", linked.text);
+    assert_eq!(app.get(&path, &cadre).await.status, StatusCode::OK, "the link did not reach at once");
+    let listed = app.get(&format!("/api/v1/households?village_id={village}&per_page=200"), &cadre).await;
+    assert!(listed.body["items"].as_array().unwrap().iter().any(|h| h["id"] == other["id"]));
+    let unlinked = app.patch(&path, &rro, json!({ "cadre_ids": other["cadre_ids"] })).await;
+    assert_eq!(unlinked.status, StatusCode::OK, "{}", unlinked.text);
+    app.get(&path, &cadre).await.assert_problem(404, "not_found");
+}
+
 #[tokio::test]
 async fn a_village_role_cannot_create_a_household_in_another_village() {
     let app = spawn_app().await;

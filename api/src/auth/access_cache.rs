@@ -66,6 +66,13 @@ impl AccessCache {
         self.generation.fetch_add(1, Ordering::SeqCst);
         entries.remove(&user);
     }
+
+    /// Something every caller's access may hold changed (a household's cadre links): all read again.
+    pub fn forget_all(&self) {
+        let mut entries = self.entries();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.clear();
+    }
 }
 
 #[cfg(test)]
@@ -100,6 +107,18 @@ mod tests {
         assert!(cache.get(u, t0).is_none(), "a load from before the change was kept");
         cache.put(u, access(u), cache.generation(), t0);
         assert!(cache.get(u, t0).is_some());
+    }
+
+    #[test]
+    fn forgetting_all_drops_every_entry_and_loads_from_before() {
+        let cache = AccessCache::new(Duration::from_secs(5));
+        let (u, v, t0) = (Uuid::now_v7(), Uuid::now_v7(), Instant::now());
+        cache.put(u, access(u), cache.generation(), t0);
+        let before = cache.generation();
+        cache.forget_all();
+        assert!(cache.get(u, t0).is_none());
+        cache.put(v, access(v), before, t0);
+        assert!(cache.get(v, t0).is_none(), "a load from before the change was kept");
     }
 
     #[test]

@@ -148,7 +148,7 @@ pub fn list_scope(access: &Access) -> Condition {
         .and_where(call_case::Column::AssigneeId.eq(access.user_id))
         .take();
     Condition::any()
-        .add(reach_condition(&reach, access.user_id, &list_located()))
+        .add(reach_condition(&reach, access, &list_located()))
         .add(call_list::Column::Id.in_subquery(assigned))
 }
 
@@ -156,7 +156,7 @@ pub fn list_scope(access: &Access) -> Condition {
 pub fn case_scope(access: &Access) -> Condition {
     let reach = access.reach_except(Act::ReadPhoneChecks, &[Role::CallTaker]);
     Condition::any()
-        .add(reach_condition(&reach, access.user_id, &case_located()))
+        .add(reach_condition(&reach, access, &case_located()))
         .add(call_case::Column::AssigneeId.eq(access.user_id))
 }
 
@@ -361,7 +361,7 @@ pub async fn flags<C: ConnectionTrait>(
         group: None,
         household: Some(call_flag::Column::HouseholdId),
     };
-    let mut q = call_flag::Entity::find().filter(reach_condition(&reach, access.user_id, &located));
+    let mut q = call_flag::Entity::find().filter(reach_condition(&reach, access, &located));
     if let Some(s) = status {
         q = q.filter(call_flag::Column::Status.eq(s));
     }

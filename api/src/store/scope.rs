@@ -3,10 +3,8 @@
 
 use domain::org::{Access, Act, Reach};
 use sea_orm::prelude::*;
-use sea_orm::sea_query::{Query, SimpleExpr};
+use sea_orm::sea_query::SimpleExpr;
 use sea_orm::{Condition, IdenStatic};
-
-use super::entity::household_cadre;
 
 /// The columns that locate an object in the organisation.
 pub struct Located<C> {
@@ -20,12 +18,15 @@ pub struct Located<C> {
 
 /// The filter for objects the caller may `act` on. An empty reach matches nothing.
 pub fn condition<C: ColumnTrait + IdenStatic + Copy>(access: &Access, act: Act, cols: &Located<C>) -> Condition {
-    reach_condition(&access.reach(act), access.user_id, cols)
+    reach_condition(&access.reach(act), access, cols)
 }
 
+/// The filter for objects within `reach`; the caller's linked households (联户) come from `access`
+/// as a list of ids — with a subquery in the OR, PostgreSQL could not combine the index scans and
+/// filtered every row of the table.
 pub fn reach_condition<C: ColumnTrait + IdenStatic + Copy>(
     reach: &Reach,
-    user_id: Uuid,
+    access: &Access,
     cols: &Located<C>,
 ) -> Condition {
     let mut c = Condition::any();
@@ -38,13 +39,8 @@ pub fn reach_condition<C: ColumnTrait + IdenStatic + Copy>(
     if let (Some(group), false) = (cols.group, reach.groups.is_empty()) {
         c = c.add(group.is_in(reach.groups.iter().copied()));
     }
-    if let (Some(household), true) = (cols.household, reach.linked) {
-        let linked = Query::select()
-            .column(household_cadre::Column::HouseholdId)
-            .from(household_cadre::Entity)
-            .and_where(household_cadre::Column::UserId.eq(user_id))
-            .take();
-        c = c.add(household.in_subquery(linked));
+    if let (Some(household), true, false) = (cols.household, reach.linked, access.linked_households.is_empty()) {
+        c = c.add(household.is_in(access.linked_households.iter().copied()));
     }
     if c.is_empty() {
         // Nothing reachable: a condition no row meets.

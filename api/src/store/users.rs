@@ -6,7 +6,7 @@ use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::entity::{group_assignment, refresh_token, role_grant, user, village_group};
+use super::entity::{group_assignment, household_cadre, refresh_token, role_grant, user, village_group};
 use super::org;
 
 pub async fn by_username<C: ConnectionTrait>(db: &C, username: &str) -> Result<Option<user::Model>, DbErr> {
@@ -144,7 +144,8 @@ pub async fn resolve_grants<C: ConnectionTrait>(db: &C, rows: &[role_grant::Mode
         .collect())
 }
 
-/// Everything a user may reach: their grants resolved to places, and the groups they answer for.
+/// Everything a user may reach: their grants resolved to places, the groups they answer for, and
+/// the households linked to them.
 pub async fn load_access<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<Access, DbErr> {
     let rows = grants_of(db, &[user_id]).await?;
     let grants = resolve_grants(db, &rows).await?;
@@ -161,7 +162,14 @@ pub async fn load_access<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<Ac
             .all(db)
             .await?
     };
-    Ok(Access::build(user_id, grants, assigned))
+    let linked = household_cadre::Entity::find()
+        .filter(household_cadre::Column::UserId.eq(user_id))
+        .select_only()
+        .column(household_cadre::Column::HouseholdId)
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?;
+    Ok(Access::build(user_id, grants, assigned).with_linked(linked))
 }
 
 pub async fn list_in_towns<C: ConnectionTrait>(

@@ -72,6 +72,6 @@ pub async fn create_household(
     let dto = view(&txn, model).await?;
     let res = idempotency_finish(&txn, user.id, &key, StatusCode::CREATED, &dto).await?;
     txn.commit().await?;
-    state.coverage_inputs.forget_town(town_id);
+    state.households_changed(town_id);
     Ok(res)
 }

@@ -253,6 +253,6 @@ pub async fn import_households(
     )
     .await?;
     txn.commit().await?;
-    state.coverage_inputs.forget_town(town_id);
+    state.households_changed(town_id);
     Ok(web::Json(report))
 }

@@ -91,6 +91,6 @@ pub async fn update_household(
     let town = model.town_id;
     let dto = view(&txn, model).await?;
     txn.commit().await?;
-    state.coverage_inputs.forget_town(town);
+    state.households_changed(town);
     Ok(web::Json(dto))
 }
