@@ -95,11 +95,15 @@ pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, PhotoError> {
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|_| PhotoError::Damaged)?;
     let orientation = decoder.orientation().ok();
-    let mut img = DynamicImage::from_decoder(decoder).map_err(|_| PhotoError::Damaged)?;
     // Lossless when it can be: re-encoding a phone photo cost half of an upload and made it bigger.
     let stripped = (format == ImageFormat::Jpeg && width.max(height) <= DISPLAY_PX)
         .then(|| jpeg_without_metadata(bytes, orientation.unwrap_or(Orientation::NoTransforms)))
         .flatten();
+    // A photo kept as it came is decoded only for its thumbnail (and hash): at a reduced scale.
+    let mut img = match stripped.as_ref().and_then(|_| jpeg_reduced(bytes, THUMBNAIL_PX)) {
+        Some(small) => small,
+        None => DynamicImage::from_decoder(decoder).map_err(|_| PhotoError::Damaged)?,
+    };
     if let Some(o) = orientation {
         img.apply_orientation(o);
     }
@@ -135,6 +139,25 @@ pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, PhotoError> {
             })?,
         },
     })
+}
+
+/// A JPEG decoded at the smallest DCT scale (1/8, 1/4, 1/2 or 1) whose longer side is still at
+/// least `side`: the inverse DCT of a block yields 1, 2 or 4 pixels a side instead of 8, so a phone
+/// photo's thumbnail costs a fraction of the time and a sixteenth of the memory of a full decode.
+/// `None` when this decoder cannot (CMYK, 16-bit, damaged): the full decode then serves, or refuses.
+fn jpeg_reduced(bytes: &[u8], side: u32) -> Option<DynamicImage> {
+    let side = u16::try_from(side).ok()?;
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    decoder.read_info().ok()?;
+    decoder.scale(side, side).ok()?;
+    let pixels = decoder.decode().ok()?;
+    let info = decoder.info()?;
+    let (w, h) = (u32::from(info.width), u32::from(info.height));
+    match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8),
+        jpeg_decoder::PixelFormat::L8 => image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8),
+        _ => None,
+    }
 }
 
 /// The JPEG with its compressed picture as it came and no metadata: only the segments a decoder
@@ -318,6 +341,32 @@ mod tests {
         let b = process(&encode(&picture(90, 640, 480).rotate90(), ImageFormat::Png), 40_000_000).unwrap();
         assert!(phash_distance(a.phash, a_again.phash) <= 6, "{}", phash_distance(a.phash, a_again.phash));
         assert!(phash_distance(a.phash, b.phash) > 6, "{}", phash_distance(a.phash, b.phash));
+    }
+
+    #[test]
+    fn a_photo_kept_as_it_came_is_decoded_at_the_smallest_scale_still_as_large_as_its_thumbnail() {
+        let full = picture(3, 1600, 1200);
+        let jpeg = encode(&full, ImageFormat::Jpeg);
+        let small = jpeg_reduced(&jpeg, THUMBNAIL_PX).unwrap();
+        assert_eq!((small.width(), small.height()), (400, 300), "1/4: 1/8 would be under 320 a side");
+        let tall = jpeg_reduced(&encode(&full.rotate90(), ImageFormat::Jpeg), THUMBNAIL_PX).unwrap();
+        assert_eq!((tall.width(), tall.height()), (300, 400));
+        let tiny = jpeg_reduced(&encode(&picture(3, 300, 200), ImageFormat::Jpeg), THUMBNAIL_PX).unwrap();
+        assert_eq!((tiny.width(), tiny.height()), (300, 200), "a photo under the thumbnail's size is not reduced");
+        // The same photo is still the same photo to the reused-photo check, whichever way it was
+        // decoded (a scene, not `picture`'s pixel-level pattern, which no two filters shrink alike).
+        let scene = DynamicImage::ImageRgb8(RgbImage::from_fn(1600, 1200, |x, y| {
+            let (fx, fy) = (f64::from(x), f64::from(y));
+            let hill = if fy > 700.0 + (fx / 150.0).sin() * 120.0 { 60 } else { 170 };
+            let sun = if (fx - 1200.0).hypot(fy - 300.0) < 140.0 { 80 } else { 0 };
+            Rgb([(hill + sun).min(255) as u8, (fx / 8.0) as u8, (fy / 6.0).min(255.0) as u8])
+        }));
+        let kept = process(&encode(&scene, ImageFormat::Jpeg), 40_000_000).unwrap();
+        let decoded_fully = process(&encode(&scene, ImageFormat::Png), 40_000_000).unwrap();
+        let d = phash_distance(kept.phash, decoded_fully.phash);
+        assert!(d <= 2, "{d}");
+        let thumb = image::load_from_memory(&kept.thumbnail).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (THUMBNAIL_PX, 240));
     }
 
     #[test]

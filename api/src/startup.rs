@@ -82,6 +82,7 @@ pub fn build_state(
         coverage_inputs: crate::store::coverage::InputsCache::new(std::time::Duration::from_secs(
             settings.report_cache_seconds,
         )),
+        read_log: crate::store::audit::ReadLog::start(db.clone()),
         db,
         reports,
         redis,
@@ -200,6 +201,7 @@ impl Application {
         if let Some(s) = scheduler {
             s.abort();
         }
+        self.state.read_log.flush().await;
         let _ = self.state.db.clone().close().await;
         Ok(())
     }

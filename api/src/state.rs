@@ -37,6 +37,8 @@ pub struct AppState {
     pub access_cache: crate::auth::access_cache::AccessCache,
     /// Coverage inputs for a few seconds, one read however many ask (`store::coverage::InputsCache`).
     pub coverage_inputs: crate::store::coverage::InputsCache,
+    /// Plain reads of households, logged in batches (`store::audit::ReadLog`).
+    pub read_log: crate::store::audit::ReadLog,
 }
 
 impl AppState {

@@ -130,6 +130,25 @@ async fn a_reveal_returns_the_full_numbers_and_leaves_an_audit_record() {
     assert_eq!(reads.body["total"], 1);
 }
 
+/// Reads are logged in batches: two hundred at once are all in the log, each once, when it is listed.
+#[tokio::test]
+async fn every_read_of_many_at_once_is_in_the_audit_log() {
+    let app = spawn_app().await;
+    let rro = app.login("demo-rro").await;
+    let hid = app.get("/api/v1/households?per_page=1", &rro).await.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..200 {
+        let (client, url, token) = (app.client.clone(), app.url(&format!("/api/v1/households/{hid}")), rro.clone());
+        tasks.spawn(async move { client.get(url).bearer_auth(token).send().await.expect("answered").status() });
+    }
+    assert!(tasks.join_all().await.iter().all(|s| *s == StatusCode::OK));
+    let reads = app.get(&format!("/api/v1/audit?action=household.read&object_id={hid}&per_page=100"), &rro).await;
+    assert_eq!(reads.body["total"], 200, "{}", reads.text);
+    let ids: std::collections::BTreeSet<&str> =
+        reads.body["items"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 100);
+}
+
 #[tokio::test]
 async fn leaders_see_households_but_cannot_reveal_them() {
     let app = spawn_app().await;

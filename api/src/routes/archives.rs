@@ -3,6 +3,7 @@
 //! per department is viewable and exportable.
 
 use crate::routes::common::Json;
+use crate::store::ByKey;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -392,7 +393,7 @@ pub async fn download_archive_file(
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (id, file_id) = path.into_inner();
-    let s = archive_submission::Entity::find_by_id(id).one(&state.db).await?.ok_or_else(ApiError::not_found)?;
+    let s = archive_submission::Entity::find_by_id(id).by_key(&state.db).await?.ok_or_else(ApiError::not_found)?;
     if !(user.access.towns_for(Act::ReadTownFigures).contains(&s.town_id) || clerk_of(&user, s.department_id)) {
         return Err(ApiError::not_found());
     }

@@ -6,6 +6,9 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder};
 use serde_json::Value;
 use uuid::Uuid;
 
+use sea_orm::DatabaseConnection;
+use tokio::sync::{mpsc, oneshot};
+
 use super::entity::audit_entry;
 use crate::auth::AuthUser;
 
@@ -24,6 +27,11 @@ pub async fn record<C: ConnectionTrait>(
     event: Event<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    entry(actor, event, now).insert(db).await?;
+    Ok(())
+}
+
+fn entry(actor: Option<&AuthUser>, event: Event<'_>, now: DateTime<Utc>) -> audit_entry::ActiveModel {
     audit_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
         town_id: Set(event.town_id.or(actor.and_then(|a| a.town_id))),
@@ -36,9 +44,84 @@ pub async fn record<C: ConnectionTrait>(
         request_id: Set(actor.and_then(|a| a.request_id.clone())),
         detail: Set(event.detail.to_string()),
     }
-    .insert(db)
-    .await?;
-    Ok(())
+}
+
+/// Entries one insert writes at most (ten columns each: within SQLite's and PostgreSQL's limits on
+/// bound values).
+const BATCH: usize = 500;
+
+#[derive(Debug)]
+enum Logged {
+    Entry(audit_entry::ActiveModel),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The log of plain reads (who read which household), written in batches by one task: a read is
+/// otherwise a write transaction of its own, on SQLite through the one writer connection. An entry
+/// is queued before the read is answered; the task inserts whatever queued while it wrote the last
+/// batch, so at rest an entry is written at once and under load a batch grows. An insert that
+/// fails is retried until it succeeds (the queue is bounded: a long outage makes readers wait, it
+/// loses nothing). [`ReadLog::flush`] waits until everything queued before it is in the database:
+/// the audit list calls it, so what this instance answered is in the log when someone looks, and
+/// shutdown calls it after the last request. Reveals and writes are recorded in their own
+/// transaction, as before ([`record`]).
+#[derive(Debug)]
+pub struct ReadLog {
+    queue: mpsc::Sender<Logged>,
+}
+
+impl ReadLog {
+    /// Starts the writing task on the current runtime.
+    pub fn start(db: DatabaseConnection) -> Self {
+        let (queue, rx) = mpsc::channel(4 * BATCH);
+        tokio::spawn(write_batches(db, rx));
+        Self { queue }
+    }
+
+    pub async fn record(&self, actor: &AuthUser, event: Event<'_>, now: DateTime<Utc>) -> Result<(), DbErr> {
+        self.queue
+            .send(Logged::Entry(entry(Some(actor), event, now)))
+            .await
+            .map_err(|_| DbErr::Custom("the read log has stopped".into()))
+    }
+
+    /// Returns once every entry queued before the call is written.
+    pub async fn flush(&self) {
+        let (done, written) = oneshot::channel();
+        if self.queue.send(Logged::Flush(done)).await.is_ok() {
+            let _ = written.await;
+        }
+    }
+}
+
+async fn write_batches(db: DatabaseConnection, mut rx: mpsc::Receiver<Logged>) {
+    let (mut batch, mut waiting) = (Vec::with_capacity(BATCH), Vec::new());
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        while let Some(logged) = next.take() {
+            match logged {
+                Logged::Entry(e) => batch.push(e),
+                Logged::Flush(done) => waiting.push(done),
+            }
+            if batch.len() < BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        let mut pause = std::time::Duration::from_millis(100);
+        while !batch.is_empty() {
+            match audit_entry::Entity::insert_many(batch.iter().cloned()).exec_without_returning(&db).await {
+                Ok(_) => batch.clear(),
+                Err(e) => {
+                    tracing::error!(error = %e, entries = batch.len(), "read log: insert failed, retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(std::time::Duration::from_secs(5));
+                }
+            }
+        }
+        for done in waiting.drain(..) {
+            let _ = done.send(());
+        }
+    }
 }
 
 #[derive(Debug, Default)]

@@ -1,5 +1,6 @@
 //! Cross spot-check rounds: the candidates, the checkers' own villages, rounds and assignments.
 
+use super::ByKey;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
@@ -123,7 +124,7 @@ pub async fn insert<C: ConnectionTrait>(
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<cross_check_round::Model>, DbErr> {
-    cross_check_round::Entity::find_by_id(id).one(db).await
+    cross_check_round::Entity::find_by_id(id).by_key(db).await
 }
 
 pub async fn rounds<C: ConnectionTrait>(

@@ -1,5 +1,6 @@
 //! Households: scoped reads, writes with personal data sealed, tags, cadre links and history.
 
+use super::ByKey;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -37,7 +38,7 @@ pub async fn find_scoped<C: ConnectionTrait>(
     act: Act,
     id: Uuid,
 ) -> Result<Option<household::Model>, DbErr> {
-    household::Entity::find_by_id(id).filter(scope(access, act)).one(db).await
+    household::Entity::find_by_id(id).filter(scope(access, act)).by_key(db).await
 }
 
 #[derive(Debug, Default, Clone)]

@@ -4,6 +4,7 @@
 //! waits on the key's unique index until the first commits, then replays its stored answer. So a
 //! repeated submission can never create a second record, and nothing is answered before it is stored.
 
+use super::ByKey;
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::OnConflict;
@@ -49,7 +50,7 @@ pub async fn begin<C: ConnectionTrait>(
     if inserted == 1 {
         return Ok(Begin::Proceed);
     }
-    let Some(existing) = idempotency_key::Entity::find_by_id((user_id, key.to_owned())).one(db).await? else {
+    let Some(existing) = idempotency_key::Entity::find_by_id((user_id, key.to_owned())).by_key(db).await? else {
         return Ok(Begin::InProgress);
     };
     if existing.request_hash != request_hash {

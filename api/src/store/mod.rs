@@ -81,6 +81,26 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_raw(Statement::from_string(db.get_database_backend(), "SELECT 1")).await.is_ok()
 }
 
+/// A lookup by primary key, read without `LIMIT`. sea-orm's `one()` binds `LIMIT ?`, and SQLite
+/// (3.4x) plans a bound limit by its value: the statement expires whenever it is bound again and is
+/// compiled anew on every run — a tenth of a household read went to re-preparing. A key matches at
+/// most one row, so the limit is not needed.
+pub trait ByKey: Sized {
+    type Model;
+    fn by_key<C: ConnectionTrait>(self, db: &C) -> impl Future<Output = Result<Option<Self::Model>, DbErr>> + Send;
+}
+
+impl<E> ByKey for sea_orm::Select<E>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Send + Sync,
+{
+    type Model = E::Model;
+    fn by_key<C: ConnectionTrait>(self, db: &C) -> impl Future<Output = Result<Option<E::Model>, DbErr>> + Send {
+        async move { Ok(self.all(db).await?.into_iter().next()) }
+    }
+}
+
 /// One page of an ordered query, and the total it pages through.
 pub async fn paged<E, C>(db: &C, q: sea_orm::Select<E>, page: u64, per_page: u64) -> Result<(Vec<E::Model>, u64), DbErr>
 where

@@ -1,5 +1,6 @@
 //! The inbox: delivery keyed by the reminder's key, so a reminder is delivered once.
 
+use super::ByKey;
 use chrono::{DateTime, Utc};
 use domain::reminders::Reminder;
 use sea_orm::prelude::*;
@@ -76,7 +77,7 @@ pub async fn mark_read<C: ConnectionTrait>(
 }
 
 pub async fn exists<C: ConnectionTrait>(db: &C, user: Uuid, id: Uuid) -> Result<bool, DbErr> {
-    Ok(notification::Entity::find_by_id(id).filter(notification::Column::UserId.eq(user)).one(db).await?.is_some())
+    Ok(notification::Entity::find_by_id(id).filter(notification::Column::UserId.eq(user)).by_key(db).await?.is_some())
 }
 
 /// Of `keys`, those already delivered.

@@ -1,5 +1,6 @@
 //! Towns, villages, groups, work teams and departments.
 
+use super::ByKey;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -133,7 +134,7 @@ pub async fn villages<C: ConnectionTrait>(db: &C, towns: &[Uuid]) -> Result<Vec<
 }
 
 pub async fn village<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<village::Model>, DbErr> {
-    village::Entity::find_by_id(id).one(db).await
+    village::Entity::find_by_id(id).by_key(db).await
 }
 
 pub async fn create_group<C: ConnectionTrait>(
@@ -161,7 +162,7 @@ pub async fn groups<C: ConnectionTrait>(db: &C, villages: &[Uuid]) -> Result<Vec
 }
 
 pub async fn group<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<village_group::Model>, DbErr> {
-    village_group::Entity::find_by_id(id).one(db).await
+    village_group::Entity::find_by_id(id).by_key(db).await
 }
 
 pub async fn create_work_team<C: ConnectionTrait>(

@@ -1,5 +1,6 @@
 //! Phone spot-checks: questionnaires and versions, call lists and cases, attempts, flags.
 
+use super::ByKey;
 use chrono::{DateTime, Utc};
 use domain::org::{Access, Act, Role};
 use sea_orm::prelude::*;
@@ -81,7 +82,7 @@ pub async fn versions_of<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec
 }
 
 pub async fn version<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<questionnaire_version::Model>, DbErr> {
-    questionnaire_version::Entity::find_by_id(id).one(db).await
+    questionnaire_version::Entity::find_by_id(id).by_key(db).await
 }
 
 /// Replaces the draft's questions, or starts a new draft version after the last published one.
@@ -240,7 +241,7 @@ pub async fn find_list<C: ConnectionTrait>(
     access: &Access,
     id: Uuid,
 ) -> Result<Option<call_list::Model>, DbErr> {
-    call_list::Entity::find_by_id(id).filter(list_scope(access)).one(db).await
+    call_list::Entity::find_by_id(id).filter(list_scope(access)).by_key(db).await
 }
 
 pub async fn lists<C: ConnectionTrait>(
@@ -302,7 +303,7 @@ pub async fn find_case<C: ConnectionTrait>(
     access: &Access,
     id: Uuid,
 ) -> Result<Option<call_case::Model>, DbErr> {
-    call_case::Entity::find_by_id(id).filter(case_scope(access)).one(db).await
+    call_case::Entity::find_by_id(id).filter(case_scope(access)).by_key(db).await
 }
 
 /// The caller's open cases (their queue is ordered by the domain rule).
@@ -315,7 +316,7 @@ pub async fn open_cases_of<C: ConnectionTrait>(db: &C, caller: Uuid) -> Result<V
 }
 
 pub async fn list_by_id<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<call_list::Model>, DbErr> {
-    call_list::Entity::find_by_id(id).one(db).await
+    call_list::Entity::find_by_id(id).by_key(db).await
 }
 
 // Attempts and flags ---------------------------------------------------------------------------
@@ -374,7 +375,7 @@ pub async fn flag_in_towns<C: ConnectionTrait>(
     towns: &[Uuid],
     id: Uuid,
 ) -> Result<Option<call_flag::Model>, DbErr> {
-    call_flag::Entity::find_by_id(id).filter(call_flag::Column::TownId.is_in(towns.iter().copied())).one(db).await
+    call_flag::Entity::find_by_id(id).filter(call_flag::Column::TownId.is_in(towns.iter().copied())).by_key(db).await
 }
 
 pub async fn flags_of_attempts<C: ConnectionTrait>(db: &C, attempts: &[Uuid]) -> Result<Vec<call_flag::Model>, DbErr> {
@@ -382,11 +383,11 @@ pub async fn flags_of_attempts<C: ConnectionTrait>(db: &C, attempts: &[Uuid]) ->
 }
 
 pub async fn attempt<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<call_attempt::Model>, DbErr> {
-    call_attempt::Entity::find_by_id(id).one(db).await
+    call_attempt::Entity::find_by_id(id).by_key(db).await
 }
 
 pub async fn case_by_id<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<call_case::Model>, DbErr> {
-    call_case::Entity::find_by_id(id).one(db).await
+    call_case::Entity::find_by_id(id).by_key(db).await
 }
 
 pub async fn problems_of_attempt<C: ConnectionTrait>(db: &C, attempt: Uuid) -> Result<Vec<Uuid>, DbErr> {

@@ -1,5 +1,6 @@
 //! Photos: stored once per uploader and content, found by hash, and checked for reuse.
 
+use super::ByKey;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{ExprTrait, Query};
 use sea_orm::{ConnectionTrait, QuerySelect};
@@ -20,7 +21,7 @@ pub async fn by_uploader_and_hash<C: ConnectionTrait>(
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<photo::Model>, DbErr> {
-    photo::Entity::find_by_id(id).one(db).await
+    photo::Entity::find_by_id(id).by_key(db).await
 }
 
 pub async fn find_many<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<photo::Model>, DbErr> {

@@ -1,5 +1,6 @@
 //! Problems: recorded with their source and evidence; scoped like the households they concern.
 
+use super::ByKey;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::org::{Access, Act};
 use domain::problem::{Category, Source, State};
@@ -111,7 +112,7 @@ pub async fn find_scoped<C: ConnectionTrait>(
     access: &Access,
     id: Uuid,
 ) -> Result<Option<problem::Model>, DbErr> {
-    problem::Entity::find_by_id(id).filter(scope(access, Act::ReadHousehold)).one(db).await
+    problem::Entity::find_by_id(id).filter(scope(access, Act::ReadHousehold)).by_key(db).await
 }
 
 #[derive(Debug, Default, Clone)]
@@ -289,7 +290,7 @@ pub async fn save<C: ConnectionTrait>(
     if res.rows_affected == 0 {
         return Ok(None);
     }
-    problem::Entity::find_by_id(id).one(db).await
+    problem::Entity::find_by_id(id).by_key(db).await
 }
 
 pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<problem::Model>, DbErr> {

@@ -1,5 +1,6 @@
 //! Supervisions and their findings.
 
+use super::ByKey;
 use sea_orm::prelude::*;
 use sea_orm::{ConnectionTrait, QueryOrder};
 use uuid::Uuid;
@@ -19,7 +20,10 @@ pub async fn insert<C: ConnectionTrait>(
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid, towns: &[Uuid]) -> Result<Option<supervision::Model>, DbErr> {
-    supervision::Entity::find_by_id(id).filter(supervision::Column::TownId.is_in(towns.iter().copied())).one(db).await
+    supervision::Entity::find_by_id(id)
+        .filter(supervision::Column::TownId.is_in(towns.iter().copied()))
+        .by_key(db)
+        .await
 }
 
 pub async fn of_month<C: ConnectionTrait>(

@@ -1,5 +1,6 @@
 //! Users, their role grants and group assignments, and the computation of a caller's reach.
 
+use super::ByKey;
 use chrono::{DateTime, Utc};
 use domain::org::{Access, Grant, Place, Role, ScopeKind};
 use sea_orm::prelude::*;
@@ -14,7 +15,7 @@ pub async fn by_username<C: ConnectionTrait>(db: &C, username: &str) -> Result<O
 }
 
 pub async fn by_id<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<user::Model>, DbErr> {
-    user::Entity::find_by_id(id).one(db).await
+    user::Entity::find_by_id(id).by_key(db).await
 }
 
 /// Display names of these users, in one query.
@@ -52,7 +53,7 @@ pub async fn active_session_user<C: ConnectionTrait>(
             .take();
         q = q.filter(Expr::exists(revoked).not());
     }
-    q.one(db).await
+    q.by_key(db).await
 }
 
 pub async fn create<C: ConnectionTrait>(

@@ -1,6 +1,7 @@
 //! Visits: scoped reads, idempotent inserts keyed by the client's id, review, and the facts that
 //! coverage and the monthly counts are computed from.
 
+use super::ByKey;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -42,7 +43,7 @@ pub async fn find_scoped<C: ConnectionTrait>(
     act: Act,
     id: Uuid,
 ) -> Result<Option<visit::Model>, DbErr> {
-    visit::Entity::find_by_id(id).filter(scope(access, act)).one(db).await
+    visit::Entity::find_by_id(id).filter(scope(access, act)).by_key(db).await
 }
 
 pub async fn by_client_id<C: ConnectionTrait>(

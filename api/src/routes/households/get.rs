@@ -27,19 +27,20 @@ pub async fn get_household(state: State, user: AuthUser, id: web::Path<Uuid>) ->
     let m = households::find_scoped(&state.db, &user.access, Act::ReadHousehold, *id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    audit::record(
-        &state.db,
-        Some(&user),
-        audit::Event {
-            town_id: Some(m.town_id),
-            action: "household.read",
-            object_type: "household",
-            object_id: Some(m.id),
-            detail: json!({}),
-        },
-        state.clock.now(),
-    )
-    .await?;
+    state
+        .read_log
+        .record(
+            &user,
+            audit::Event {
+                town_id: Some(m.town_id),
+                action: "household.read",
+                object_type: "household",
+                object_id: Some(m.id),
+                detail: json!({}),
+            },
+            state.clock.now(),
+        )
+        .await?;
     Ok(web::Json(view(&state.db, m).await?))
 }
 

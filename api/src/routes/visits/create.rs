@@ -3,6 +3,7 @@
 //! thresholds from settings, and the problems found go to the ledger.
 
 use crate::routes::common::Json;
+use crate::store::ByKey;
 use std::collections::BTreeSet;
 
 use actix_web::http::StatusCode;
@@ -47,7 +48,7 @@ async fn household_for(
         let departments = user.access.departments();
         if !departments.is_empty()
             && !screenings::open_for_household(txn, body.household_id, Some(&departments)).await?.is_empty()
-            && let Some(h) = household::Entity::find_by_id(body.household_id).one(txn).await?
+            && let Some(h) = household::Entity::find_by_id(body.household_id).by_key(txn).await?
         {
             return Ok((h, None));
         }
@@ -60,9 +61,9 @@ async fn household_for(
             .all(txn)
             .await?;
         for a in assigned {
-            let round = cross_check_round::Entity::find_by_id(a.round_id).one(txn).await?;
+            let round = cross_check_round::Entity::find_by_id(a.round_id).by_key(txn).await?;
             if round.is_some_and(|r| r.quarter == quarter)
-                && let Some(h) = household::Entity::find_by_id(a.household_id).one(txn).await?
+                && let Some(h) = household::Entity::find_by_id(a.household_id).by_key(txn).await?
             {
                 return Ok((h, Some(a.round_id)));
             }
