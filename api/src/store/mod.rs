@@ -96,8 +96,8 @@ where
     E::Model: Send + Sync,
 {
     type Model = E::Model;
-    fn by_key<C: ConnectionTrait>(self, db: &C) -> impl Future<Output = Result<Option<E::Model>, DbErr>> + Send {
-        async move { Ok(self.all(db).await?.into_iter().next()) }
+    async fn by_key<C: ConnectionTrait>(self, db: &C) -> Result<Option<E::Model>, DbErr> {
+        Ok(self.all(db).await?.into_iter().next())
     }
 }
 
