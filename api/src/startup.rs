@@ -201,7 +201,11 @@ impl Application {
         if let Some(s) = scheduler {
             s.abort();
         }
-        self.state.read_log.flush().await;
+        // The reads answered are logged before the pool closes — unless the database is down, when
+        // waiting for it would keep the process from exiting (a queued write takes milliseconds).
+        if tokio::time::timeout(Duration::from_secs(5), self.state.read_log.flush()).await.is_err() {
+            tracing::error!("read log: entries left unwritten at shutdown (the database did not answer)");
+        }
         let _ = self.state.db.clone().close().await;
         Ok(())
     }

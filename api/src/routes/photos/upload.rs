@@ -12,7 +12,6 @@ use sea_orm::ActiveModelTrait;
 use sea_orm::ActiveValue::Set;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
 use super::json::{Photo, PhotoUpload};
@@ -58,7 +57,10 @@ async fn receive(mut payload: Multipart, state: &State) -> ApiResult<Received> {
         if name == "file" {
             let tmp =
                 tempfile::NamedTempFile::new_in(state.settings.data_dir.join("tmp")).map_err(anyhow::Error::from)?;
-            let mut out = tokio::fs::File::from_std(tmp.as_file().try_clone().map_err(anyhow::Error::from)?);
+            // Written where it arrives: a chunk is a copy into the page cache (microseconds). Through
+            // `tokio::fs` every chunk went to a blocking thread, and fifty slow uploads kept fifty
+            // threads alive, each with its stack and allocator heap (bench/RESULTS.md, session 6).
+            let mut out = tmp.as_file();
             let mut hasher = Sha256::new();
             let mut size = 0u64;
             while let Some(chunk) = field.next().await {
@@ -68,9 +70,8 @@ async fn receive(mut payload: Multipart, state: &State) -> ApiResult<Received> {
                     return Err(too_large(max));
                 }
                 hasher.update(&chunk);
-                out.write_all(&chunk).await.map_err(anyhow::Error::from)?;
+                std::io::Write::write_all(&mut out, &chunk).map_err(anyhow::Error::from)?;
             }
-            out.flush().await.map_err(anyhow::Error::from)?;
             received = Some((tmp, hex(&hasher.finalize()), size));
         } else {
             let mut text = Vec::new();
