@@ -280,6 +280,20 @@ impl From<Quarter> for String {
     }
 }
 
+/// `YYYY-MM-DD` with a month 01–12 and a day 01–31: the shape of a dated period (a meeting held
+/// once is filed under its date). A day no calendar has (`2026-02-30`) has the shape: as a filter it
+/// matches nothing rather than being refused.
+pub fn is_date_shaped(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && digits(8..10)
+        && s.get(8..10).and_then(|d| d.parse::<u32>().ok()).is_some_and(|d| (1..=31).contains(&d))
+        && s.get(..7).is_some_and(|m| m.parse::<Month>().is_ok())
+}
+
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
@@ -302,6 +316,25 @@ mod tests {
     fn the_year_turns_at_shanghai_midnight() {
         assert_eq!(Quarter::containing(utc("2025-12-31T16:00:00Z")).to_string(), "2026-Q1");
         assert_eq!(Quarter::containing(utc("2025-12-31T15:59:59Z")).to_string(), "2025-Q4");
+    }
+
+    #[test]
+    fn a_dated_period_is_judged_by_its_shape_so_an_impossible_day_filters_to_nothing() {
+        assert!(is_date_shaped("2026-11-05"));
+        assert!(is_date_shaped("2024-02-29"));
+        assert!(is_date_shaped("2026-02-30"), "the shape of a date: as a filter it matches no meeting");
+        for bad in [
+            "2026-13-01",
+            "2026-00-10",
+            "2026-11-32",
+            "2026-11-00",
+            "8700-Q4-11",
+            "2026-1-01",
+            "2026-11",
+            "２０２６-11-05",
+        ] {
+            assert!(!is_date_shaped(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! per department is viewable and exportable.
 
 use crate::routes::common::Json;
-use crate::store::ByKey;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -27,7 +26,7 @@ use crate::error::{ApiError, ApiResult, FieldError, validate};
 use crate::routes::common::Problem;
 use crate::state::State;
 use crate::store::entity::{archive_file, archive_submission};
-use crate::store::{audit, org};
+use crate::store::{ByKey, audit, org};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(submit_archives)

@@ -69,7 +69,8 @@ pub async fn list_audit(
         from: q.from,
         to: q.to,
     };
-    // Reads this instance answered are in the log before it is listed.
+    // Reads this instance answered are in the log before it is listed (a database that is down
+    // answers the list below with 503).
     state.read_log.flush().await;
     let (rows, total) = audit::list(&state.db, &towns, &filter, page.page(), page.per_page()).await?;
     let items = rows

@@ -2,12 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, QueryOrder};
 use serde_json::Value;
-use uuid::Uuid;
-
-use sea_orm::DatabaseConnection;
 use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
 
 use super::entity::audit_entry;
 use crate::auth::AuthUser;
@@ -50,6 +48,9 @@ fn entry(actor: Option<&AuthUser>, event: Event<'_>, now: DateTime<Utc>) -> audi
 /// bound values).
 const BATCH: usize = 500;
 
+/// The longest [`ReadLog::flush`] waits (a queued batch takes milliseconds to write).
+const FLUSH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[derive(Debug)]
 #[expect(clippy::large_enum_variant, reason = "entries far outnumber flushes: boxing would allocate once a read")]
 enum Logged {
@@ -86,12 +87,13 @@ impl ReadLog {
             .map_err(|_| DbErr::Custom("the read log has stopped".into()))
     }
 
-    /// Returns once every entry queued before the call is written.
-    pub async fn flush(&self) {
+    /// Waits until every entry queued before the call is written: at most [`FLUSH_WAIT`], so a
+    /// database that is down (the writer retrying) neither hangs a request nor keeps the process
+    /// from exiting. Whether everything was written.
+    pub async fn flush(&self) -> bool {
         let (done, written) = oneshot::channel();
-        if self.queue.send(Logged::Flush(done)).await.is_ok() {
-            let _ = written.await;
-        }
+        let wait = async { self.queue.send(Logged::Flush(done)).await.is_ok() && written.await.is_ok() };
+        tokio::time::timeout(FLUSH_WAIT, wait).await.unwrap_or(false)
     }
 }
 

@@ -1,6 +1,5 @@
 //! Cross spot-check rounds: the candidates, the checkers' own villages, rounds and assignments.
 
-use super::ByKey;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
@@ -11,6 +10,7 @@ use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
+use super::ByKey;
 use super::entity::{cross_check_assignment, cross_check_round, household, household_tag, village_group, visit};
 use super::users;
 

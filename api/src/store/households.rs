@@ -1,6 +1,5 @@
 //! Households: scoped reads, writes with personal data sealed, tags, cadre links and history.
 
-use super::ByKey;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -12,6 +11,7 @@ use sea_orm::{ActiveValue::Set, Condition, ConnectionTrait, QueryOrder};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::ByKey;
 use super::entity::{household, household_cadre, household_change, household_tag};
 use super::scope::{Located, condition};
 use crate::crypto::FieldCipher;

@@ -4,13 +4,13 @@
 //! waits on the key's unique index until the first commits, then replays its stored answer. So a
 //! repeated submission can never create a second record, and nothing is answered before it is stored.
 
-use super::ByKey;
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ConnectionTrait};
 use uuid::Uuid;
 
+use super::ByKey;
 use super::entity::idempotency_key;
 
 pub enum Begin {

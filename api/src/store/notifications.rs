@@ -1,6 +1,5 @@
 //! The inbox: delivery keyed by the reminder's key, so a reminder is delivered once.
 
-use super::ByKey;
 use chrono::{DateTime, Utc};
 use domain::reminders::Reminder;
 use sea_orm::prelude::*;
@@ -9,6 +8,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
+use super::ByKey;
 use super::entity::{notification, wechat_binding, wechat_consent};
 
 /// Delivers a reminder unless its key was delivered before. `true` when it was new.

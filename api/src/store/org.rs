@@ -1,6 +1,5 @@
 //! Towns, villages, groups, work teams and departments.
 
-use super::ByKey;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -9,6 +8,7 @@ use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder};
 use uuid::Uuid;
 
+use super::ByKey;
 use super::entity::{department, district, town, village, village_group, work_team};
 
 /// Resolves (scope kind, id) pairs to places, with a query per kind present.

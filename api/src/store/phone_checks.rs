@@ -1,6 +1,5 @@
 //! Phone spot-checks: questionnaires and versions, call lists and cases, attempts, flags.
 
-use super::ByKey;
 use chrono::{DateTime, Utc};
 use domain::org::{Access, Act, Role};
 use sea_orm::prelude::*;
@@ -8,6 +7,7 @@ use sea_orm::sea_query::Query;
 use sea_orm::{ActiveValue::Set, Condition, ConnectionTrait, QueryOrder};
 use uuid::Uuid;
 
+use super::ByKey;
 use super::entity::{call_attempt, call_case, call_flag, call_list, questionnaire, questionnaire_version};
 use super::scope::{Located, reach_condition};
 

@@ -1,11 +1,11 @@
 //! Photos: stored once per uploader and content, found by hash, and checked for reuse.
 
-use super::ByKey;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{ExprTrait, Query};
 use sea_orm::{ConnectionTrait, QuerySelect};
 use uuid::Uuid;
 
+use super::ByKey;
 use super::entity::{photo, photo_band, visit, visit_photo};
 
 pub async fn by_uploader_and_hash<C: ConnectionTrait>(

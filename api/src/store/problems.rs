@@ -1,6 +1,5 @@
 //! Problems: recorded with their source and evidence; scoped like the households they concern.
 
-use super::ByKey;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::org::{Access, Act};
 use domain::problem::{Category, Source, State};
@@ -9,6 +8,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveValue::Set, Condition, ConnectionTrait, QueryOrder};
 use uuid::Uuid;
 
+use super::ByKey;
 use super::entity::{problem, problem_event, problem_unit};
 use super::scope::{Located, condition};
 

@@ -1,10 +1,10 @@
 //! Supervisions and their findings.
 
-use super::ByKey;
 use sea_orm::prelude::*;
 use sea_orm::{ConnectionTrait, QueryOrder};
 use uuid::Uuid;
 
+use super::ByKey;
 use super::entity::{supervision, supervision_finding};
 
 pub async fn insert<C: ConnectionTrait>(

@@ -1,12 +1,12 @@
 //! Users, their role grants and group assignments, and the computation of a caller's reach.
 
-use super::ByKey;
 use chrono::{DateTime, Utc};
 use domain::org::{Access, Grant, Place, Role, ScopeKind};
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
+use super::ByKey;
 use super::entity::{group_assignment, household_cadre, refresh_token, role_grant, user, village_group};
 use super::org;
 

@@ -1,7 +1,6 @@
 //! Visits: scoped reads, idempotent inserts keyed by the client's id, review, and the facts that
 //! coverage and the monthly counts are computed from.
 
-use super::ByKey;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -14,6 +13,7 @@ use sea_orm::sea_query::Query;
 use sea_orm::{ActiveValue::Set, Condition, ConnectionTrait, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
+use super::ByKey;
 use super::entity::{visit, visit_photo, visit_visitor};
 use super::scope::{Located, condition};
 

@@ -3,7 +3,6 @@
 //! thresholds from settings, and the problems found go to the ledger.
 
 use crate::routes::common::Json;
-use crate::store::ByKey;
 use std::collections::BTreeSet;
 
 use actix_web::http::StatusCode;
@@ -25,7 +24,7 @@ use crate::error::{ApiError, ApiResult, FieldError, validate};
 use crate::routes::common::{IdempotencyKey, Problem, idempotency_begin, idempotency_finish};
 use crate::state::State;
 use crate::store::entity::{cross_check_assignment, cross_check_round, household, photo, visit};
-use crate::store::{audit, households, photos, problems, screenings, users, visits};
+use crate::store::{ByKey, audit, households, photos, problems, screenings, users, visits};
 
 fn datum(d: crate::routes::households::Datum) -> Datum {
     match d {
