@@ -8,7 +8,6 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use domain::coverage::coverage;
 use domain::lists::{ListKind, Period, timeliness};
 use domain::org::Role;
 use domain::problem::{State, is_overdue};
@@ -34,8 +33,7 @@ pub async fn due_in_town(db: &DatabaseConnection, town: Uuid, now: DateTime<Utc>
     let mut out = Vec::new();
 
     // Cadres with target households still unvisited this quarter.
-    let inputs = load::inputs(db, &access, None, quarter).await?;
-    let cov = coverage(quarter, &inputs.households, &inputs.visits);
+    let cov = load::read(db, &access, None, quarter).await?.coverage;
     let backlog: Vec<CadreBacklog> = cov
         .by_cadre
         .iter()

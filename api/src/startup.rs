@@ -81,7 +81,8 @@ pub fn build_state(
         )),
         coverage_inputs: crate::store::coverage::InputsCache::new(std::time::Duration::from_secs(
             settings.report_cache_seconds,
-        )),
+        ))
+        .context("cannot start the coverage reader")?,
         read_log: crate::store::audit::ReadLog::start(db.clone()),
         db,
         reports,

@@ -78,6 +78,33 @@ pub struct Coverage {
     pub status: HashMap<Uuid, Status>,
 }
 
+impl Coverage {
+    /// Adds the coverage of other households (another town's): tallies sum, statuses join. A
+    /// district's coverage is the sum of its towns'.
+    pub fn absorb(&mut self, other: &Coverage) {
+        fn sum<K: Ord + Copy>(into: &mut BTreeMap<K, Tally>, from: &BTreeMap<K, Tally>) {
+            for (k, t) in from {
+                into.entry(*k).or_default().absorb(t);
+            }
+        }
+        self.total.absorb(&other.total);
+        sum(&mut self.by_village, &other.by_village);
+        sum(&mut self.by_group, &other.by_group);
+        sum(&mut self.by_cadre, &other.by_cadre);
+        sum(&mut self.by_tag, &other.by_tag);
+        self.status.extend(other.status.iter().map(|(h, s)| (*h, *s)));
+    }
+}
+
+impl Tally {
+    fn absorb(&mut self, other: &Tally) {
+        self.targets += other.targets;
+        self.visited += other.visited;
+        self.attempted_absent += other.attempted_absent;
+        self.not_visited += other.not_visited;
+    }
+}
+
 /// Whether a visit at `at` falls in the quarter's visiting window (m1–m2).
 pub fn in_window(q: Quarter, at: DateTime<Utc>) -> bool {
     let (from, to) = q.visiting_window();
@@ -260,5 +287,31 @@ mod tests {
         ];
         let counts = monthly_visits(m, &vs);
         assert_eq!(counts[&id(900)], MonthlyVisits { visits: 3, households: 2 });
+    }
+
+    #[test]
+    fn the_coverage_of_two_towns_is_the_sum_of_each() {
+        let q: Quarter = "2026-Q4".parse().unwrap();
+        // A cadre (900) answers for households in both; a tag and a village on each side.
+        let mut one = vec![hh(1, 10, &[Tag::Alleviated]), hh(2, 10, &[Tag::Disabled, Tag::Alleviated])];
+        one[1].group = Some(id(50));
+        let two = vec![hh(3, 20, &[Tag::Alleviated]), hh(4, 20, &[Tag::Subsistence]), hh(5, 20, &[Tag::General])];
+        let visits = [
+            visit(1, "2026-10-15T02:00:00Z", Outcome::Visited, Review::NotNeeded),
+            visit(3, "2026-11-03T02:00:00Z", Outcome::AbsentAttempted, Review::NotNeeded),
+            visit(4, "2026-12-03T02:00:00Z", Outcome::Visited, Review::NotNeeded), // after the window
+        ];
+        let all: Vec<_> = one.iter().chain(&two).cloned().collect();
+        let whole = coverage(q, &all, &visits);
+        let mut summed = coverage(q, &one, &visits);
+        summed.absorb(&coverage(q, &two, &visits));
+        assert_eq!(summed.total, whole.total);
+        assert_eq!(summed.total, Tally { targets: 4, visited: 1, attempted_absent: 1, not_visited: 2 });
+        assert_eq!(summed.by_village, whole.by_village);
+        assert_eq!(summed.by_group, whole.by_group);
+        assert_eq!(summed.by_cadre, whole.by_cadre);
+        assert_eq!(summed.by_cadre[&id(900)].targets, 4, "the cadre's households of both towns");
+        assert_eq!(summed.by_tag, whole.by_tag);
+        assert_eq!(summed.status, whole.status);
     }
 }

@@ -20,6 +20,7 @@ mod m20261129_000014_create_photo_bands;
 mod m20261129_000015_index_visits_by_time;
 mod m20261129_000016_covering_indexes_for_coverage;
 mod m20261129_000017_visitor_timeline;
+mod m20261130_000018_coverage_change_stamps;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000015_index_visits_by_time::Migration),
             Box::new(m20261129_000016_covering_indexes_for_coverage::Migration),
             Box::new(m20261129_000017_visitor_timeline::Migration),
+            Box::new(m20261130_000018_coverage_change_stamps::Migration),
         ]
     }
 }

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, jpeg, spawn_app};
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -276,6 +276,30 @@ async fn the_dashboard_agrees_with_the_ledger_and_coverage_for_each_scope() {
     )
     .await;
     app.clock.advance(Duration::days(3)); // 1 December: the small problem is overdue
+    // A third, rectified and closed this month: counted as closed, not as open.
+    let rro = app.login("demo-rro").await;
+    let done = problem(&app, &rro, a, "道路破损").await;
+    let unit = json!({ "kind": "village", "id": a });
+    app.post(
+        &format!("/api/v1/problems/{done}/assign"),
+        &rro,
+        json!({ "class": "small", "units": [unit], "measure": "修补" }),
+    )
+    .await;
+    let sec = app.login("demo-secretary-a").await;
+    let photo = app.upload_photo(&sec, jpeg(71), None, None).await;
+    let claimed = app
+        .post(
+            &format!("/api/v1/problems/{done}/complete"),
+            &sec,
+            json!({ "note": "已修补", "photo_ids": [photo.body["id"]] }),
+        )
+        .await;
+    assert_eq!(claimed.body["status"], "completion_claimed", "{}", claimed.text);
+    let closed = app
+        .post(&format!("/api/v1/problems/{done}/verify"), &rro, json!({ "verdict": "accept", "note": "已核实" }))
+        .await;
+    assert_eq!(closed.body["status"], "closed", "{}", closed.text);
     for user in ["demo-rro", "demo-secretary-a", "demo-leader"] {
         let token = app.login(user).await;
         let d = app.get("/api/v1/dashboard", &token).await;
@@ -293,12 +317,72 @@ async fn the_dashboard_agrees_with_the_ledger_and_coverage_for_each_scope() {
     let rro = app.login("demo-rro").await;
     let d = app.get("/api/v1/dashboard", &rro).await;
     assert_eq!((d.body["problems_open"].as_u64(), d.body["problems_overdue"].as_u64()), (Some(2), Some(1)));
-    assert_eq!(d.body["villages_behind"].as_array().unwrap().len(), 3);
+    assert_eq!(d.body["problems_closed_this_month"], 1);
+    let behind = d.body["villages_behind"].as_array().unwrap();
+    assert_eq!(behind.len(), 3);
+    // Coverage ties at nought, so the village with the overdue problem comes first.
+    assert_eq!(
+        (behind[0]["village_id"].as_str(), behind[0]["overdue"].as_u64()),
+        (Some(a.to_string().as_str()), Some(1))
+    );
+    assert!(behind[1..].iter().all(|v| v["overdue"] == 0), "{behind:?}");
     assert_eq!(d.body["due_month"], "2026-11");
     assert_eq!(d.body["lists_late"], 5, "November's lists are all missing");
     assert_eq!(d.body["materials_late"], 14, "and every department's materials");
-    let sec = app.login("demo-secretary-a").await;
     let mine = app.get("/api/v1/dashboard", &sec).await;
     assert_eq!(mine.body["problems_open"], 1, "the village sees its own");
     assert!(mine.body["materials_late"].is_null());
+}
+
+#[tokio::test]
+async fn a_districts_coverage_is_the_sum_of_its_towns_and_shows_a_visit_at_once() {
+    let app = spawn_app().await;
+    // Two generated towns join the demo town's district.
+    let plan = changxiao::generator::Plan { households: 160, months: 2, towns: 2, seed: 7 };
+    changxiao::generator::generate(&app.state.db, &app.state.cipher, app.clock.now(), &plan).await.unwrap();
+    let district = app.login("gen-district-rro").await;
+    let towns = [app.login("gen00-rro").await, app.login("gen01-rro").await, app.login("demo-rro").await];
+    let whole = app.get("/api/v1/coverage", &district).await;
+    assert_eq!(whole.status, StatusCode::OK, "{}", whole.text);
+    let mut parts = Vec::new();
+    for t in &towns {
+        parts.push(app.get("/api/v1/coverage", t).await.body);
+    }
+    for figure in ["targets", "visited", "attempted_absent", "not_visited"] {
+        let sum: u64 = parts.iter().map(|p| p["total"][figure].as_u64().unwrap()).sum();
+        assert_eq!(whole.body["total"][figure].as_u64(), Some(sum), "{figure}");
+    }
+    assert!(whole.body["total"]["not_visited"].as_u64().unwrap() > 0, "something left to visit");
+    let villages = |v: &Value| v["by_village"].as_array().unwrap().len();
+    assert_eq!(villages(&whole.body), parts.iter().map(villages).sum::<usize>());
+
+    // A cadre of the demo town visits a household still unvisited: the district shows it at once.
+    let cadre = app.login("demo-cadre-a").await;
+    let mine = app.get("/api/v1/coverage?include_unvisited=true", &cadre).await;
+    let target = mine.body["unvisited"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["status"] == "not_visited")
+        .expect("an unvisited household of the cadre")["household_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let h = app.get(&format!("/api/v1/households/{target}"), &cadre).await.body;
+    let (lat, lng) = crate::helpers::position(&h);
+    let photo = app.upload_photo(&cadre, jpeg(93), Some((lat, lng, "gcj02")), Some("2026-11-28T09:00:00+08:00")).await;
+    assert_eq!(photo.status, StatusCode::CREATED, "{}", photo.text);
+    let body = crate::helpers::visit_body(&h, &[photo.body["id"].as_str().unwrap()], "2026-11-28T09:30:00+08:00");
+    let visit = app.post("/api/v1/visits", &cadre, body).await;
+    assert_eq!(visit.status, StatusCode::CREATED, "{}", visit.text);
+    let after = app.get("/api/v1/coverage", &district).await;
+    assert_eq!(
+        after.body["total"]["visited"].as_u64(),
+        whole.body["total"]["visited"].as_u64().map(|v| v + 1),
+        "the district's figure follows the visit without waiting for its entry to expire"
+    );
+    let town = app.get("/api/v1/coverage", &towns[2]).await;
+    assert_eq!(town.body["total"]["visited"].as_u64(), parts[2]["total"]["visited"].as_u64().map(|v| v + 1));
+    let dashboard = app.get("/api/v1/dashboard", &district).await;
+    assert_eq!(dashboard.body["coverage_visited"], after.body["total"]["visited"]);
 }

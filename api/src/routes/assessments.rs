@@ -268,7 +268,7 @@ pub async fn list_village_assessments(
     let as_of = month.last_day().min(local_date(now));
     let access = domain::Access::town_wide(town);
     let inputs = state.coverage_inputs.inputs(&state.reports, &access, None, quarter).await?;
-    let cov = domain::coverage::coverage(quarter, &inputs.households, &inputs.visits);
+    let cov = &inputs.coverage;
     let all = problem::Entity::find().filter(problem::Column::TownId.eq(town)).all(&state.db).await?;
     let submitted: BTreeMap<Uuid, Option<DateTime<Utc>>> =
         lists::of_towns(&state.db, &[town], ListKind::Routine, &month.to_string())
@@ -401,14 +401,9 @@ async fn dashboard(state: &State, user: &AuthUser) -> ApiResult<Dashboard> {
     let month = Month::containing(now);
     let (m_from, m_to) = month.bounds();
     let inputs = state.coverage_inputs.inputs(&state.reports, &user.access, None, quarter).await?;
-    let cov = domain::coverage::coverage(quarter, &inputs.households, &inputs.visits);
-    let count = |f: problems::ListFilter| async move {
-        problems::list(&state.db, &user.access, &f, 1, 1).await.map(|(_, total)| total)
-    };
-    let problems_open = count(problems::ListFilter { active: Some(true), ..Default::default() }).await?;
-    let problems_overdue =
-        count(problems::ListFilter { active: Some(true), overdue_on: Some(today), ..Default::default() }).await?;
-    let problems_closed_this_month = problems::count_closed_between(&state.db, &user.access, m_from, m_to).await?;
+    let cov = &inputs.coverage;
+    let tallies = problems::tallies_by_village(&state.db, &user.access, today, (m_from, m_to)).await?;
+    let sum = |f: fn(&problems::VillageTally) -> u64| tallies.values().map(f).sum::<u64>();
     let towns: Vec<Uuid> = user.access.towns().into_iter().collect();
     let reach = user.access.reach(Act::ReadHousehold);
     let villages: Vec<_> = org::villages(&state.db, &towns)
@@ -470,8 +465,6 @@ async fn dashboard(state: &State, user: &AuthUser) -> ApiResult<Dashboard> {
     let cases = crate::store::phone_checks::cases_of(&state.db, &list_ids).await?;
     let sat = cases.iter().filter(|c| c.satisfied == Some(true)).count();
     let unsat = cases.iter().filter(|c| c.satisfied == Some(false)).count();
-    let f = problems::ListFilter { active: Some(true), overdue_on: Some(today), ..Default::default() };
-    let (overdue_rows, _) = problems::list(&state.db, &user.access, &f, 1, 10_000).await?;
     let mut behind: Vec<VillageBehind> = villages
         .iter()
         .filter_map(|v| {
@@ -480,7 +473,7 @@ async fn dashboard(state: &State, user: &AuthUser) -> ApiResult<Dashboard> {
                 village_id: v.id,
                 name: v.name.clone(),
                 coverage_percent: t.percent(),
-                overdue: overdue_rows.iter().filter(|p| p.village_id == v.id).count(),
+                overdue: tallies.get(&v.id).map_or(0, |t| usize::try_from(t.overdue).unwrap_or(usize::MAX)),
             })
         })
         .collect();
@@ -492,9 +485,9 @@ async fn dashboard(state: &State, user: &AuthUser) -> ApiResult<Dashboard> {
         coverage_targets: cov.total.targets,
         coverage_visited: cov.total.visited,
         coverage_percent: cov.total.percent(),
-        problems_open,
-        problems_overdue,
-        problems_closed_this_month,
+        problems_open: sum(|t| t.active),
+        problems_overdue: sum(|t| t.overdue),
+        problems_closed_this_month: sum(|t| t.closed),
         due_month: due_month.to_string(),
         lists_late,
         materials_late,

@@ -114,14 +114,12 @@ pub async fn suggest_unannounced_visits(
     }
     let inputs =
         state.coverage_inputs.inputs(&state.reports, &user.access, q.village_id, Quarter::containing(now)).await?;
-    let targets = &inputs.households;
     let visited: BTreeSet<Uuid> = inputs
-        .visits
-        .iter()
+        .visits()
         .filter(|f| domain::visit::counts_as_visited(f.outcome, f.review))
         .map(|f| f.household)
         .collect();
-    leads.extend(targets.iter().filter(|t| !visited.contains(&t.id)).map(|t| (t.id, Lead::NotVisited)));
+    leads.extend(inputs.households().filter(|t| !visited.contains(&t.id)).map(|t| (t.id, Lead::NotVisited)));
 
     let ranked = leadership::suggest(&leads, q.limit.unwrap_or(20).clamp(1, 200));
     let ids: Vec<Uuid> = ranked.iter().map(|s| s.household).collect();

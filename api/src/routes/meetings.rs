@@ -242,7 +242,7 @@ pub async fn get_meeting_agenda(
             let (from, to) = quarter.bounds();
             let access = domain::Access::town_wide(town);
             let inputs = state.coverage_inputs.inputs(&state.reports, &access, None, quarter).await?;
-            let cov = domain::coverage::coverage(quarter, &inputs.households, &inputs.visits);
+            let cov = &inputs.coverage;
             let mut problems_by_status = BTreeMap::new();
             for p in all.iter().filter(|p| p.found_at >= from && p.found_at < to) {
                 *problems_by_status.entry(p.status.clone()).or_insert(0) += 1;

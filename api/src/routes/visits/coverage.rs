@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use actix_web::{get, web};
 use chrono::NaiveDate;
 use domain::Quarter;
-use domain::coverage::{Status, Tally, coverage};
+use domain::coverage::{Status, Tally};
 use domain::org::Act;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -109,7 +109,7 @@ pub async fn get_coverage(
         Some(s) => s.parse().map_err(|_| ApiError::field("quarter", "invalid", "季度格式应为 2026-Q4"))?,
     };
     let inputs = state.coverage_inputs.inputs(&state.reports, &user.access, q.village_id, quarter).await?;
-    let c = coverage(quarter, &inputs.households, &inputs.visits);
+    let c = &inputs.coverage;
 
     let towns: Vec<Uuid> = user.access.towns().into_iter().collect();
     let villages: HashMap<Uuid, String> =
