@@ -137,3 +137,46 @@ async fn an_administrator_cannot_disable_their_own_account() {
     assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
     assert_eq!(renamed.body["active"], true);
 }
+
+#[tokio::test]
+async fn a_cadre_put_in_charge_of_a_group_counts_in_coverage_at_once() {
+    let app = spawn_app().await;
+    let admin = app.login("demo-admin").await;
+    let rro = app.login("demo-rro").await;
+    // The town's coverage is read (and kept) before the change.
+    let before = app.get("/api/v1/coverage", &rro).await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.text);
+    let group = before.body["by_group"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["targets"].as_u64() > Some(0))
+        .expect("a group with target households")
+        .clone();
+    let u = app
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({ "username": "group-cadre", "display_name": "包社干部", "password": "a-long-password" }),
+        )
+        .await;
+    assert_eq!(u.status, StatusCode::CREATED, "{}", u.text);
+    let uid = u.body["id"].as_str().unwrap();
+    let set = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/users/{uid}/groups"),
+            Some(&admin),
+            Some(json!({ "group_ids": [group["id"]] })),
+            &[],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    let after = app.get("/api/v1/coverage", &rro).await;
+    let cadre = after.body["by_cadre"].as_array().unwrap().iter().find(|c| c["id"] == uid).cloned();
+    assert_eq!(
+        cadre.map(|c| c["targets"].clone()),
+        Some(group["targets"].clone()),
+        "the new cadre answers for the group's targets"
+    );
+}

@@ -283,6 +283,10 @@ pub async fn set_user_groups(
     }
     txn.commit().await?;
     state.access_cache.forget(u.id);
+    // The cadres answering for a group count in coverage (by cadre): its town is read again.
+    if let Some(town) = u.town_id {
+        state.coverage_inputs.forget_town(town);
+    }
     audit_user(&state, &caller, "user.set_groups", &u, json!({ "group_ids": ids })).await?;
     Ok(web::Json(view(&state, u).await?))
 }
