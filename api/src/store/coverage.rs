@@ -303,17 +303,21 @@ fn now_nanos() -> u32 {
 /// collects them, and then the rule over 100k households: done on a request worker, that worker
 /// answered nothing else meanwhile. On a thread of its own the operating system shares the core
 /// between it and the requests.
-struct Reader(Option<tokio::runtime::Runtime>);
+struct Reader {
+    handle: tokio::runtime::Handle,
+    /// Taken only when dropped.
+    runtime: Option<tokio::runtime::Runtime>,
+}
 
 impl Reader {
     fn new() -> std::io::Result<Self> {
-        tokio::runtime::Builder::new_multi_thread()
+        let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .max_blocking_threads(2)
             .thread_name("coverage-reader")
             .enable_all()
-            .build()
-            .map(|rt| Self(Some(rt)))
+            .build()?;
+        Ok(Self { handle: runtime.handle().clone(), runtime: Some(runtime) })
     }
 
     fn spawn<F>(&self, task: F) -> tokio::task::JoinHandle<F::Output>
@@ -321,10 +325,7 @@ impl Reader {
         F: std::future::Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        match &self.0 {
-            Some(rt) => rt.spawn(task),
-            None => tokio::spawn(task),
-        }
+        self.handle.spawn(task)
     }
 
     fn run_blocking<F, R>(&self, f: F) -> tokio::task::JoinHandle<R>
@@ -332,17 +333,14 @@ impl Reader {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        match &self.0 {
-            Some(rt) => rt.spawn_blocking(f),
-            None => tokio::task::spawn_blocking(f),
-        }
+        self.handle.spawn_blocking(f)
     }
 }
 
 impl Drop for Reader {
     fn drop(&mut self) {
         // Dropped from within the server's runtime, where a runtime may not wait for its tasks.
-        if let Some(rt) = self.0.take() {
+        if let Some(rt) = self.runtime.take() {
             rt.shutdown_background();
         }
     }

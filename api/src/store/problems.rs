@@ -374,7 +374,7 @@ pub async fn tallies_by_village<C: ConnectionTrait>(
     closed_between: (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<std::collections::HashMap<Uuid, VillageTally>, DbErr> {
     use sea_orm::QuerySelect;
-    use sea_orm::sea_query::Func;
+    use sea_orm::sea_query::{Func, IntoCondition};
     let active = || problem::Column::Status.is_in(active_statuses());
     let closed = Condition::all()
         .add(problem::Column::Status.eq(State::Closed.as_str()))
@@ -388,7 +388,7 @@ pub async fn tallies_by_village<C: ConnectionTrait>(
         .filter(Condition::any().add(active()).add(closed.clone()))
         .select_only()
         .column(problem::Column::VillageId)
-        .expr(counted(Condition::all().add(active())))
+        .expr(counted(active().into_condition()))
         .expr(counted(overdue_condition(today)))
         .expr(counted(closed))
         .group_by(problem::Column::VillageId)
