@@ -79,6 +79,7 @@ pub struct Settings {
     pub database_max_connections: u32,
     pub report_connections: u32,
     pub access_cache_seconds: u64,
+    pub household_cache_seconds: u64,
     pub report_cache_seconds: u64,
     pub redis_url: Option<SecretString>,
     pub redis_prefix: String,
@@ -189,9 +190,16 @@ impl Settings {
             // CHANGXIAO_REPORT_CONNECTIONS: on SQLite, read-only connections for long reads (coverage,
             // dashboards) beside the one writer. Default 2.
             report_connections: parsed("CHANGXIAO_REPORT_CONNECTIONS", 2)?,
-            // CHANGXIAO_ACCESS_CACHE_SECONDS: how long a caller's grants are kept between requests; a
-            // change made on another instance applies within it. 0 reads them every request. Default 5.
+            // CHANGXIAO_ACCESS_CACHE_SECONDS: how long a caller's session and grants are kept between
+            // requests; a change made through this instance applies at once, one made on another
+            // instance (a logout, a disabled account, a grant) within it. 0 reads them every request.
+            // Default 5.
             access_cache_seconds: parsed("CHANGXIAO_ACCESS_CACHE_SECONDS", 5)?,
+            // CHANGXIAO_HOUSEHOLD_CACHE_SECONDS: how long a household, as answered, is kept for the
+            // next reader (each read is still checked against the reader's reach and logged); a write
+            // through this instance applies at once, one on another instance within it. 0 reads every
+            // time. Default 5.
+            household_cache_seconds: parsed("CHANGXIAO_HOUSEHOLD_CACHE_SECONDS", 5)?,
             // CHANGXIAO_REPORT_CACHE_SECONDS: how long coverage inputs (households and the quarter's
             // visits within a reach) are shared between coverage, dashboard and assessment requests; a
             // visit, review or household change through this instance applies at once. 0 reads every

@@ -19,6 +19,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::tokens::TokenKeys;
 use crate::auth::wechat::WeChatClient;
+use crate::cache::TtlCache;
 use crate::clock::Clock;
 use crate::crypto::FieldCipher;
 use crate::error::ApiError;
@@ -43,6 +44,11 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnec
     Migrator::up(&db, None).await.context("migrations failed")?;
     Ok(db)
 }
+
+/// Callers whose session and access are kept: a district has a few thousand users.
+const CALLERS_KEPT: usize = 4096;
+/// Households kept as answered: at about a kilobyte each, at most 20 MB.
+const HOUSEHOLDS_KEPT: usize = 20_000;
 
 /// Builds the shared state from settings (the database already open).
 pub fn build_state(
@@ -76,9 +82,9 @@ pub fn build_state(
         metrics: Metrics::new()?,
         storage: crate::storage::Storage::from_settings(&settings)?,
         media_permits: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
-        access_cache: crate::auth::access_cache::AccessCache::new(std::time::Duration::from_secs(
-            settings.access_cache_seconds,
-        )),
+        access_cache: TtlCache::new(Duration::from_secs(settings.access_cache_seconds), CALLERS_KEPT),
+        sessions: TtlCache::new(Duration::from_secs(settings.access_cache_seconds), CALLERS_KEPT),
+        households: TtlCache::new(Duration::from_secs(settings.household_cache_seconds), HOUSEHOLDS_KEPT),
         coverage_inputs: crate::store::coverage::InputsCache::new(std::time::Duration::from_secs(
             settings.report_cache_seconds,
         ))

@@ -406,6 +406,14 @@ impl Access {
         reach
     }
 
+    /// Whether a household of this town, village and group lies within the caller's reach for
+    /// `act`: its place, or its link to the caller (联户). The same rule as the stores' scoped
+    /// queries, for a household already in memory.
+    pub fn reaches_household(&self, act: Act, id: Uuid, town: Uuid, village: Uuid, group: Option<Uuid>) -> bool {
+        let reach = self.reach(act);
+        reach.covers(town, village, group) || (reach.linked && self.linked_households.contains(&id))
+    }
+
     /// Where the caller may perform `act` through grants other than those of `roles` (a call taker's
     /// town grant lets them call, not read every list in the town).
     pub fn reach_except(&self, act: Act, roles: &[Role]) -> Reach {
@@ -505,6 +513,30 @@ mod tests {
         assert_eq!(r.groups.iter().copied().collect::<Vec<_>>(), vec![group]);
         assert!(r.linked);
         assert!(a.reach(Act::WriteHousehold).is_empty());
+    }
+
+    #[test]
+    fn a_household_in_memory_is_reached_by_its_place_or_its_link_and_only_for_the_act_granted() {
+        let (user, town, village, group) = ids();
+        let (linked, unlinked, other_group, other_village) =
+            (Uuid::from_u128(20), Uuid::from_u128(21), Uuid::from_u128(22), Uuid::from_u128(23));
+        let cadre = Access::build(
+            user,
+            vec![Grant { role: Role::Cadre, place: Place::Village { town, village } }],
+            vec![(group, village)],
+        )
+        .with_linked(vec![linked]);
+        let read = Act::ReadHousehold;
+        assert!(cadre.reaches_household(read, unlinked, town, village, Some(group)), "the group answered for");
+        assert!(cadre.reaches_household(read, linked, town, other_village, Some(other_group)), "a linked household");
+        assert!(!cadre.reaches_household(read, unlinked, town, village, Some(other_group)), "another group");
+        assert!(!cadre.reaches_household(read, unlinked, town, village, None), "no group, not linked");
+        assert!(!cadre.reaches_household(Act::WriteHousehold, linked, town, village, Some(group)), "read, not write");
+        let office = Access::town_wide(town);
+        assert!(office.reaches_household(read, unlinked, town, other_village, None));
+        assert!(!office.reaches_household(read, unlinked, Uuid::from_u128(99), other_village, None), "another town");
+        let linked_elsewhere = Access::build(user, vec![], vec![]).with_linked(vec![linked]);
+        assert!(!linked_elsewhere.reaches_household(read, linked, town, village, None), "a link without a cadre grant");
     }
 
     #[test]

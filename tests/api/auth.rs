@@ -149,6 +149,7 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_whole_family() {
     let r2 = second.body["refresh_token"].as_str().unwrap().to_owned();
     let access2 = second.body["access_token"].as_str().unwrap().to_owned();
     assert_ne!(r1, r2);
+    assert_eq!(app.get("/api/v1/me", &access2).await.status, StatusCode::OK);
     // r1 again: someone copied it. The family is revoked, r2 and its access token included.
     let reuse =
         app.request(Method::POST, "/api/v1/auth/refresh", None, Some(json!({ "refresh_token": r1 })), &[]).await;

@@ -64,6 +64,7 @@ pub fn test_settings(dir: PathBuf, database_url: String) -> Settings {
         database_max_connections: if is_sqlite { 1 } else { 5 },
         report_connections: 2,
         access_cache_seconds: 5,
+        household_cache_seconds: 5,
         report_cache_seconds: 10,
         redis_url: redis_url.map(SecretString::from),
         redis_prefix: format!(

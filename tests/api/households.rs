@@ -169,11 +169,15 @@ async fn an_update_records_history_and_a_stale_version_is_refused() {
         .await;
     let hid = created.body["id"].as_str().unwrap();
     let path = format!("/api/v1/households/{hid}");
+    assert_eq!(app.get(&path, &rro).await.body["version"], 1);
     let res = app
         .patch(&path, &rro, json!({ "version": 1, "member_count": 5, "phones": ["13900001111"], "group_id": null }))
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(res.body["version"], 2);
+    // A read right after the write shows it (the household is not answered from before it).
+    let read = app.get(&path, &rro).await;
+    assert_eq!((read.body["version"].clone(), read.body["member_count"].clone()), (json!(2), json!(5)));
     assert_eq!(res.body["member_count"], 5);
     assert_eq!(res.body["phones_masked"], json!(["139****1111"]));
     app.patch(&path, &rro, json!({ "version": 1, "member_count": 6 })).await.assert_problem(409, "version_conflict");

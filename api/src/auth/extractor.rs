@@ -1,5 +1,12 @@
 //! `AuthUser`: the bearer token decoded once, the user loaded, and their reach computed from their
 //! grants. Handlers state what they need on their first line (`user.require(Act::..)`).
+//!
+//! The session (account active, token family not revoked) and the access are kept a few seconds
+//! (`AppState::sessions`, `AppState::access_cache`); whatever changes them through this instance
+//! forgets them at once (`AppState::user_changed`).
+
+use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -19,7 +26,7 @@ pub struct AuthUser {
     pub username: String,
     pub display_name: String,
     pub town_id: Option<Uuid>,
-    pub access: Access,
+    pub access: Arc<Access>,
     /// Where the request came from, for the audit trail.
     pub ip: Option<String>,
     pub request_id: Option<String>,
@@ -57,6 +64,14 @@ impl AuthUser {
             },
         }
     }
+}
+
+/// What a session found active says of its user.
+#[derive(Debug)]
+pub struct SessionUser {
+    pub username: String,
+    pub display_name: String,
+    pub town_id: Option<Uuid>,
 }
 
 fn missing() -> ApiError {
@@ -98,31 +113,44 @@ impl FromRequest for AuthUser {
             let token = token.filter(|t| !t.is_empty()).ok_or_else(missing)?;
             let claims = state.tokens.verify(&token, TokenUse::Access, state.clock.now())?;
             let user_id: Uuid = claims.sub.parse().map_err(|_| missing())?;
-            let user = store::users::active_session_user(&state.db, user_id, claims.fam).await?.ok_or_else(|| {
-                ApiError::unauthorized(
-                    "session_revoked",
-                    "登录已失效，请重新登录",
-                    "the session was ended or the account disabled",
-                )
-            })?;
-            let access = match state.access_cache.get(user.id, std::time::Instant::now()) {
-                Some(access) => Access::clone(&access),
+            let session = (user_id, claims.fam);
+            let user = match state.sessions.get(&session, Instant::now()) {
+                Some(user) => user,
+                None => {
+                    let generation = state.sessions.generation();
+                    let user = store::users::active_session_user(&state.db, user_id, claims.fam)
+                        .await?
+                        .map(|u| {
+                            Arc::new(SessionUser {
+                                username: u.username,
+                                display_name: u.display_name,
+                                town_id: u.town_id,
+                            })
+                        })
+                        .ok_or_else(|| {
+                            ApiError::unauthorized(
+                                "session_revoked",
+                                "登录已失效，请重新登录",
+                                "the session was ended or the account disabled",
+                            )
+                        })?;
+                    state.sessions.put(session, user.clone(), generation, Instant::now());
+                    user
+                }
+            };
+            let access = match state.access_cache.get(&user_id, Instant::now()) {
+                Some(access) => access,
                 None => {
                     let generation = state.access_cache.generation();
-                    let access = store::users::load_access(&state.db, user.id).await?;
-                    state.access_cache.put(
-                        user.id,
-                        std::sync::Arc::new(access.clone()),
-                        generation,
-                        std::time::Instant::now(),
-                    );
+                    let access = Arc::new(store::users::load_access(&state.db, user_id).await?);
+                    state.access_cache.put(user_id, access.clone(), generation, Instant::now());
                     access
                 }
             };
             Ok(AuthUser {
-                id: user.id,
-                username: user.username,
-                display_name: user.display_name,
+                id: user_id,
+                username: user.username.clone(),
+                display_name: user.display_name.clone(),
                 town_id: user.town_id,
                 access,
                 ip,

@@ -1,6 +1,5 @@
 //! Sign-in: password hashing, tokens, the `AuthUser` extractor, login rate limiting, WeChat.
 
-pub mod access_cache;
 pub mod extractor;
 pub mod password;
 pub mod rate_limit;

@@ -48,6 +48,11 @@ fn entry(actor: Option<&AuthUser>, event: Event<'_>, now: DateTime<Utc>) -> audi
 /// bound values).
 const BATCH: usize = 500;
 
+/// How long the writer lets entries gather after the first of a batch: at thousands of reads a
+/// second, an insert of each few entries as they came cost more in thread wake-ups (the task, and
+/// sqlx's SQLite worker) than the inserts themselves.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// The longest [`ReadLog::flush`] waits (a queued batch takes milliseconds to write).
 const FLUSH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -60,8 +65,8 @@ enum Logged {
 
 /// The log of plain reads (who read which household), written in batches by one task: a read is
 /// otherwise a write transaction of its own, on SQLite through the one writer connection. An entry
-/// is queued before the read is answered; the task inserts whatever queued while it wrote the last
-/// batch, so at rest an entry is written at once and under load a batch grows. An insert that
+/// is queued before the read is answered; the task inserts it with whatever else queued within
+/// [`GATHER`] of it, or while the last batch was written. An insert that
 /// fails is retried until it succeeds (the queue is bounded: a long outage makes readers wait, it
 /// loses nothing). [`ReadLog::flush`] waits until everything queued before it is in the database:
 /// the audit list calls it, so what this instance answered is in the log when someone looks, and
@@ -100,6 +105,9 @@ impl ReadLog {
 async fn write_batches(db: DatabaseConnection, mut rx: mpsc::Receiver<Logged>) {
     let (mut batch, mut waiting) = (Vec::with_capacity(BATCH), Vec::new());
     while let Some(first) = rx.recv().await {
+        if matches!(first, Logged::Entry(_)) {
+            tokio::time::sleep(GATHER).await;
+        }
         let mut next = Some(first);
         while let Some(logged) = next.take() {
             match logged {

@@ -41,6 +41,12 @@ pub async fn find_scoped<C: ConnectionTrait>(
     household::Entity::find_by_id(id).filter(scope(access, act)).by_key(db).await
 }
 
+/// A household whoever asks: for a caller whose reach is checked in memory
+/// (`Access::reaches_household`).
+pub async fn by_id<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<household::Model>, DbErr> {
+    household::Entity::find_by_id(id).by_key(db).await
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {
     pub village_id: Option<Uuid>,

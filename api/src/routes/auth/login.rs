@@ -82,6 +82,7 @@ pub async fn refresh(state: State, body: web::Json<RefreshRequest>) -> ApiResult
         // Reuse of a rotated token: revoke the family, committed even though the request fails.
         sessions::revoke_family(&txn, token.family_id, now).await?;
         txn.commit().await?;
+        state.user_changed(token.user_id);
         return Err(ApiError::unauthorized(
             "refresh_token_reused",
             "登录凭证被重复使用，已强制下线，请重新登录",
@@ -115,6 +116,7 @@ pub async fn logout(state: State, user: AuthUser, req: HttpRequest) -> ApiResult
         Some(f) => sessions::revoke_family(&state.db, f, now).await?,
         None => sessions::revoke_all_of_user(&state.db, user.id, now).await?,
     }
+    state.user_changed(user.id);
     audit::record(
         &state.db,
         Some(&user),

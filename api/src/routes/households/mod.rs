@@ -9,6 +9,7 @@ mod refs;
 mod reveal;
 mod update;
 
+pub use get::Answered;
 pub use json::*;
 
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -169,6 +169,7 @@ pub async fn update_user(
         sessions::revoke_all_of_user(&txn, u.id, now).await?;
     }
     txn.commit().await?;
+    state.user_changed(u.id);
     audit_user(
         &state,
         &caller,
@@ -209,7 +210,7 @@ pub async fn create_grant(
         return Err(ApiError::forbidden("only an admin grants the admin role"));
     }
     users::grant(&state.db, u.id, role, kind, body.scope_id, state.clock.now()).await?;
-    state.access_cache.forget(u.id);
+    state.user_changed(u.id);
     audit_user(
         &state,
         &caller,
@@ -234,7 +235,7 @@ pub async fn delete_grant(state: State, caller: AuthUser, path: web::Path<(Uuid,
         .filter(role_grant::Column::UserId.eq(u.id))
         .exec(&state.db)
         .await?;
-    state.access_cache.forget(u.id);
+    state.user_changed(u.id);
     if res.rows_affected == 0 {
         return Err(ApiError::not_found());
     }
@@ -282,7 +283,7 @@ pub async fn set_user_groups(
         users::assign_group(&txn, u.id, *g, now).await?;
     }
     txn.commit().await?;
-    state.access_cache.forget(u.id);
+    state.user_changed(u.id);
     // The cadres answering for a group count in coverage (by cadre): its town is read again.
     if let Some(town) = u.town_id {
         state.coverage_inputs.forget_town(town);
