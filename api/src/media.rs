@@ -7,7 +7,7 @@
 use std::io::Cursor;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use image::codecs::jpeg::JpegEncoder;
+use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use image_hasher::{HashAlg, HasherConfig};
@@ -110,7 +110,7 @@ pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, PhotoError> {
     // The hash is taken of the thumbnail, with a triangle filter: image_hasher's default (Lanczos3
     // over the full picture down to 9×8: a 400-tap kernel on every pixel) was most of a 300 KB
     // upload's 100 ms (`bench/RESULTS.md`); the thumbnail is the same picture for a 64-bit hash.
-    let thumbnail = img.thumbnail(THUMBNAIL_PX, THUMBNAIL_PX);
+    let thumbnail = shrink(&img, THUMBNAIL_PX);
     let hasher = HasherConfig::new()
         .hash_size(8, 8)
         .hash_alg(HashAlg::Gradient)
@@ -132,11 +132,8 @@ pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, PhotoError> {
         thumbnail: jpeg(&thumbnail)?,
         display: match stripped {
             Some(display) => display,
-            None => jpeg(&if img.width().max(img.height()) > DISPLAY_PX {
-                img.resize(DISPLAY_PX, DISPLAY_PX, image::imageops::FilterType::Triangle)
-            } else {
-                img
-            })?,
+            None if img.width().max(img.height()) > DISPLAY_PX => jpeg(&shrink(&img, DISPLAY_PX))?,
+            None => jpeg(&img)?,
         },
     })
 }
@@ -157,6 +154,25 @@ fn jpeg_reduced(bytes: &[u8], side: u32) -> Option<DynamicImage> {
         jpeg_decoder::PixelFormat::RGB24 => image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8),
         jpeg_decoder::PixelFormat::L8 => image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8),
         _ => None,
+    }
+}
+
+/// The picture made to fit within `side` pixels a side, its proportions kept; one already within
+/// it is kept as it is. A convolution with a triangle (bilinear) kernel sized to the reduction, so
+/// every source pixel counts (fast_image_resize: SIMD, a fraction of `image`'s resize).
+fn shrink(img: &DynamicImage, side: u32) -> DynamicImage {
+    let (w, h) = (img.width(), img.height());
+    if w.max(h) <= side {
+        return img.clone();
+    }
+    let scale = f64::from(side) / f64::from(w.max(h));
+    let fit = |n: u32| ((f64::from(n) * scale).round() as u32).clamp(1, side);
+    let mut out = DynamicImage::new(fit(w), fit(h), img.color());
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+    match Resizer::new().resize(img, &mut out, &options) {
+        Ok(()) => out,
+        // A pixel layout it does not take: `image`'s own resize.
+        Err(_) => img.resize(side, side, image::imageops::FilterType::Triangle),
     }
 }
 
@@ -237,10 +253,19 @@ pub fn phash_distance(a: u64, b: u64) -> u32 {
     domain::phash::distance(a, b)
 }
 
-/// Re-encodes as JPEG; the encoder writes no EXIF, so nothing of the original's metadata survives.
+/// Re-encodes as JPEG (jpeg-encoder: SIMD, three times `image`'s encoder); the encoder writes no
+/// EXIF, so nothing of the original's metadata survives.
 fn jpeg(img: &DynamicImage) -> Result<Vec<u8>, PhotoError> {
+    let rgb = match img {
+        DynamicImage::ImageRgb8(rgb) => std::borrow::Cow::Borrowed(rgb),
+        other => std::borrow::Cow::Owned(other.to_rgb8()),
+    };
+    let (w, h) = (u16::try_from(rgb.width()), u16::try_from(rgb.height()));
+    let (Ok(w), Ok(h)) = (w, h) else { return Err(PhotoError::TooManyPixels) };
     let mut out = Vec::new();
-    JpegEncoder::new_with_quality(&mut out, 82).encode_image(&img.to_rgb8()).map_err(|_| PhotoError::Damaged)?;
+    jpeg_encoder::Encoder::new(&mut out, 82)
+        .encode(rgb.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
+        .map_err(|_| PhotoError::Damaged)?;
     Ok(out)
 }
 
@@ -344,15 +369,36 @@ mod tests {
     }
 
     #[test]
+    fn a_picture_is_shrunk_to_fit_its_proportions_kept_and_a_small_one_is_not_enlarged() {
+        let full = picture(3, 1600, 1200);
+        let small = shrink(&full, THUMBNAIL_PX);
+        assert_eq!((small.width(), small.height()), (320, 240));
+        let tall = shrink(&full.rotate90(), THUMBNAIL_PX);
+        assert_eq!((tall.width(), tall.height()), (240, 320));
+        let strip = shrink(&picture(3, 4000, 10), THUMBNAIL_PX);
+        assert_eq!((strip.width(), strip.height()), (320, 1), "never shrunk to nothing");
+        let tiny = shrink(&picture(3, 300, 200), THUMBNAIL_PX);
+        assert_eq!((tiny.width(), tiny.height()), (300, 200), "a photo under the thumbnail's size is not enlarged");
+        let grey = shrink(&DynamicImage::ImageLuma8(full.to_luma8()), THUMBNAIL_PX);
+        assert_eq!((grey.width(), grey.height(), grey.color()), (320, 240, image::ColorType::L8));
+        // Shrinking averages: a picture of one colour stays that colour.
+        let flat = shrink(&DynamicImage::ImageRgb8(RgbImage::from_pixel(1000, 800, Rgb([200, 40, 90]))), 100);
+        assert!(flat.to_rgb8().pixels().all(|p| p.0.iter().zip([200u8, 40, 90]).all(|(a, b)| a.abs_diff(b) <= 1)));
+    }
+
+    #[test]
     fn a_photo_kept_as_it_came_is_decoded_at_the_smallest_scale_still_as_large_as_its_thumbnail() {
         let full = picture(3, 1600, 1200);
-        let jpeg = encode(&full, ImageFormat::Jpeg);
-        let small = jpeg_reduced(&jpeg, THUMBNAIL_PX).unwrap();
+        let small = jpeg_reduced(&encode(&full, ImageFormat::Jpeg), THUMBNAIL_PX).unwrap();
         assert_eq!((small.width(), small.height()), (400, 300), "1/4: 1/8 would be under 320 a side");
         let tall = jpeg_reduced(&encode(&full.rotate90(), ImageFormat::Jpeg), THUMBNAIL_PX).unwrap();
         assert_eq!((tall.width(), tall.height()), (300, 400));
         let tiny = jpeg_reduced(&encode(&picture(3, 300, 200), ImageFormat::Jpeg), THUMBNAIL_PX).unwrap();
         assert_eq!((tiny.width(), tiny.height()), (300, 200), "a photo under the thumbnail's size is not reduced");
+    }
+
+    #[test]
+    fn a_photo_kept_as_it_came_hashes_as_its_re_encoded_copy_and_has_its_thumbnail() {
         // The same photo is still the same photo to the reused-photo check, whichever way it was
         // decoded (a scene, not `picture`'s pixel-level pattern, which no two filters shrink alike).
         let scene = DynamicImage::ImageRgb8(RgbImage::from_fn(1600, 1200, |x, y| {
