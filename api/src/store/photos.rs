@@ -1,7 +1,7 @@
 //! Photos: stored once per uploader and content, found by hash, and checked for reuse.
 
 use sea_orm::prelude::*;
-use sea_orm::sea_query::{ExprTrait, Query};
+use sea_orm::sea_query::{ExprTrait, Query, UnionType};
 use sea_orm::{ConnectionTrait, QuerySelect};
 use uuid::Uuid;
 
@@ -124,18 +124,6 @@ pub async fn reused_elsewhere<C: ConnectionTrait>(
                 .take(),
         )
     };
-    let same_bytes = photo::Entity::find()
-        .filter(photo::Column::TownId.eq(town))
-        .filter(photo::Column::Sha256.eq(sha256))
-        .filter(used_elsewhere())
-        .select_only()
-        .column(photo::Column::Id)
-        .into_tuple::<Uuid>()
-        .one(db)
-        .await?;
-    if same_bytes.is_some() {
-        return Ok(true);
-    }
     let mut by_band: std::collections::BTreeMap<u8, Vec<i32>> = std::collections::BTreeMap::new();
     for (band, value) in domain::phash::probes(phash as u64, max_distance) {
         by_band.entry(band).or_default().push(i32::from(value));
@@ -154,15 +142,34 @@ pub async fn reused_elsewhere<C: ConnectionTrait>(
         .and_where(photo_band::Column::TownId.eq(town))
         .cond_where(probe)
         .take();
-    let hashes: Vec<i64> = photo::Entity::find()
-        .filter(photo::Column::Id.in_subquery(candidates))
-        .filter(used_elsewhere())
-        .select_only()
+    // The same bytes, and photos near by hash, in one statement (one round trip inside a visit's
+    // transaction); each branch is planned on its own index.
+    let mut elsewhere = Query::select()
         .column(photo::Column::Phash)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(hashes.iter().any(|h| domain::phash::distance(*h as u64, phash as u64) <= max_distance))
+        .expr(Expr::val(1))
+        .from(photo::Entity)
+        .and_where(photo::Column::TownId.eq(town))
+        .and_where(photo::Column::Sha256.eq(sha256))
+        .and_where(used_elsewhere())
+        .take();
+    elsewhere.union(
+        UnionType::All,
+        Query::select()
+            .column(photo::Column::Phash)
+            .expr(Expr::val(0))
+            .from(photo::Entity)
+            .and_where(photo::Column::Id.in_subquery(candidates))
+            .and_where(used_elsewhere())
+            .take(),
+    );
+    let rows = db.query_all(&elsewhere).await?;
+    for row in rows {
+        let (h, same_bytes): (i64, i32) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+        if same_bytes == 1 || domain::phash::distance(h as u64, phash as u64) <= max_distance {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Positions in `ids` of photos that do not exist or were uploaded by none of `owners`.

@@ -103,6 +103,7 @@ pub async fn of_visits<C: ConnectionTrait>(db: &C, visit_ids: &[Uuid]) -> Result
     problem::Entity::find()
         .filter(problem::Column::VisitId.is_in(visit_ids.iter().copied()))
         .order_by_asc(problem::Column::CreatedAt)
+        .order_by_asc(problem::Column::Id)
         .all(db)
         .await
 }

@@ -17,7 +17,7 @@ use sea_orm::{ActiveValue::Set, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
 
 use super::json::{CreateVisit, OutcomeName, Visit};
-use super::view::view;
+use super::view::{shown, view};
 use crate::auth::AuthUser;
 use crate::crypto::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError, validate};
@@ -182,7 +182,9 @@ pub async fn create_visit(
     let found = photos::find_many(&txn, &all_photo_ids).await?;
     let usable = |id: &Uuid| found.iter().find(|p| &p.id == id && visitors.contains(&p.uploaded_by));
     for (i, id) in body.photo_ids.iter().enumerate() {
-        if usable(id).is_none() {
+        if body.photo_ids[..i].contains(id) {
+            errors.push(FieldError::new(format!("photo_ids[{i}]"), "duplicate", "同一张照片不能重复添加"));
+        } else if usable(id).is_none() {
             errors.push(FieldError::new(format!("photo_ids[{i}]"), "not_found", "照片不存在或不是本次走访人员上传的"));
         }
     }
@@ -279,9 +281,10 @@ pub async fn create_visit(
     if kind == VisitKind::JointVerification {
         screenings::settle(&txn, household.id, saved.id, now).await?;
     }
+    let mut problem_ids = Vec::with_capacity(body.problems.len());
     for p in &body.problems {
         let status = problem::State::initial(p.fixed_on_spot, p.photo_ids.len()).unwrap_or(problem::State::Open);
-        problems::insert(
+        let recorded = problems::insert(
             &txn,
             problems::NewProblem {
                 town_id: household.town_id,
@@ -302,6 +305,7 @@ pub async fn create_visit(
             now,
         )
         .await?;
+        problem_ids.push(recorded.id);
     }
     audit::record(
         &txn,
@@ -316,7 +320,8 @@ pub async fn create_visit(
         now,
     )
     .await?;
-    let dto = view(&txn, saved).await?;
+    // As `view` would read it back, without reading it back.
+    let dto = shown(saved, visitor_list, body.photo_ids.clone(), problem_ids);
     let res = idempotency_finish(&txn, user.id, &key, StatusCode::CREATED, &dto).await?;
     txn.commit().await?;
     state.coverage_inputs.forget_town(household.town_id);

@@ -2,6 +2,7 @@
 
 use domain::visit::{Flag, Outcome, Review, counts_as_visited};
 use sea_orm::ConnectionTrait;
+use uuid::Uuid;
 
 use super::json::{Checklist, FlagView, OutcomeName, ReviewView, Visit, VisitKindName};
 use crate::error::{ApiError, ApiResult};
@@ -31,49 +32,56 @@ pub async fn views<C: ConnectionTrait>(db: &C, rows: Vec<visit::Model>) -> ApiRe
     Ok(rows
         .into_iter()
         .map(|m| {
-            let flags: Vec<String> = serde_json::from_str(&m.flags).unwrap_or_default();
-            let review = Review::parse(&m.review).unwrap_or(Review::Pending);
-            let outcome = Outcome::from_stored(&m.outcome);
-            Visit {
-                id: m.id,
-                client_id: m.client_id,
-                household_id: m.household_id,
-                village_id: m.village_id,
-                kind: kind(&m.kind),
-                outcome: if outcome == Outcome::Visited { OutcomeName::Visited } else { OutcomeName::AbsentAttempted },
-                absent_reason: m.absent_reason,
-                visited_at: m.visited_at,
-                month: m.month,
-                location: match (m.latitude, m.longitude, m.datum.as_deref()) {
-                    (Some(latitude), Some(longitude), Some(d)) => Some(Location {
-                        latitude,
-                        longitude,
-                        datum: if d == "wgs84" { Datum::Wgs84 } else { Datum::Gcj02 },
-                    }),
-                    _ => None,
-                },
-                accuracy_m: m.accuracy_m,
-                visitor_ids: visitors.remove(&m.id).unwrap_or_default(),
-                photo_ids: photos.remove(&m.id).unwrap_or_default(),
-                checklist: serde_json::from_str::<Option<Checklist>>(&m.checklist).unwrap_or(None),
-                flags: flags
-                    .iter()
-                    .filter_map(|f| Flag::parse(f))
-                    .map(|f| FlagView { code: f.as_str().to_owned(), message: f.label_zh().to_owned() })
-                    .collect(),
-                review: ReviewView {
-                    status: review.as_str().to_owned(),
-                    reviewed_by: m.reviewed_by,
-                    reviewed_at: m.reviewed_at,
-                    reason: m.review_reason,
-                },
-                counts: counts_as_visited(outcome, review),
-                problem_ids: found.iter().filter(|p| p.visit_id == Some(m.id)).map(|p| p.id).collect(),
-                late_reason: m.late_reason,
-                round_id: m.round_id,
-                created_by: m.created_by,
-                created_at: m.created_at,
-            }
+            let (visitor_ids, photo_ids) =
+                (visitors.remove(&m.id).unwrap_or_default(), photos.remove(&m.id).unwrap_or_default());
+            let problem_ids = found.iter().filter(|p| p.visit_id == Some(m.id)).map(|p| p.id).collect();
+            shown(m, visitor_ids, photo_ids, problem_ids)
         })
         .collect())
+}
+
+/// A visit as shown, from its row and what it links to: its visitors (sorted), its photos (in
+/// their order) and the problems found on it (in the order they were recorded), as `views` reads them.
+pub fn shown(m: visit::Model, visitor_ids: Vec<Uuid>, photo_ids: Vec<Uuid>, problem_ids: Vec<Uuid>) -> Visit {
+    let flags: Vec<String> = serde_json::from_str(&m.flags).unwrap_or_default();
+    let review = Review::parse(&m.review).unwrap_or(Review::Pending);
+    let outcome = Outcome::from_stored(&m.outcome);
+    Visit {
+        id: m.id,
+        client_id: m.client_id,
+        household_id: m.household_id,
+        village_id: m.village_id,
+        kind: kind(&m.kind),
+        outcome: if outcome == Outcome::Visited { OutcomeName::Visited } else { OutcomeName::AbsentAttempted },
+        absent_reason: m.absent_reason,
+        visited_at: m.visited_at,
+        month: m.month,
+        location: match (m.latitude, m.longitude, m.datum.as_deref()) {
+            (Some(latitude), Some(longitude), Some(d)) => {
+                Some(Location { latitude, longitude, datum: if d == "wgs84" { Datum::Wgs84 } else { Datum::Gcj02 } })
+            }
+            _ => None,
+        },
+        accuracy_m: m.accuracy_m,
+        visitor_ids,
+        photo_ids,
+        checklist: serde_json::from_str::<Option<Checklist>>(&m.checklist).unwrap_or(None),
+        flags: flags
+            .iter()
+            .filter_map(|f| Flag::parse(f))
+            .map(|f| FlagView { code: f.as_str().to_owned(), message: f.label_zh().to_owned() })
+            .collect(),
+        review: ReviewView {
+            status: review.as_str().to_owned(),
+            reviewed_by: m.reviewed_by,
+            reviewed_at: m.reviewed_at,
+            reason: m.review_reason,
+        },
+        counts: counts_as_visited(outcome, review),
+        problem_ids,
+        late_reason: m.late_reason,
+        round_id: m.round_id,
+        created_by: m.created_by,
+        created_at: m.created_at,
+    }
 }
