@@ -9,7 +9,7 @@
 # driver for requests a fixed-body tool cannot send — visit submits with their own client ids and
 # Idempotency-Keys, 300 KB EXIF photo uploads, slow uploads), generates the district with
 # `changxiao gen`, pins the server to core 0 and the load generators to core 1 (when there are two),
-# and for each endpoint measures requests/s at saturation (closed loop, 50 connections) and p50/p99
+# and for each endpoint measures requests/s at saturation (closed loop, 50 connections) and p50/p95/p99
 # at a fixed rate of half that (open loop: each request timed from when it was due, so a queue is
 # not hidden). Visit submits are also measured at the issue's fixed 300/s. Errors are non-2xx answers
 # and failed connections; requests still in flight when a run's time is up are not counted.
@@ -55,11 +55,11 @@ WRITERS=$(for t in 00 01; do for v in 00 01 02 03 04; do for k in 0 1; do printf
 WRITERS=${WRITERS%,}
 
 BASELINE=""
-row() { # name, saturation rps, fixed rate, p50, p99, errors
+row() { # name, saturation rps, fixed rate, p50, p95, p99, errors
   local ratio="—"
   [ -n "$BASELINE" ] && ratio=$(printf '%.1f %%' "$(echo "100 * $2 / $BASELINE" | bc -l)")
-  printf '| %s | %.0f | %s | %s | %.1f | %.1f | %s |\n' "$1" "$2" "$ratio" "$3" "$4" "$5" "$6" >> "$OUT.tmp"
-  echo "$1: $2 req/s ($ratio of baseline); at $3/s p50 $4 ms p99 $5 ms, errors $6"
+  printf '| %s | %.0f | %s | %s | %.1f | %.1f | %.1f | %s |\n' "$1" "$2" "$ratio" "$3" "$4" "$5" "$6" "$7" >> "$OUT.tmp"
+  echo "$1: $2 req/s ($ratio of baseline); at $3/s p50 $4 ms p95 $5 ms p99 $6 ms, errors $7"
 }
 half() { local r; r=$(printf '%.0f' "$(echo "$1 / 2" | bc -l)"); [ "$r" -lt 1 ] && r=1; echo "$r"; }
 # After a saturation run the server still works off what the 50 connections left queued; let it
@@ -68,13 +68,13 @@ drain() { sleep "$(echo "s = 1 + 75 / ($1 + 0.01); if (s > 90) 90 else s" | bc -
 
 measure() { # name, then oha arguments after the URL
   local name=$1; shift
-  local sat rate p50 p99 errs
+  local sat rate p50 p95 p99 errs
   sat=$($LOAD_CPU oha --no-tui --output-format json -z "${DURATION}s" -c 50 "$@" | jq '.summary.requestsPerSec // 0')
   rate=$(half "$sat")
   drain "$sat"
-  read -r p50 p99 errs < <($LOAD_CPU oha --no-tui --output-format json -z "${DURATION}s" -c 50 -q "$rate" --latency-correction "$@" |
-    jq -r '[((.latencyPercentiles.p50 // 0)*1000), ((.latencyPercentiles.p99 // 0)*1000), (((.statusCodeDistribution // {})|to_entries|map(select(.key|startswith("2")|not).value)|add) // 0) + ((.errorDistribution // {})|to_entries|map(select(.key|test("deadline")|not).value)|add // 0)] | @tsv')
-  row "$name" "$sat" "$rate" "$p50" "$p99" "$errs"
+  read -r p50 p95 p99 errs < <($LOAD_CPU oha --no-tui --output-format json -z "${DURATION}s" -c 50 -q "$rate" --latency-correction "$@" |
+    jq -r '[((.latencyPercentiles.p50 // 0)*1000), ((.latencyPercentiles.p95 // 0)*1000), ((.latencyPercentiles.p99 // 0)*1000), (((.statusCodeDistribution // {})|to_entries|map(select(.key|startswith("2")|not).value)|add) // 0) + ((.errorDistribution // {})|to_entries|map(select(.key|test("deadline")|not).value)|add // 0)] | @tsv')
+  row "$name" "$sat" "$rate" "$p50" "$p95" "$p99" "$errs"
   [ -n "$BASELINE" ] || BASELINE=$sat
 }
 
@@ -84,7 +84,7 @@ drive() { # name, loadgen subcommand, [fixed rate]
   rate=${3:-$(half "$(jq .rps <<<"$sat")")}
   drain "$(jq .rps <<<"$sat")"
   fixed=$($LOAD_CPU "$LOADGEN" --base "$BASE" --users "$WRITERS" "$cmd" --seconds "$DURATION" --rate "$rate")
-  row "$name" "$(jq .rps <<<"$sat")" "$rate" "$(jq .p50_ms <<<"$fixed")" "$(jq .p99_ms <<<"$fixed")" \
+  row "$name" "$(jq .rps <<<"$sat")" "$rate" "$(jq .p50_ms <<<"$fixed")" "$(jq .p95_ms <<<"$fixed")" "$(jq .p99_ms <<<"$fixed")" \
     "$(( $(jq .errors <<<"$sat") + $(jq .errors <<<"$fixed") ))"
 }
 
@@ -110,8 +110,8 @@ PEAK=$(grep VmHWM "/proc/$SERVER/status" | awk '{printf "%.0f MB", $2/1024}')
   echo
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); server on core 0, load on core 1; $(date -u +%F). \`bench/load.sh\`, ${DURATION} s a measurement."
   echo
-  echo "| endpoint | req/s at saturation (50 conns) | of baseline | fixed rate (req/s) | p50 ms | p99 ms | errors |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| endpoint | req/s at saturation (50 conns) | of baseline | fixed rate (req/s) | p50 ms | p95 ms | p99 ms | errors |"
+  echo "|---|---|---|---|---|---|---|---|"
   cat "$OUT.tmp"
   echo
   echo "50 photo uploads at once, each sent over 20 s: server memory $(jq -r '"\(.rss_before_mb|floor) MB → \(.rss_peak_mb|floor) MB (+\(.growth_mb*10|floor/10) MB)"' <<<"$SLOW") resident, of which the process's own (anonymous) memory $(jq -r '"\(.anon_before_mb|floor) MB → \(.anon_peak_mb|floor) MB (+\(.anon_growth_mb*10|floor/10) MB)"' <<<"$SLOW") — the rest is the memory-mapped database file; answers $(jq -c .statuses <<<"$SLOW")."

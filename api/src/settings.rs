@@ -81,6 +81,8 @@ pub struct Settings {
     pub access_cache_seconds: u64,
     pub household_cache_seconds: u64,
     pub report_cache_seconds: u64,
+    /// Statements slower than this are logged (a warning with the SQL and its time); 0: none.
+    pub slow_statement_ms: u64,
     pub redis_url: Option<SecretString>,
     pub redis_prefix: String,
     pub jwt_secret: SecretString,
@@ -205,6 +207,9 @@ impl Settings {
             // visit, review or household change through this instance applies at once. 0 reads every
             // time. Default 10.
             report_cache_seconds: parsed("CHANGXIAO_REPORT_CACHE_SECONDS", 10)?,
+            // CHANGXIAO_SLOW_STATEMENT_MS: log each database statement slower than this many
+            // milliseconds, with its SQL (never its values). 0 logs none. Default 0.
+            slow_statement_ms: parsed("CHANGXIAO_SLOW_STATEMENT_MS", 0)?,
             // REDIS_URL: unset means reminders run in-process.
             redis_url: var("REDIS_URL").map(SecretString::from),
             // CHANGXIAO_REDIS_PREFIX: prefix of every Redis key. Default `changxiao:`.

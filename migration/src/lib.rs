@@ -21,6 +21,7 @@ mod m20261129_000015_index_visits_by_time;
 mod m20261129_000016_covering_indexes_for_coverage;
 mod m20261129_000017_visitor_timeline;
 mod m20261130_000018_coverage_change_stamps;
+mod m20261130_000019_problems_by_finder_and_responsible;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000016_covering_indexes_for_coverage::Migration),
             Box::new(m20261129_000017_visitor_timeline::Migration),
             Box::new(m20261130_000018_coverage_change_stamps::Migration),
+            Box::new(m20261130_000019_problems_by_finder_and_responsible::Migration),
         ]
     }
 }

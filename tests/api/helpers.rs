@@ -66,6 +66,7 @@ pub fn test_settings(dir: PathBuf, database_url: String) -> Settings {
         access_cache_seconds: 5,
         household_cache_seconds: 5,
         report_cache_seconds: 10,
+        slow_statement_ms: 0,
         redis_url: redis_url.map(SecretString::from),
         redis_prefix: format!(
             "{}:{}:",

@@ -38,13 +38,27 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
         .min_connections(if settings.is_sqlite() { 1 } else { 0 })
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
-        .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             sqlite_reads(
                 o.journal_mode(SqliteJournalMode::Wal).foreign_keys(true).synchronous(SqliteSynchronous::Normal),
             )
         });
+    log_slow_statements(&mut opts, settings);
     Database::connect(opts).await
+}
+
+/// Statements slower than `CHANGXIAO_SLOW_STATEMENT_MS` are logged as warnings with their SQL (its
+/// parameters are placeholders, so no personal data); every other statement only at `trace` level
+/// for `sqlx`. How a full table scan behind an `OR` was found (`bench/RESULTS.md`, session 9).
+fn log_slow_statements(opts: &mut ConnectOptions, settings: &Settings) {
+    if settings.slow_statement_ms == 0 {
+        opts.sqlx_logging(false);
+    } else {
+        opts.sqlx_logging(true).sqlx_logging_level(log::LevelFilter::Trace).sqlx_slow_statements_logging_settings(
+            log::LevelFilter::Warn,
+            Duration::from_millis(settings.slow_statement_ms),
+        );
+    }
 }
 
 /// What every SQLite connection reads with: a busy timeout, a row buffer large enough that a
@@ -71,8 +85,8 @@ pub async fn connect_reports(settings: &Settings, db: &DatabaseConnection) -> Re
         .min_connections(0)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(30))
-        .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| sqlite_reads(o.read_only(true)));
+    log_slow_statements(&mut opts, settings);
     Database::connect(opts).await
 }
 
