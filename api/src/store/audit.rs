@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, QueryOrder};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
@@ -120,7 +121,12 @@ async fn write_batches(db: DatabaseConnection, mut rx: mpsc::Receiver<Logged>) {
         }
         let mut pause = std::time::Duration::from_millis(100);
         while !batch.is_empty() {
-            match audit_entry::Entity::insert_many(batch.iter().cloned()).exec_without_returning(&db).await {
+            // An insert whose answer was lost (the connection failed after the statement ran) may
+            // have been written: entries already there, by their id, are skipped on the retry
+            // instead of failing it, and the retries, for ever.
+            let insert = audit_entry::Entity::insert_many(batch.iter().cloned())
+                .on_conflict(OnConflict::column(audit_entry::Column::Id).do_nothing().to_owned());
+            match insert.exec_without_returning(&db).await {
                 Ok(_) => batch.clear(),
                 Err(e) => {
                     tracing::error!(error = %e, entries = batch.len(), "read log: insert failed, retrying");
@@ -169,4 +175,38 @@ pub async fn list<C: ConnectionTrait>(
     }
     super::paged(db, q.order_by_desc(audit_entry::Column::At).order_by_desc(audit_entry::Column::Id), page, per_page)
         .await
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use migration::MigratorTrait;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_batch_retried_after_part_of_it_was_written_is_completed() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("log.db").display());
+        let db = sea_orm::Database::connect(url).await.unwrap();
+        migration::Migrator::up(&db, None).await.unwrap();
+        let log = ReadLog::start(db.clone());
+        let event = |action| Event {
+            town_id: None,
+            action,
+            object_type: "household",
+            object_id: Some(Uuid::now_v7()),
+            detail: Value::Null,
+        };
+        let (first, second) =
+            (entry(None, event("household.read"), Utc::now()), entry(None, event("household.read"), Utc::now()));
+        // The first was written by an insert whose answer never came back.
+        audit_entry::Entity::insert(first.clone()).exec_without_returning(&db).await.unwrap();
+        for e in [first, second] {
+            log.queue.send(Logged::Entry(e)).await.unwrap();
+        }
+        assert!(log.flush().await, "the batch is written, not retried until the flush gives up");
+        assert_eq!(audit_entry::Entity::find().count(&db).await.unwrap(), 2);
+    }
 }
