@@ -45,9 +45,12 @@ fn entry(actor: Option<&AuthUser>, event: Event<'_>, now: DateTime<Utc>) -> audi
     }
 }
 
-/// Entries one insert writes at most (ten columns each: within SQLite's and PostgreSQL's limits on
-/// bound values).
-const BATCH: usize = 500;
+/// Entries one insert writes at most: ten columns each, 20,000 bound values, within SQLite's
+/// (32,766) and PostgreSQL's (65,535) limits. The one writer inserts a batch at a time, so this
+/// bounds how many reads a second are logged: with 500, PostgreSQL household reads stopped at ~11k/s
+/// behind the log (the server at a third of its core); with 2,000, 17–19k/s (`bench/RESULTS.md`,
+/// session 9).
+const BATCH: usize = 2000;
 
 /// How long the writer lets entries gather after the first of a batch: at thousands of reads a
 /// second, an insert of each few entries as they came cost more in thread wake-ups (the task, and
