@@ -21,8 +21,7 @@ mod m20261129_000015_index_visits_by_time;
 mod m20261129_000016_covering_indexes_for_coverage;
 mod m20261129_000017_visitor_timeline;
 mod m20261130_000018_coverage_change_stamps;
-mod m20261130_000019_problems_by_finder_and_responsible;
-mod m20261130_000020_scope_columns_indexed;
+mod m20261130_000019_scope_columns_indexed;
 
 pub struct Migrator;
 
@@ -48,8 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000016_covering_indexes_for_coverage::Migration),
             Box::new(m20261129_000017_visitor_timeline::Migration),
             Box::new(m20261130_000018_coverage_change_stamps::Migration),
-            Box::new(m20261130_000019_problems_by_finder_and_responsible::Migration),
-            Box::new(m20261130_000020_scope_columns_indexed::Migration),
+            Box::new(m20261130_000019_scope_columns_indexed::Migration),
         ]
     }
 }
@@ -76,12 +74,33 @@ pub(crate) mod util {
             .take()
     }
 
+    fn index_name(table: &str, cols: &[&str]) -> String {
+        format!("idx_{table}_{}", cols.join("_"))
+    }
+
     pub fn index(table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-        let mut idx = Index::create().name(format!("idx_{table}_{}", cols.join("_"))).table(table).take();
+        let mut idx = Index::create().name(index_name(table, cols)).table(table).take();
         for c in cols {
             idx.col(*c);
         }
         idx
+    }
+
+    /// Plain indexes, each on (table, columns), named as `index` names them.
+    pub type Indexes<'a> = &'a [(&'static str, &'a [&'static str])];
+
+    pub async fn create_indexes(manager: &SchemaManager<'_>, indexes: Indexes<'_>) -> Result<(), DbErr> {
+        for (table, cols) in indexes {
+            manager.create_index(index(table, cols)).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn drop_indexes(manager: &SchemaManager<'_>, indexes: Indexes<'_>) -> Result<(), DbErr> {
+        for (table, cols) in indexes {
+            manager.drop_index(Index::drop().name(index_name(table, cols)).table(*table).to_owned()).await?;
+        }
+        Ok(())
     }
 
     pub fn unique(table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {

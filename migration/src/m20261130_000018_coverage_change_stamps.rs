@@ -4,31 +4,24 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::util::index;
+use crate::util::{Indexes, create_indexes, drop_indexes};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const INDEXES: [(&str, [&str; 2]); 3] = [
-    ("visits", ["town_id", "created_at"]),
-    ("visits", ["town_id", "reviewed_at"]),
-    ("households", ["town_id", "updated_at"]),
+const INDEXES: Indexes<'static> = &[
+    ("visits", &["town_id", "created_at"]),
+    ("visits", &["town_id", "reviewed_at"]),
+    ("households", &["town_id", "updated_at"]),
 ];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (table, columns) in INDEXES {
-            manager.create_index(index(table, &columns)).await?;
-        }
-        Ok(())
+        create_indexes(manager, INDEXES).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (table, columns) in INDEXES {
-            let name = format!("idx_{table}_{}", columns.join("_"));
-            manager.drop_index(Index::drop().name(name).table(table).to_owned()).await?;
-        }
-        Ok(())
+        drop_indexes(manager, INDEXES).await
     }
 }

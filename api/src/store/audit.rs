@@ -183,17 +183,13 @@ pub async fn list<C: ConnectionTrait>(
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
-    use migration::MigratorTrait;
     use sea_orm::{EntityTrait, PaginatorTrait};
 
     use super::*;
 
     #[tokio::test]
     async fn a_batch_retried_after_part_of_it_was_written_is_completed() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("log.db").display());
-        let db = sea_orm::Database::connect(url).await.unwrap();
-        migration::Migrator::up(&db, None).await.unwrap();
+        let (_dir, db) = crate::store::test_database().await;
         let log = ReadLog::start(db.clone());
         let event = |action| Event {
             town_id: None,

@@ -563,11 +563,7 @@ mod tests {
     #[tokio::test]
     async fn a_town_read_in_steps_is_the_town_read_at_once() {
         use base64::Engine;
-        use migration::MigratorTrait;
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("steps.db").display());
-        let db = sea_orm::Database::connect(url).await.unwrap();
-        migration::Migrator::up(&db, None).await.unwrap();
+        let (_dir, db) = crate::store::test_database().await;
         let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
         let cipher = crate::crypto::FieldCipher::from_base64(&key).unwrap();
         // Mid-quarter, whatever the date the test runs on: the quarter has weeks of visits.

@@ -127,3 +127,16 @@ where
     let rows = q.offset(page.saturating_sub(1) * per_page).limit(per_page).all(db).await?;
     Ok((rows, total))
 }
+
+/// A migrated SQLite database in a directory of its own, for the stores' unit tests; the directory
+/// goes when the returned guard is dropped.
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+pub async fn test_database() -> (tempfile::TempDir, DatabaseConnection) {
+    use migration::MigratorTrait;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+    let db = Database::connect(url).await.unwrap();
+    migration::Migrator::up(&db, None).await.unwrap();
+    (dir, db)
+}
