@@ -48,6 +48,25 @@ async fn a_hundred_identical_submissions_with_one_key_make_one_visit_and_one_ans
     }
     assert_eq!(visits_of(&app, &cadre, &household).await, 1);
 
+    // Without a key, the client id alone: the inserts that lost wait for the one that won, then
+    // answer with it.
+    let body = visit_body(&household, &[], "2026-11-28T08:30:00+08:00");
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let (client, url, token, body) = (app.client.clone(), app.url("/api/v1/visits"), cadre.clone(), body.clone());
+        tasks.spawn(async move {
+            into_res(client.post(url).bearer_auth(token).json(&body).send().await.expect("answered")).await
+        });
+    }
+    let answers = tasks.join_all().await;
+    let created: Vec<_> = answers.iter().filter(|a| a.status == StatusCode::CREATED).collect();
+    assert_eq!(created.len(), 1, "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    for a in &answers {
+        assert!(a.status == StatusCode::CREATED || a.status == StatusCode::OK, "{}", a.text);
+        assert_eq!(a.body, created[0].body, "every repeat gets the first answer");
+    }
+    assert_eq!(visits_of(&app, &cadre, &household).await, 2);
+
     // The same key with another body is refused and writes nothing.
     let mut other = visit_body(&household, &[], AT);
     other["kind"] = json!("along_the_way");
@@ -55,7 +74,7 @@ async fn a_hundred_identical_submissions_with_one_key_make_one_visit_and_one_ans
     app.request(Method::POST, "/api/v1/visits", Some(&cadre), Some(other), &headers)
         .await
         .assert_problem(422, "idempotency_key_reused");
-    assert_eq!(visits_of(&app, &cadre, &household).await, 1);
+    assert_eq!(visits_of(&app, &cadre, &household).await, 2);
 
     // The key belongs to its user: the team leader's own visit with the same key is a new visit.
     let lead = app.login("demo-teamlead-a").await;
@@ -63,7 +82,7 @@ async fn a_hundred_identical_submissions_with_one_key_make_one_visit_and_one_ans
         app.request(Method::POST, "/api/v1/visits", Some(&lead), Some(visit_body(&household, &[], AT)), &headers).await;
     assert_eq!(own.status, StatusCode::CREATED, "{}", own.text);
     assert_ne!(own.body["id"], first.body["id"]);
-    assert_eq!(visits_of(&app, &cadre, &household).await, 2);
+    assert_eq!(visits_of(&app, &cadre, &household).await, 3);
 }
 
 /// Sends a request's head and the first half of its body on a raw connection, so it is in flight.

@@ -225,6 +225,40 @@ async fn a_late_entry_for_a_closed_month_needs_a_reason_and_is_audited() {
 }
 
 #[tokio::test]
+async fn a_visit_sent_again_after_its_month_closed_gets_the_first_answer() {
+    let app = spawn_app().await;
+    let cadre = app.login("demo-cadre-a").await;
+    let hs = cadre_a_households(&app, &cadre).await;
+    let (lat, lng) = position(&hs[0]);
+    let at = "2026-11-28T09:30:00+08:00";
+    let photo = app.upload_photo(&cadre, jpeg(45), Some((lat, lng, "gcj02")), Some(at)).await;
+    let body = visit_body(&hs[0], &[photo.body["id"].as_str().unwrap()], at);
+    let first = app.post("/api/v1/visits", &cadre, body.clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+
+    // The phone never got the answer and sends the visit again in December, after November
+    // closed: it would now need a late reason, but it is the same visit, answered as first.
+    app.clock.advance(Duration::days(12));
+    let cadre = app.login("demo-cadre-a").await;
+    let again = app.post("/api/v1/visits", &cadre, body.clone()).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert_eq!(again.headers.get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
+    assert_eq!(again.body, first.body);
+    // Under a new Idempotency-Key too.
+    let keyed = app
+        .request(Method::POST, "/api/v1/visits", Some(&cadre), Some(body.clone()), &[("Idempotency-Key", "resent")])
+        .await;
+    assert_eq!(keyed.body, first.body, "{}", keyed.text);
+    let listed = app.get(&format!("/api/v1/visits?household_id={}", hs[0]["id"].as_str().unwrap()), &cadre).await;
+    assert_eq!(listed.body["total"], 1);
+
+    // Its client id with another body is still refused as such.
+    let mut other = body;
+    other["kind"] = json!("along_the_way");
+    app.post("/api/v1/visits", &cadre, other).await.assert_problem(422, "client_id_reused");
+}
+
+#[tokio::test]
 async fn a_cadre_of_another_village_can_neither_visit_nor_see_the_visit() {
     let app = spawn_app().await;
     let cadre_a = app.login("demo-cadre-a").await;

@@ -157,9 +157,45 @@ pub async fn idempotency_begin<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> ApiResult<Option<HttpResponse>> {
     let Some(k) = &key.0 else { return Ok(None) };
-    let fingerprint =
-        sha256_hex(format!("{route}\n{}", serde_json::to_string(body).map_err(anyhow::Error::from)?).as_bytes());
-    match idempotency::begin(txn, user_id, k, &fingerprint, now).await? {
+    replayed(idempotency::begin(txn, user_id, k, &fingerprint(route, body)?, now).await?)
+}
+
+/// How a write whose record is its own answer begins (a visit, found again by its client id):
+/// the key is claimed in the write's transaction as by [`idempotency_begin`], and no answer is
+/// stored after — the record is read back instead, and a write of every answer is saved.
+pub enum Claim {
+    /// The key is new (or none was sent): go on.
+    First,
+    /// The key was used before for this same request, which is committed: its record is the
+    /// answer.
+    Repeat,
+    /// An answer stored for the key (keys claimed before the write stopped storing its answer),
+    /// or the key's refusal.
+    Answered(HttpResponse),
+}
+
+pub async fn idempotency_claim<C: ConnectionTrait>(
+    txn: &C,
+    user_id: Uuid,
+    key: &IdempotencyKey,
+    route: &str,
+    body: &impl Serialize,
+    now: DateTime<Utc>,
+) -> ApiResult<Claim> {
+    let Some(k) = &key.0 else { return Ok(Claim::First) };
+    Ok(match idempotency::begin(txn, user_id, k, &fingerprint(route, body)?, now).await? {
+        // In a transaction the claim waited for the first to commit: it stored no answer.
+        Begin::InProgress => Claim::Repeat,
+        other => replayed(other)?.map_or(Claim::First, Claim::Answered),
+    })
+}
+
+fn fingerprint(route: &str, body: &impl Serialize) -> ApiResult<String> {
+    Ok(sha256_hex(format!("{route}\n{}", serde_json::to_string(body).map_err(anyhow::Error::from)?).as_bytes()))
+}
+
+fn replayed(begin: Begin) -> ApiResult<Option<HttpResponse>> {
+    match begin {
         Begin::Proceed => Ok(None),
         Begin::Replay { status, body } => Ok(Some(
             HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
@@ -172,12 +208,17 @@ pub async fn idempotency_begin<C: ConnectionTrait>(
             "该提交编号已用于另一份内容，请勿重复使用",
             "this Idempotency-Key was used with a different request",
         )),
-        Begin::InProgress => Err(ApiError::conflict(
-            "idempotency_in_progress",
-            "相同的提交正在处理中，请稍后刷新查看",
-            "a request with this Idempotency-Key is still being processed",
-        )),
+        Begin::InProgress => Err(idempotency_in_progress()),
     }
+}
+
+/// A repeat of a write that is not yet committed.
+pub fn idempotency_in_progress() -> ApiError {
+    ApiError::conflict(
+        "idempotency_in_progress",
+        "相同的提交正在处理中，请稍后刷新查看",
+        "a request with this Idempotency-Key is still being processed",
+    )
 }
 
 /// Stores the answer of an idempotent write (in the same transaction) and builds the response.

@@ -20,7 +20,9 @@ pub enum Begin {
     Replay { status: u16, body: String },
     /// Seen before with another request body.
     Mismatch,
-    /// Seen before and still being processed (only possible outside a transaction).
+    /// Seen before with the same request, and no answer stored: still being processed (only
+    /// possible outside a transaction), or committed by a write that stores no answer because its
+    /// record is found again (`routes::common::idempotency_claim`).
     InProgress,
 }
 

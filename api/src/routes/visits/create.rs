@@ -13,7 +13,7 @@ use domain::org::Act;
 use domain::problem::{self, Category, Source};
 use domain::visit::{Flag, PhotoEvidence, ProofInput, Review, VisitKind, flags};
 use sea_orm::prelude::*;
-use sea_orm::{ActiveValue::Set, DatabaseTransaction, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
 
 use super::json::{CreateVisit, OutcomeName, Visit};
@@ -21,7 +21,7 @@ use super::view::{shown, view};
 use crate::auth::AuthUser;
 use crate::crypto::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError, validate};
-use crate::routes::common::{IdempotencyKey, Problem, idempotency_begin, idempotency_finish};
+use crate::routes::common::{Claim, IdempotencyKey, Problem, idempotency_claim, idempotency_in_progress};
 use crate::state::State;
 use crate::store::entity::{cross_check_assignment, cross_check_round, household, photo, visit};
 use crate::store::{ByKey, audit, households, photos, problems, screenings, users, visits};
@@ -117,19 +117,16 @@ pub async fn create_visit(
     let body = body.into_inner();
     let request_hash = sha256_hex(serde_json::to_string(&body).map_err(anyhow::Error::from)?.as_bytes());
     let txn = state.db.begin().await?;
-    if let Some(replay) = idempotency_begin(&txn, user.id, &key, "POST /visits", &body, now).await? {
-        return Ok(replay);
-    }
-    if let Some(first) = visits::by_client_id(&txn, user.id, body.client_id).await? {
-        if first.request_hash != request_hash {
-            return Err(ApiError::unprocessable(
-                "client_id_reused",
-                "该走访编号已用于另一条记录",
-                "this client_id was used for a different visit",
-            ));
+    // A repeat is not looked for up front: the visit's insert finds it (its client id is taken).
+    // Only a repeat under the same Idempotency-Key is known here, and answered as first (201).
+    match idempotency_claim(&txn, user.id, &key, "POST /visits", &body, now).await? {
+        Claim::First => {}
+        Claim::Answered(res) => return Ok(res),
+        Claim::Repeat => {
+            return earlier(&txn, user.id, &body, &request_hash, StatusCode::CREATED)
+                .await?
+                .ok_or_else(idempotency_in_progress);
         }
-        let dto = view(&txn, first).await?;
-        return Ok(HttpResponse::Ok().insert_header(("idempotent-replayed", "true")).json(dto));
     }
 
     // Shape rules that need more than one field.
@@ -167,7 +164,12 @@ pub async fn create_visit(
         }
     }
 
-    let (household, round_id) = household_for(&txn, &user, &body).await?;
+    // A repeat is answered as first even where the submission would no longer pass (the month
+    // closed since, the household moved away).
+    let (household, round_id) = match household_for(&txn, &user, &body).await {
+        Ok(found) => found,
+        Err(e) => return earlier(&txn, user.id, &body, &request_hash, StatusCode::OK).await?.ok_or(e),
+    };
     let mut visitors: BTreeSet<Uuid> = BTreeSet::from([user.id]);
     for (i, v) in body.visitor_ids.iter().enumerate() {
         match users::by_id(&txn, *v).await? {
@@ -200,7 +202,7 @@ pub async fn create_visit(
         }
     }
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return earlier(&txn, user.id, &body, &request_hash, StatusCode::OK).await?.ok_or(ApiError::Validation(errors));
     }
 
     // The proof rules.
@@ -243,7 +245,7 @@ pub async fn create_visit(
         household_id: Set(household.id),
         client_id: Set(body.client_id),
         created_by: Set(user.id),
-        request_hash: Set(request_hash),
+        request_hash: Set(request_hash.clone()),
         kind: Set(kind.as_str().to_owned()),
         outcome: Set(if body.outcome == OutcomeName::Visited { "visited" } else { "absent_attempted" }.to_owned()),
         absent_reason: Set(body.absent_reason.clone()),
@@ -265,18 +267,12 @@ pub async fn create_visit(
         created_at: Set(now),
     };
     let visitor_list: Vec<Uuid> = visitors.into_iter().collect();
-    let saved = match visits::insert(&txn, model, &visitor_list, &body.photo_ids).await {
-        Ok(v) => v,
-        // The same submission raced itself past the check above: answer with the one that won.
-        Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
-            txn.rollback().await?;
-            let first =
-                visits::by_client_id(&state.db, user.id, body.client_id).await?.ok_or_else(|| ApiError::from(e))?;
-            return Ok(HttpResponse::Ok()
-                .insert_header(("idempotent-replayed", "true"))
-                .json(view(&state.db, first).await?));
-        }
-        Err(e) => return Err(e.into()),
+    let Some(saved) = visits::insert(&txn, model, &visitor_list, &body.photo_ids).await? else {
+        // The client id is taken: a repeat, or the same submission racing itself (the insert
+        // waited for the one that won). Its answer.
+        return earlier(&txn, user.id, &body, &request_hash, StatusCode::OK)
+            .await?
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a visit's client id conflicts with no visit")));
     };
     if kind == VisitKind::JointVerification {
         screenings::settle(&txn, household.id, saved.id, now).await?;
@@ -322,8 +318,29 @@ pub async fn create_visit(
     .await?;
     // As `view` would read it back, without reading it back.
     let dto = shown(saved, visitor_list, body.photo_ids.clone(), problem_ids);
-    let res = idempotency_finish(&txn, user.id, &key, StatusCode::CREATED, &dto).await?;
     txn.commit().await?;
     state.coverage_inputs.forget_town(household.town_id);
-    Ok(res)
+    Ok(HttpResponse::Created().json(dto))
+}
+
+/// The visit this caller already recorded under the submission's client id, answered as first
+/// (`status`: 201 for a repeat under its Idempotency-Key, 200 for the client id alone); a client id
+/// used for another visit is refused.
+async fn earlier<C: ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+    body: &CreateVisit,
+    request_hash: &str,
+    status: StatusCode,
+) -> ApiResult<Option<HttpResponse>> {
+    let Some(first) = visits::by_client_id(db, user, body.client_id).await? else { return Ok(None) };
+    if first.request_hash != request_hash {
+        return Err(ApiError::unprocessable(
+            "client_id_reused",
+            "该走访编号已用于另一条记录",
+            "this client_id was used for a different visit",
+        ));
+    }
+    let dto = view(db, first).await?;
+    Ok(Some(HttpResponse::build(status).insert_header(("idempotent-replayed", "true")).json(dto)))
 }
