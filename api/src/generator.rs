@@ -9,7 +9,7 @@ use domain::org::{Role, ScopeKind};
 use domain::{Month, PhoneNumber, Tag};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
 use crate::crypto::FieldCipher;
@@ -254,6 +254,14 @@ pub async fn generate(
     // The district's own office: reads every town (the district-wide coverage and dashboard).
     let office = users::create(db, None, "gen-district-rro", "区乡村振兴局", Some(hash), now).await?;
     users::grant(db, office.id, Role::RroStaff, ScopeKind::District, district.id, now).await?;
+    // A bulk load is followed by ANALYZE, as autovacuum would do after it (where autovacuum is off,
+    // as on the machine `bench/RESULTS.md` ran on, never): without statistics PostgreSQL guessed
+    // hundreds of rows for a key lookup and ran a visit's photo check with parallel workers, 15 ms
+    // instead of 0.2 ms (session 10). SQLite keeps its plans without statistics, which its queries
+    // here were shaped for.
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await?;
+    }
     eprintln!("logins: gen-district-rro, gen00-rro, gen00-v00-cadre0, … password {DEMO_PASSWORD}");
     Ok(())
 }

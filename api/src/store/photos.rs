@@ -80,17 +80,18 @@ pub async fn index_bands<C: ConnectionTrait>(db: &C, photo: Uuid, town: Uuid, ph
     Ok(())
 }
 
-/// Whether a photo of the town that proves a visit to another household is the same picture: the
-/// same bytes, or a perceptual hash within `max_distance` bits. Looked up through the band index
-/// (`domain::phash`): a few index probes and a handful of candidates, whatever the number of photos.
+/// Whether `photo`, or a photo of the town that is the same picture (the same bytes, or a perceptual
+/// hash within `max_distance` bits), proves a visit to another household. Looked up through the
+/// band index (`domain::phash`): a few index probes and a handful of candidates, whatever the
+/// number of photos.
 pub async fn reused_elsewhere<C: ConnectionTrait>(
     db: &C,
     town: Uuid,
     household: Uuid,
-    sha256: &str,
-    phash: i64,
+    photo: &photo::Model,
     max_distance: u32,
 ) -> Result<bool, DbErr> {
+    let (sha256, phash) = (photo.sha256.as_str(), photo.phash);
     if max_distance > domain::phash::MAX_INDEXED_DISTANCE {
         let all = fingerprints_elsewhere(db, town, household).await?;
         return Ok(all
@@ -128,20 +129,25 @@ pub async fn reused_elsewhere<C: ConnectionTrait>(
     for (band, value) in domain::phash::probes(phash as u64, max_distance) {
         by_band.entry(band).or_default().push(i32::from(value));
     }
-    let mut probe = sea_orm::Condition::any();
+    // A range of the (town, band, value) index per band, one after another: as one `OR` of the
+    // bands, PostgreSQL read every band row of the town and filtered them (`bench/RESULTS.md`,
+    // session 10).
+    let mut candidates: Option<sea_orm::sea_query::SelectStatement> = None;
     for (band, values) in by_band {
-        probe = probe.add(
-            sea_orm::Condition::all()
-                .add(photo_band::Column::Band.eq(i32::from(band)))
-                .add(photo_band::Column::Value.is_in(values)),
-        );
+        let range = Query::select()
+            .column(photo_band::Column::PhotoId)
+            .from(photo_band::Entity)
+            .and_where(photo_band::Column::TownId.eq(town))
+            .and_where(photo_band::Column::Band.eq(i32::from(band)))
+            .and_where(photo_band::Column::Value.is_in(values))
+            .take();
+        match &mut candidates {
+            None => candidates = Some(range),
+            Some(c) => {
+                c.union(UnionType::All, range);
+            }
+        }
     }
-    let candidates = Query::select()
-        .column(photo_band::Column::PhotoId)
-        .from(photo_band::Entity)
-        .and_where(photo_band::Column::TownId.eq(town))
-        .cond_where(probe)
-        .take();
     // The same bytes, and photos near by hash, in one statement (one round trip inside a visit's
     // transaction); each branch is planned on its own index.
     let mut elsewhere = Query::select()
@@ -152,16 +158,20 @@ pub async fn reused_elsewhere<C: ConnectionTrait>(
         .and_where(photo::Column::Sha256.eq(sha256))
         .and_where(used_elsewhere())
         .take();
-    elsewhere.union(
-        UnionType::All,
-        Query::select()
-            .column(photo::Column::Phash)
-            .expr(Expr::val(0))
-            .from(photo::Entity)
-            .and_where(photo::Column::Id.in_subquery(candidates))
-            .and_where(used_elsewhere())
-            .take(),
-    );
+    if let Some(candidates) = candidates {
+        elsewhere.union(
+            UnionType::All,
+            Query::select()
+                .column(photo::Column::Phash)
+                .expr(Expr::val(0))
+                .from(photo::Entity)
+                .and_where(photo::Column::Id.in_subquery(candidates))
+                // The photo itself is the same bytes: its visits were read by the first branch.
+                .and_where(photo::Column::Id.ne(photo.id))
+                .and_where(used_elsewhere())
+                .take(),
+        );
+    }
     let rows = db.query_all(&elsewhere).await?;
     for row in rows {
         let (h, same_bytes): (i64, i32) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);

@@ -210,8 +210,7 @@ pub async fn create_visit(
     let visit_photos: Vec<&photo::Model> = body.photo_ids.iter().filter_map(usable).collect();
     let mut proof: Vec<PhotoEvidence> = Vec::with_capacity(visit_photos.len());
     for p in &visit_photos {
-        let reused =
-            photos::reused_elsewhere(&txn, household.town_id, household.id, &p.sha256, p.phash, max_bits).await?;
+        let reused = photos::reused_elsewhere(&txn, household.town_id, household.id, p, max_bits).await?;
         proof.push(evidence(p, reused));
     }
     let household_position =
