@@ -156,21 +156,24 @@ pub async fn idempotency_begin<C: ConnectionTrait>(
     body: &impl Serialize,
     now: DateTime<Utc>,
 ) -> ApiResult<Option<HttpResponse>> {
-    let Some(k) = &key.0 else { return Ok(None) };
-    replayed(idempotency::begin(txn, user_id, k, &fingerprint(route, body)?, now).await?)
+    match idempotency_claim(txn, user_id, key, route, body, now).await? {
+        Claim::First => Ok(None),
+        Claim::Answered(res) => Ok(Some(res)),
+        // A write that stores its answer commits with it: without one, the first is still running.
+        Claim::Repeat => Err(idempotency_in_progress()),
+    }
 }
 
-/// How a write whose record is its own answer begins (a visit, found again by its client id):
-/// the key is claimed in the write's transaction as by [`idempotency_begin`], and no answer is
-/// stored after — the record is read back instead, and a write of every answer is saved.
+/// How an idempotent write begins, for a write whose record is its own answer (a visit, found
+/// again by its client id) as for one that stores its answer ([`idempotency_begin`]): the key is
+/// claimed in the write's transaction.
 pub enum Claim {
     /// The key is new (or none was sent): go on.
     First,
-    /// The key was used before for this same request, which is committed: its record is the
-    /// answer.
+    /// The key was used before for this same request, and no answer is stored: for a write whose
+    /// record is its answer, that record.
     Repeat,
-    /// An answer stored for the key (keys claimed before the write stopped storing its answer),
-    /// or the key's refusal.
+    /// The answer stored for the key (for a visit, keys claimed before visits stopped storing it).
     Answered(HttpResponse),
 }
 
@@ -183,33 +186,25 @@ pub async fn idempotency_claim<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> ApiResult<Claim> {
     let Some(k) = &key.0 else { return Ok(Claim::First) };
-    Ok(match idempotency::begin(txn, user_id, k, &fingerprint(route, body)?, now).await? {
-        // In a transaction the claim waited for the first to commit: it stored no answer.
+    let fingerprint =
+        sha256_hex(format!("{route}\n{}", serde_json::to_string(body).map_err(anyhow::Error::from)?).as_bytes());
+    Ok(match idempotency::begin(txn, user_id, k, &fingerprint, now).await? {
+        Begin::Proceed => Claim::First,
         Begin::InProgress => Claim::Repeat,
-        other => replayed(other)?.map_or(Claim::First, Claim::Answered),
-    })
-}
-
-fn fingerprint(route: &str, body: &impl Serialize) -> ApiResult<String> {
-    Ok(sha256_hex(format!("{route}\n{}", serde_json::to_string(body).map_err(anyhow::Error::from)?).as_bytes()))
-}
-
-fn replayed(begin: Begin) -> ApiResult<Option<HttpResponse>> {
-    match begin {
-        Begin::Proceed => Ok(None),
-        Begin::Replay { status, body } => Ok(Some(
+        Begin::Replay { status, body } => Claim::Answered(
             HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
                 .insert_header(("content-type", "application/json"))
                 .insert_header(("idempotent-replayed", "true"))
                 .body(body),
-        )),
-        Begin::Mismatch => Err(ApiError::unprocessable(
-            "idempotency_key_reused",
-            "该提交编号已用于另一份内容，请勿重复使用",
-            "this Idempotency-Key was used with a different request",
-        )),
-        Begin::InProgress => Err(idempotency_in_progress()),
-    }
+        ),
+        Begin::Mismatch => {
+            return Err(ApiError::unprocessable(
+                "idempotency_key_reused",
+                "该提交编号已用于另一份内容，请勿重复使用",
+                "this Idempotency-Key was used with a different request",
+            ));
+        }
+    })
 }
 
 /// A repeat of a write that is not yet committed.

@@ -94,7 +94,12 @@ pub async fn insert<C: ConnectionTrait>(
 }
 
 pub fn position_of(m: &visit::Model) -> Option<Position> {
-    Position::new(m.latitude?, m.longitude?, Datum::parse(m.datum.as_deref()?)?)
+    position(m.latitude, m.longitude, m.datum.as_deref())
+}
+
+/// A stored position, when all three of its columns are there.
+fn position(lat: Option<f64>, lng: Option<f64>, datum: Option<&str>) -> Option<Position> {
+    Position::new(lat?, lng?, Datum::parse(datum?)?)
 }
 
 /// The visitor's visit nearest before `at` that has a position (for the travel-speed rule).
@@ -134,10 +139,7 @@ pub async fn previous_of<C: ConnectionTrait>(
         .take();
     let prev = Placed::find_by_statement(db.get_database_backend().build(&query)).one(db).await?;
     Ok(prev.and_then(|v| {
-        Some(PreviousVisit {
-            at: v.visited_at,
-            position: Position::new(v.latitude?, v.longitude?, Datum::parse(&v.datum?)?)?,
-        })
+        Some(PreviousVisit { at: v.visited_at, position: position(v.latitude, v.longitude, v.datum.as_deref())? })
     }))
 }
 
