@@ -22,6 +22,7 @@ mod m20261129_000016_covering_indexes_for_coverage;
 mod m20261129_000017_visitor_timeline;
 mod m20261130_000018_coverage_change_stamps;
 mod m20261130_000019_scope_columns_indexed;
+mod m20261130_000020_visit_photo_households;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000017_visitor_timeline::Migration),
             Box::new(m20261130_000018_coverage_change_stamps::Migration),
             Box::new(m20261130_000019_scope_columns_indexed::Migration),
+            Box::new(m20261130_000020_visit_photo_households::Migration),
         ]
     }
 }

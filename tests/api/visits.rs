@@ -4,7 +4,7 @@ use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, jpeg, jpeg_with_exif, position, spawn_app, visit_body};
+use crate::helpers::{Res, TestApp, jpeg, jpeg_with_exif, position, spawn_app, visit_body};
 
 /// Two households cadre A answers for, with their (GCJ-02) positions.
 async fn cadre_a_households(app: &TestApp, token: &str) -> Vec<Value> {
@@ -176,6 +176,32 @@ async fn a_copy_of_a_photo_already_proving_another_household_is_flagged_and_no_p
     assert_eq!(flags, ["photo_reused"]);
     let read = app.get(&format!("/api/v1/visits/{}", res.body["id"].as_str().unwrap()), &cadre).await;
     assert_eq!(read.body, res.body);
+}
+
+#[tokio::test]
+async fn a_photo_proves_one_household_flagged_for_another_in_either_order_never_for_its_own() {
+    let app = spawn_app().await;
+    let cadre = app.login("demo-cadre-a").await;
+    let hs = cadre_a_households(&app, &cadre).await;
+    let (h1, h2) = (&hs[0], &hs[1]);
+    let reused = |res: &Res| -> bool {
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+        res.body["flags"].as_array().unwrap().iter().any(|f| f["code"] == "photo_reused")
+    };
+    // "Another household" is read as the households ordered below and above the visit's own:
+    // each photo goes first to one household, then to the other, so both sides are asked.
+    for (seed, first, then, hour) in [(51, h1, h2, 1), (52, h2, h1, 4)] {
+        let at = |h: u32| format!("2026-11-28T{h:02}:00:00+08:00");
+        let (lat, lng) = position(first);
+        let photo = app.upload_photo(&cadre, jpeg(seed), Some((lat, lng, "gcj02")), Some(&at(hour))).await;
+        let id = photo.body["id"].as_str().unwrap().to_owned();
+        let own = app.post("/api/v1/visits", &cadre, visit_body(first, &[&id], &at(hour))).await;
+        assert!(!reused(&own), "a new photo: {}", own.text);
+        let again = app.post("/api/v1/visits", &cadre, visit_body(first, &[&id], &at(hour + 1))).await;
+        assert!(!reused(&again), "the same household again: {}", again.text);
+        let other = app.post("/api/v1/visits", &cadre, visit_body(then, &[&id], &at(hour + 2))).await;
+        assert!(reused(&other), "another household: {}", other.text);
+    }
 }
 
 #[tokio::test]

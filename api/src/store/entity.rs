@@ -479,6 +479,8 @@ pub mod visit_photo {
         #[sea_orm(primary_key, auto_increment = false)]
         pub photo_id: Uuid,
         pub position: i32,
+        /// The visit's household, copied: the reused-photo check reads (photo_id, household_id).
+        pub household_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

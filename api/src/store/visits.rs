@@ -86,6 +86,7 @@ pub async fn insert<C: ConnectionTrait>(
             visit_id: Set(m.id),
             photo_id: Set(*p),
             position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            household_id: Set(Some(m.household_id)),
         }))
         .exec_without_returning(db)
         .await?;
