@@ -76,7 +76,8 @@ pub async fn run() -> anyhow::Result<()> {
             }
             let cipher = crate::crypto::FieldCipher::from_base64(crate::settings::expose(&settings.field_key))?;
             let plan = crate::generator::Plan { households, months, towns: towns.max(1), seed };
-            crate::generator::generate(&db, &cipher, chrono::Utc::now(), &plan).await
+            let storage = crate::storage::Storage::from_settings(&settings)?;
+            crate::generator::generate(&db, &storage, &cipher, chrono::Utc::now(), &plan).await
         }
         Command::Migrate => {
             let settings = Settings::from_env()?;

@@ -1,6 +1,7 @@
 //! `changxiao gen`: fills a database with a realistic district for benchmarks — towns, villages,
 //! groups, work teams and departments, users of every role, households with tags and locations,
-//! months of visits, problems and phone-check calls. Deterministic from the seed; bulk inserts.
+//! months of visits, each proven by a photo (rows and their hash index; every photo's picture is one
+//! stored placeholder), problems and phone-check calls. Deterministic from the seed; bulk inserts.
 
 use std::time::Instant;
 
@@ -14,7 +15,7 @@ use uuid::Uuid;
 
 use crate::crypto::FieldCipher;
 use crate::demo::{DEMO_PASSWORD, DEPARTMENTS, GIVEN, SURNAMES, fake_id, fake_tags};
-use crate::store::entity::{visit, visit_visitor};
+use crate::store::entity::{photo, visit, visit_photo, visit_visitor};
 use crate::store::households::{self, Draft};
 use crate::store::{org, problems, users};
 
@@ -25,6 +26,20 @@ pub struct Plan {
     pub seed: u64,
 }
 
+/// Where the one picture every generated photo shows is stored, and its size.
+const PLACEHOLDER_KEY: &str = "generated/placeholder.jpg";
+const PLACEHOLDER_SIZE: (u16, u16) = (320, 240);
+
+/// A small JPEG (a colour gradient) for the generated photos' bytes.
+fn placeholder_jpeg() -> anyhow::Result<Vec<u8>> {
+    let (w, h) = PLACEHOLDER_SIZE;
+    let pixels: Vec<u8> =
+        (0..h).flat_map(|y| (0..w).flat_map(move |x| [(x % 256) as u8, (y % 256) as u8, 128])).collect();
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 80).encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb)?;
+    Ok(out)
+}
+
 /// A UUID drawn from the generator, so a seed gives the same ids everywhere.
 fn uuid(rng: &mut StdRng) -> Uuid {
     Uuid::from_u64_pair(rng.random(), rng.random())
@@ -33,6 +48,7 @@ fn uuid(rng: &mut StdRng) -> Uuid {
 /// Fills an empty database. Prints progress; returns the logins' common password.
 pub async fn generate(
     db: &DatabaseConnection,
+    storage: &crate::storage::Storage,
     cipher: &FieldCipher,
     now: DateTime<Utc>,
     plan: &Plan,
@@ -41,6 +57,11 @@ pub async fn generate(
     let mut rng = StdRng::seed_from_u64(plan.seed);
     let hash = crate::auth::password::hash_blocking(DEMO_PASSWORD)?;
     let district = org::find_or_create_district(db, "江津区", now).await?;
+    // Every generated photo shows the same stored picture; its row, bytes hash and perceptual hash
+    // are its own, as the reused-photo check and the photo tables see real ones.
+    let picture = placeholder_jpeg()?;
+    let picture_size = i64::try_from(picture.len())?;
+    storage.put(PLACEHOLDER_KEY, picture).await?;
     let villages_per_town = 15usize;
     let per_village = plan.households.div_ceil(plan.towns * villages_per_town).max(1);
     let first_month = {
@@ -53,6 +74,7 @@ pub async fn generate(
     let mut made = 0usize;
     let mut visits_made = 0usize;
     let mut problems_made = 0usize;
+    let mut photos_made = 0usize;
     for t in 0..plan.towns {
         let txn = db.begin().await?;
         let mut id_numbers = std::collections::HashSet::new();
@@ -119,6 +141,9 @@ pub async fn generate(
             let mut rows = vec![];
             let mut visit_rows = vec![];
             let mut visitor_rows = vec![];
+            let mut photo_rows = vec![];
+            let mut band_rows = vec![];
+            let mut link_rows = vec![];
             let mut problem_rows = vec![];
             for n in 0..per_village {
                 if made >= plan.households {
@@ -136,6 +161,7 @@ pub async fn generate(
                 let g = n % groups.len();
                 let phone = format!("1{}{:09}", rng.random_range(3..=9), rng.random_range(0..1_000_000_000u32));
                 let hid = uuid(&mut rng);
+                let (lat, lng) = (29.37 + rng.random_range(-0.2..0.2), 106.30 + rng.random_range(-0.2..0.2));
                 let draft = Draft {
                     village_id: village.id,
                     group_id: Some(groups[g]),
@@ -147,11 +173,7 @@ pub async fn generate(
                     id_number,
                     phones: PhoneNumber::parse(&phone).ok().into_iter().collect(),
                     address: format!("重庆市江津区{}{}{}号", town.name, village.name, n + 1),
-                    location: Some((
-                        29.37 + rng.random_range(-0.2..0.2),
-                        106.30 + rng.random_range(-0.2..0.2),
-                        "gcj02".into(),
-                    )),
+                    location: Some((lat, lng, "gcj02".into())),
                     member_count: rng.random_range(1..=6),
                     tags: tags.clone(),
                     risk_status: risk.map(|r| r.0),
@@ -201,6 +223,40 @@ pub async fn generate(
                                 user_id: Set(cadres[g]),
                                 visited_at: Set(Some(at)),
                             });
+                            // The visit's photo, taken at the house.
+                            let pid = uuid(&mut rng);
+                            let phash: i64 = rng.random();
+                            let sha256: String = (0..4).map(|_| format!("{:016x}", rng.random::<u64>())).collect();
+                            photo_rows.push(photo::ActiveModel {
+                                id: Set(pid),
+                                town_id: Set(town.id),
+                                uploaded_by: Set(cadres[g]),
+                                sha256: Set(sha256),
+                                phash: Set(phash),
+                                content_type: Set("image/jpeg".into()),
+                                size_bytes: Set(picture_size),
+                                width: Set(PLACEHOLDER_SIZE.0.into()),
+                                height: Set(PLACEHOLDER_SIZE.1.into()),
+                                original_key: Set(PLACEHOLDER_KEY.into()),
+                                thumbnail_key: Set(PLACEHOLDER_KEY.into()),
+                                display_key: Set(PLACEHOLDER_KEY.into()),
+                                exif_taken_at: Set(Some(at)),
+                                exif_latitude: Set(Some(lat + rng.random_range(-0.0003..0.0003))),
+                                exif_longitude: Set(Some(lng + rng.random_range(-0.0003..0.0003))),
+                                client_taken_at: Set(Some(at)),
+                                client_latitude: Set(None),
+                                client_longitude: Set(None),
+                                client_datum: Set(None),
+                                client_accuracy_m: Set(None),
+                                created_at: Set(at),
+                            });
+                            band_rows.extend(crate::store::photos::band_rows(pid, town.id, phash));
+                            link_rows.push(visit_photo::ActiveModel {
+                                visit_id: Set(vid),
+                                photo_id: Set(pid),
+                                position: Set(0),
+                                household_id: Set(Some(hid)),
+                            });
                             if rng.random_range(0..100) < 3 {
                                 problem_rows.push(problems::new_active(
                                     problems::NewProblem {
@@ -233,8 +289,20 @@ pub async fn generate(
             households::insert_bulk(&txn, town.id, &rows, cipher, now).await?;
             visits_made += visit_rows.len();
             problems_made += problem_rows.len();
+            photos_made += photo_rows.len();
+            for chunk in photo_rows.chunks(500) {
+                photo::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
+            }
+            for chunk in band_rows.chunks(2000) {
+                crate::store::entity::photo_band::Entity::insert_many(chunk.to_vec())
+                    .exec_without_returning(&txn)
+                    .await?;
+            }
             for chunk in visit_rows.chunks(500) {
                 visit::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
+            }
+            for chunk in link_rows.chunks(2000) {
+                visit_photo::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
             }
             for chunk in visitor_rows.chunks(2000) {
                 visit_visitor::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
@@ -245,7 +313,7 @@ pub async fn generate(
         }
         txn.commit().await?;
         eprintln!(
-            "town {}/{}: {made} households, {visits_made} visits, {problems_made} problems ({:.1} s)",
+            "town {}/{}: {made} households, {visits_made} visits, {photos_made} photos, {problems_made} problems ({:.1} s)",
             t + 1,
             plan.towns,
             started.elapsed().as_secs_f64()
@@ -254,13 +322,14 @@ pub async fn generate(
     // The district's own office: reads every town (the district-wide coverage and dashboard).
     let office = users::create(db, None, "gen-district-rro", "区乡村振兴局", Some(hash), now).await?;
     users::grant(db, office.id, Role::RroStaff, ScopeKind::District, district.id, now).await?;
-    // A bulk load is followed by ANALYZE, as autovacuum would do after it (where autovacuum is off,
-    // as on the machine `bench/RESULTS.md` ran on, never): without statistics PostgreSQL guessed
-    // hundreds of rows for a key lookup and ran a visit's photo check with parallel workers, 15 ms
-    // instead of 0.2 ms (session 10). SQLite keeps its plans without statistics, which its queries
-    // here were shaped for.
+    // A bulk load is followed by VACUUM and ANALYZE, as autovacuum would do after it (where
+    // autovacuum is off, as on the machine `bench/RESULTS.md` ran on, never): without statistics
+    // PostgreSQL guessed hundreds of rows for a key lookup and ran a visit's photo check with
+    // parallel workers, 15 ms instead of 0.2 ms (session 10); without the visibility map an
+    // index-only scan (the photo band index) reads each row it finds. SQLite keeps its plans
+    // without statistics, which its queries here were shaped for.
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        db.execute_unprepared("ANALYZE").await?;
+        db.execute_unprepared("VACUUM (ANALYZE)").await?;
     }
     eprintln!("logins: gen-district-rro, gen00-rro, gen00-v00-cadre0, … password {DEMO_PASSWORD}");
     Ok(())

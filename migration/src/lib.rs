@@ -23,6 +23,7 @@ mod m20261129_000017_visitor_timeline;
 mod m20261130_000018_coverage_change_stamps;
 mod m20261130_000019_scope_columns_indexed;
 mod m20261130_000020_visit_photo_households;
+mod m20261130_000021_photo_band_hashes;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000018_coverage_change_stamps::Migration),
             Box::new(m20261130_000019_scope_columns_indexed::Migration),
             Box::new(m20261130_000020_visit_photo_households::Migration),
+            Box::new(m20261130_000021_photo_band_hashes::Migration),
         ]
     }
 }

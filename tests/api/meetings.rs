@@ -339,7 +339,9 @@ async fn a_districts_coverage_is_the_sum_of_its_towns_and_shows_a_visit_at_once(
     let app = spawn_app().await;
     // Two generated towns join the demo town's district.
     let plan = changxiao::generator::Plan { households: 160, months: 2, towns: 2, seed: 7 };
-    changxiao::generator::generate(&app.state.db, &app.state.cipher, app.clock.now(), &plan).await.unwrap();
+    changxiao::generator::generate(&app.state.db, &app.state.storage, &app.state.cipher, app.clock.now(), &plan)
+        .await
+        .unwrap();
     let district = app.login("gen-district-rro").await;
     let towns = [app.login("gen00-rro").await, app.login("gen01-rro").await, app.login("demo-rro").await];
     let whole = app.get("/api/v1/coverage", &district).await;

@@ -204,6 +204,58 @@ async fn a_photo_proves_one_household_flagged_for_another_in_either_order_never_
     }
 }
 
+/// Gives a stored photo another perceptual hash, its band index rows with it.
+async fn rehash(app: &TestApp, id: &str, phash: i64) {
+    use changxiao::store::entity::{photo, photo_band};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let db = &app.state.db;
+    let id: uuid::Uuid = id.parse().unwrap();
+    let town = photo::Entity::find_by_id(id).one(db).await.unwrap().unwrap().town_id;
+    photo::Entity::update_many()
+        .col_expr(photo::Column::Phash, Expr::value(phash))
+        .filter(photo::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .unwrap();
+    photo_band::Entity::delete_many().filter(photo_band::Column::PhotoId.eq(id)).exec(db).await.unwrap();
+    changxiao::store::photos::index_bands(db, id, town, phash).await.unwrap();
+}
+
+/// The same picture is a hash within six bits (the setting's default), measured where the band
+/// index finds it: six bits in one band, or spread over all four with the sign bit among them, is
+/// reused; seven bits is another picture, though three of its four bands are the same.
+#[tokio::test]
+async fn a_photo_six_bits_from_another_households_is_reused_and_seven_bits_away_is_not() {
+    let app = spawn_app().await;
+    let cadre = app.login("demo-cadre-a").await;
+    let hs = cadre_a_households(&app, &cadre).await;
+    let (h1, h2) = (&hs[0], &hs[1]);
+    let at = |h: u32| format!("2026-11-28T{h:02}:00:00+08:00");
+    let base = 0x9234_5678_9abc_def0_u64 as i64;
+    let cases: [(u8, i64, bool, &str); 3] = [
+        (62, base ^ 0b111_1111, false, "seven bits in the first band"),
+        (63, base ^ 0b11_1111, true, "six bits in the first band"),
+        (64, base ^ (0b11 | 0b11 << 16 | 1 << 32 | 1 << 63), true, "six bits over four bands, the sign bit one"),
+    ];
+    let (lat2, lng2) = position(h2);
+    let first = app.upload_photo(&cadre, jpeg(61), Some((lat2, lng2, "gcj02")), Some(&at(1))).await;
+    let first_id = first.body["id"].as_str().unwrap().to_owned();
+    rehash(&app, &first_id, base).await;
+    let v = app.post("/api/v1/visits", &cadre, visit_body(h2, &[&first_id], &at(1))).await;
+    assert_eq!(v.status, StatusCode::CREATED, "{}", v.text);
+    let (lat1, lng1) = position(h1);
+    for (i, (seed, phash, expected, case)) in cases.into_iter().enumerate() {
+        let hour = 2 + 2 * i as u32;
+        let photo = app.upload_photo(&cadre, jpeg(seed), Some((lat1, lng1, "gcj02")), Some(&at(hour))).await;
+        let id = photo.body["id"].as_str().unwrap().to_owned();
+        rehash(&app, &id, phash).await;
+        let res = app.post("/api/v1/visits", &cadre, visit_body(h1, &[&id], &at(hour))).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+        let reused = res.body["flags"].as_array().unwrap().iter().any(|f| f["code"] == "photo_reused");
+        assert_eq!(reused, expected, "{case}: {}", res.text);
+    }
+}
+
 #[tokio::test]
 async fn an_absent_household_is_counted_apart_and_needs_a_reason() {
     let app = spawn_app().await;

@@ -569,7 +569,8 @@ mod tests {
         // Mid-quarter, whatever the date the test runs on: the quarter has weeks of visits.
         let now = "2026-11-15T04:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap();
         let plan = crate::generator::Plan { households: 900, months: 4, towns: 2, seed: 9 };
-        crate::generator::generate(&db, &cipher, now, &plan).await.unwrap();
+        let storage = crate::storage::Storage::new(std::sync::Arc::new(object_store::memory::InMemory::new()));
+        crate::generator::generate(&db, &storage, &cipher, now, &plan).await.unwrap();
         let quarter = Quarter::containing(now);
         let towns = super::super::entity::town::Entity::find().all(&db).await.unwrap();
         assert_eq!(towns.len(), 2);

@@ -1269,6 +1269,9 @@ pub mod photo_band {
         #[sea_orm(primary_key, auto_increment = false)]
         pub band: i32,
         pub value: i32,
+        /// The photo's whole hash (migration 21): the band index covers it, so a band hit's
+        /// distance is measured without reading the photo.
+        pub phash: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,8 +1,8 @@
 //! Photos: stored once per uploader and content, found by hash, and checked for reuse.
 
 use sea_orm::prelude::*;
-use sea_orm::sea_query::{ExprTrait, Query, UnionType};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, QuerySelect, Statement};
+use sea_orm::sea_query::{Query, UnionType};
+use sea_orm::{ConnectionTrait, DbBackend, QuerySelect, Statement};
 use uuid::Uuid;
 
 use super::ByKey;
@@ -63,23 +63,28 @@ pub async fn fingerprints_elsewhere<C: ConnectionTrait>(
         .await
 }
 
-/// Writes the bands of a photo's perceptual hash (the reused-photo index).
+/// Writes the bands of a photo's perceptual hash (the reused-photo index), each with the whole hash.
 pub async fn index_bands<C: ConnectionTrait>(db: &C, photo: Uuid, town: Uuid, phash: i64) -> Result<(), DbErr> {
-    let rows =
-        domain::phash::bands(phash as u64).into_iter().enumerate().map(|(band, value)| photo_band::ActiveModel {
-            photo_id: sea_orm::ActiveValue::Set(photo),
-            town_id: sea_orm::ActiveValue::Set(town),
-            band: sea_orm::ActiveValue::Set(band as i32),
-            value: sea_orm::ActiveValue::Set(i32::from(value)),
-        });
-    photo_band::Entity::insert_many(rows).exec_without_returning(db).await?;
+    photo_band::Entity::insert_many(band_rows(photo, town, phash)).exec_without_returning(db).await?;
     Ok(())
+}
+
+/// The four band rows of a photo's hash.
+pub fn band_rows(photo: Uuid, town: Uuid, phash: i64) -> impl Iterator<Item = photo_band::ActiveModel> {
+    domain::phash::bands(phash as u64).into_iter().enumerate().map(move |(band, value)| photo_band::ActiveModel {
+        photo_id: sea_orm::ActiveValue::Set(photo),
+        town_id: sea_orm::ActiveValue::Set(town),
+        band: sea_orm::ActiveValue::Set(band as i32),
+        value: sea_orm::ActiveValue::Set(i32::from(value)),
+        phash: sea_orm::ActiveValue::Set(Some(phash)),
+    })
 }
 
 /// Whether `photo`, or a photo of the town that is the same picture (the same bytes, or a perceptual
 /// hash within `max_distance` bits), proves a visit to another household. Looked up through the
-/// band index (`domain::phash`): a few index probes and a handful of candidates, whatever the
-/// number of photos.
+/// band index (`domain::phash`), which carries each photo's whole hash: the probes' hits are
+/// measured in the index, and only the same pictures (nearly always the photo alone) have their
+/// visit links read, however many photos the town holds.
 pub async fn reused_elsewhere<C: ConnectionTrait>(
     db: &C,
     town: Uuid,
@@ -95,97 +100,62 @@ pub async fn reused_elsewhere<C: ConnectionTrait>(
             .any(|(h, sha)| sha == sha256 || domain::phash::distance(*h as u64, phash as u64) <= max_distance));
     }
     if db.get_database_backend() == DbBackend::Postgres {
-        let rows = db.query_all_raw(near_and_used_elsewhere_pg(town, household, photo, max_distance)).await?;
-        return reused_in(rows, phash, max_distance);
+        return Ok(db.query_one_raw(near_and_used_elsewhere_pg(town, household, photo, max_distance)).await?.is_some());
     }
-    // Per candidate photo: whether a link of it names another household, read from the
-    // `visit_photos (photo_id, household_id)` index alone. Correlated, so that no planner can
-    // start from the town's visit photos.
-    let used_elsewhere = || {
-        Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(visit_photo::Entity)
-                .and_where(
-                    Expr::col((visit_photo::Entity, visit_photo::Column::PhotoId))
-                        .equals((photo::Entity, photo::Column::Id)),
-                )
-                .and_where(Expr::col((visit_photo::Entity, visit_photo::Column::HouseholdId)).ne(household))
-                .take(),
-        )
-    };
+    // SQLite has no bit count: the hits' hashes are read from the index and measured here, then the
+    // same pictures' links asked once (two statements, in process).
     let mut by_band: std::collections::BTreeMap<u8, Vec<i32>> = std::collections::BTreeMap::new();
     for (band, value) in domain::phash::probes(phash as u64, max_distance) {
         by_band.entry(band).or_default().push(i32::from(value));
     }
-    // A range of the (town, band, value) index per band, one after another: as one `OR` of the
-    // bands, PostgreSQL read every band row of the town and filtered them (`bench/RESULTS.md`,
-    // session 10).
-    let mut candidates: Option<sea_orm::sea_query::SelectStatement> = None;
-    for (band, values) in by_band {
-        let range = Query::select()
-            .column(photo_band::Column::PhotoId)
-            .from(photo_band::Entity)
-            .and_where(photo_band::Column::TownId.eq(town))
-            .and_where(photo_band::Column::Band.eq(i32::from(band)))
-            .and_where(photo_band::Column::Value.is_in(values))
-            .take();
-        match &mut candidates {
-            None => candidates = Some(range),
-            Some(c) => {
-                c.union(UnionType::All, range);
-            }
-        }
-    }
-    // The same bytes, and photos near by hash, in one statement (one round trip inside a visit's
-    // transaction); each branch is planned on its own index.
-    let mut elsewhere = Query::select()
+    // A range of the (town, band, value, phash, photo_id) index per band, one after another, and
+    // the photos of the same bytes.
+    let mut near = Query::select()
+        .column(photo::Column::Id)
         .column(photo::Column::Phash)
-        .expr(Expr::val(1))
         .from(photo::Entity)
         .and_where(photo::Column::TownId.eq(town))
         .and_where(photo::Column::Sha256.eq(sha256))
-        .and_where(used_elsewhere())
         .take();
-    if let Some(candidates) = candidates {
-        elsewhere.union(
+    for (band, values) in by_band {
+        near.union(
             UnionType::All,
             Query::select()
-                .column(photo::Column::Phash)
-                .expr(Expr::val(0))
-                .from(photo::Entity)
-                .and_where(photo::Column::Id.in_subquery(candidates))
-                // The photo itself is the same bytes: its visits were read by the first branch.
-                .and_where(photo::Column::Id.ne(photo.id))
-                .and_where(used_elsewhere())
+                .column(photo_band::Column::PhotoId)
+                .column(photo_band::Column::Phash)
+                .from(photo_band::Entity)
+                .and_where(photo_band::Column::TownId.eq(town))
+                .and_where(photo_band::Column::Band.eq(i32::from(band)))
+                .and_where(photo_band::Column::Value.is_in(values))
                 .take(),
         );
     }
-    reused_in(db.query_all(&elsewhere).await?, phash, max_distance)
-}
-
-/// Whether a row of (phash, same bytes as 1 or 0) of a photo used elsewhere is the same picture.
-fn reused_in(rows: Vec<QueryResult>, phash: i64, max_distance: u32) -> Result<bool, DbErr> {
-    for row in rows {
-        let (h, same_bytes): (i64, i32) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
-        if same_bytes == 1 || domain::phash::distance(h as u64, phash as u64) <= max_distance {
-            return Ok(true);
+    let mut same: Vec<Uuid> = vec![photo.id];
+    for row in db.query_all(&near).await? {
+        let (id, h): (Uuid, Option<i64>) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+        if h.is_some_and(|h| domain::phash::distance(h as u64, phash as u64) <= max_distance) && !same.contains(&id) {
+            same.push(id);
         }
     }
-    Ok(false)
+    let linked = visit_photo::Entity::find()
+        .filter(visit_photo::Column::PhotoId.is_in(same))
+        .filter(visit_photo::Column::HouseholdId.ne(household))
+        .select_only()
+        .column(visit_photo::Column::PhotoId)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    Ok(linked.is_some())
 }
 
-/// [`reused_elsewhere`]'s statement on PostgreSQL: the probes are one JSON parameter, so the
+/// [`reused_elsewhere`]'s statement on PostgreSQL. The probes are one JSON parameter, so the
 /// statement's shape and parameters are the same for every photo and PostgreSQL plans it once per
-/// connection. With them as 68 parameters of `IN` lists it planned it on every submit (3 ms of
-/// its CPU, more than the rest of a submit; `bench/RESULTS.md`, session 11), and, where a table's
-/// statistics were taken before it had rows, ran the generic plan by reading every band row of the
-/// town. `OFFSET 0` keeps PostgreSQL from flattening the two subqueries into joins, whose plan
-/// depended on statistics: each probe stays one equality lookup on all three columns of the band
-/// index, and each candidate's links are read by the candidate (as a join, without current
-/// statistics, it hashed every visit photo of the town: 54 ms instead of 0.6). "Another household"
-/// is two ranges of the `(photo_id, household_id)` index, below and above the household: the
-/// links of the visit's own household, however many, are not read.
+/// connection (with them as 68 parameters of `IN` lists it planned it on every submit: session 11).
+/// Each probe is one equality lookup on the covering band index, its hits measured there
+/// (`bit_count` of the XOR, as text for PostgreSQL before 14); `OFFSET 0` keeps the planner from
+/// flattening the probes and the links' check into joins, whose plan depended on statistics.
+/// "Another household" is two ranges of the `(photo_id, household_id)` index, below and above the
+/// household: the links of the visit's own household, however many, are not read.
 fn near_and_used_elsewhere_pg(town: Uuid, household: Uuid, photo: &photo::Model, max_distance: u32) -> Statement {
     let probes: Vec<serde_json::Value> = domain::phash::probes(photo.phash as u64, max_distance)
         .into_iter()
@@ -193,24 +163,30 @@ fn near_and_used_elsewhere_pg(town: Uuid, household: Uuid, photo: &photo::Model,
         .collect();
     Statement::from_sql_and_values(
         DbBackend::Postgres,
-        r#"SELECT p.phash, CASE WHEN p.sha256 = $2 THEN 1 ELSE 0 END
-FROM photos p
-WHERE p.id IN (
+        r#"SELECT 1
+FROM (
     SELECT b.photo_id
     FROM jsonb_to_recordset($3::jsonb) AS probe(band integer, value integer)
     CROSS JOIN LATERAL (
-        SELECT photo_id FROM photo_bands
+        SELECT photo_id, phash FROM photo_bands
         WHERE town_id = $1 AND band = probe.band AND value = probe.value
         OFFSET 0
     ) b
+    WHERE length(replace(((b.phash # $5::bigint)::bit(64))::text, '0', '')) <= $6
     UNION
     SELECT s.id FROM photos s WHERE s.town_id = $1 AND s.sha256 = $2
-)
-AND (
-    EXISTS (SELECT 1 FROM visit_photos vp WHERE vp.photo_id = p.id AND vp.household_id < $4 OFFSET 0)
-    OR EXISTS (SELECT 1 FROM visit_photos vp WHERE vp.photo_id = p.id AND vp.household_id > $4 OFFSET 0)
-)"#,
-        [town.into(), photo.sha256.clone().into(), serde_json::Value::Array(probes).into(), household.into()],
+) near
+WHERE EXISTS (SELECT 1 FROM visit_photos vp WHERE vp.photo_id = near.photo_id AND vp.household_id < $4 OFFSET 0)
+   OR EXISTS (SELECT 1 FROM visit_photos vp WHERE vp.photo_id = near.photo_id AND vp.household_id > $4 OFFSET 0)
+LIMIT 1"#,
+        [
+            town.into(),
+            photo.sha256.clone().into(),
+            serde_json::Value::Array(probes).into(),
+            household.into(),
+            photo.phash.into(),
+            i32::try_from(max_distance).unwrap_or(i32::MAX).into(),
+        ],
     )
 }
 
