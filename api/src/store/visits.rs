@@ -9,8 +9,12 @@ use domain::geo::{Datum, Position};
 use domain::org::{Access, Act};
 use domain::visit::{Outcome, PreviousVisit, Review};
 use sea_orm::prelude::*;
-use sea_orm::sea_query::{Alias, ExprTrait, OnConflict, Query};
-use sea_orm::{ActiveValue::Set, Condition, ConnectionTrait, FromQueryResult, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{
+    Alias, Asterisk, CommonTableExpression, ExprTrait, OnConflict, Query, UnionType, WithClause, WithQuery,
+};
+use sea_orm::{
+    ActiveValue::Set, Condition, ConnectionTrait, DbBackend, FromQueryResult, QueryOrder, QuerySelect, QueryTrait,
+};
 use uuid::Uuid;
 
 use super::ByKey;
@@ -67,6 +71,13 @@ pub async fn insert<C: ConnectionTrait>(
     photos: &[Uuid],
 ) -> Result<Option<visit::Model>, DbErr> {
     let taken = OnConflict::columns([visit::Column::CreatedBy, visit::Column::ClientId]).do_nothing().to_owned();
+    if db.get_database_backend() == DbBackend::Postgres {
+        let statement = db.get_database_backend().build(&insert_with_links(m, taken, visitors, photos)?);
+        return match db.query_one_raw(statement).await? {
+            Some(row) => Ok(Some(visit::Model::from_query_result(&row, "")?)),
+            None => Ok(None),
+        };
+    }
     let m = match visit::Entity::insert(m).on_conflict(taken).exec_with_returning(db).await {
         Ok(m) => m,
         // Nothing returned: the insert did nothing (sea-orm says "not found" for an insert whose
@@ -92,6 +103,84 @@ pub async fn insert<C: ConnectionTrait>(
         .await?;
     }
     Ok(Some(m))
+}
+
+/// [`insert`] on PostgreSQL: the visit, its visitors and its photo links in one statement (one
+/// round trip instead of three: `bench/RESULTS.md`, session 12). The links are inserted from the
+/// visit's `RETURNING` row, so a visit whose client id is taken inserts none.
+fn insert_with_links(
+    m: visit::ActiveModel,
+    taken: OnConflict,
+    visitors: &[Uuid],
+    photos: &[Uuid],
+) -> Result<WithQuery, DbErr> {
+    let inserted = Alias::new("inserted");
+    let mut visit_insert = visit::Entity::insert(m).on_conflict(taken).into_query();
+    visit_insert.returning_all();
+    let mut with = WithClause::new();
+    with.cte(CommonTableExpression::new().query(visit_insert).table_name(inserted.clone()).to_owned());
+    // One `SELECT … FROM inserted` a row, in a `UNION ALL`: a visit has a few visitors and photos.
+    let rows = |values: Vec<Vec<Expr>>| {
+        let mut rows = values.into_iter().map(|exprs| {
+            let mut select = Query::select();
+            for e in exprs {
+                select.expr(e);
+            }
+            select.from(inserted.clone()).take()
+        });
+        let first = rows.next();
+        first.map(|mut f| {
+            for r in rows {
+                f.union(UnionType::All, r);
+            }
+            f
+        })
+    };
+    let id = || Expr::col((inserted.clone(), visit::Column::Id));
+    let visitor_rows = rows(
+        visitors
+            .iter()
+            .map(|u| vec![id(), Expr::val(*u), Expr::col((inserted.clone(), visit::Column::VisitedAt))])
+            .collect(),
+    );
+    if let Some(select) = visitor_rows {
+        let mut insert = Query::insert();
+        insert
+            .into_table(visit_visitor::Entity)
+            .columns([visit_visitor::Column::VisitId, visit_visitor::Column::UserId, visit_visitor::Column::VisitedAt])
+            .select_from(select)
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        with.cte(CommonTableExpression::new().query(insert).table_name(Alias::new("visitors")).to_owned());
+    }
+    let photo_rows = rows(
+        photos
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                vec![
+                    id(),
+                    Expr::val(*p),
+                    Expr::val(i32::try_from(i).unwrap_or(i32::MAX)),
+                    Expr::col((inserted.clone(), visit::Column::HouseholdId)),
+                ]
+            })
+            .collect(),
+    );
+    if let Some(select) = photo_rows {
+        let mut insert = Query::insert();
+        insert
+            .into_table(visit_photo::Entity)
+            .columns([
+                visit_photo::Column::VisitId,
+                visit_photo::Column::PhotoId,
+                visit_photo::Column::Position,
+                visit_photo::Column::HouseholdId,
+            ])
+            .select_from(select)
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        with.cte(CommonTableExpression::new().query(insert).table_name(Alias::new("photo_links")).to_owned());
+    }
+    Ok(with.query(Query::select().column(Asterisk).from(inserted).take()))
 }
 
 pub fn position_of(m: &visit::Model) -> Option<Position> {
