@@ -44,7 +44,25 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
             )
         });
     log_slow_statements(&mut opts, settings);
-    Database::connect(opts).await
+    let db = Database::connect(opts).await?;
+    if !settings.is_sqlite() {
+        require_postgres_14(&db).await?;
+    }
+    Ok(db)
+}
+
+/// The reused-photo check counts differing bits with `bit_count`, new in PostgreSQL 14: an older
+/// server is refused when the service starts, not at the first visit submit.
+async fn require_postgres_14(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), "SHOW server_version_num"))
+        .await?
+        .ok_or_else(|| DbErr::Custom("PostgreSQL did not report its version".into()))?;
+    let version: String = row.try_get("", "server_version_num")?;
+    match version.parse::<u32>() {
+        Ok(v) if v >= 140_000 => Ok(()),
+        _ => Err(DbErr::Custom(format!("PostgreSQL 14 or later is needed; this server is version {version}"))),
+    }
 }
 
 /// Statements slower than `CHANGXIAO_SLOW_STATEMENT_MS` are logged as warnings with their SQL (its
