@@ -59,10 +59,16 @@ async fn require_postgres_14(db: &DatabaseConnection) -> Result<(), DbErr> {
         .await?
         .ok_or_else(|| DbErr::Custom("PostgreSQL did not report its version".into()))?;
     let version: String = row.try_get("", "server_version_num")?;
-    match version.parse::<u32>() {
-        Ok(v) if v >= 140_000 => Ok(()),
-        _ => Err(DbErr::Custom(format!("PostgreSQL 14 or later is needed; this server is version {version}"))),
+    if has_bit_count(&version) {
+        Ok(())
+    } else {
+        Err(DbErr::Custom(format!("PostgreSQL 14 or later is needed; this server is version {version}")))
     }
+}
+
+/// Whether a `server_version_num` (e.g. `150020` for 15.20, `90624` for 9.6.24) is 14 or later.
+fn has_bit_count(server_version_num: &str) -> bool {
+    server_version_num.trim().parse::<u32>().is_ok_and(|v| v >= 140_000)
 }
 
 /// Statements slower than `CHANGXIAO_SLOW_STATEMENT_MS` are logged as warnings with their SQL (its
@@ -157,4 +163,20 @@ pub async fn test_database() -> (tempfile::TempDir, DatabaseConnection) {
     let db = Database::connect(url).await.unwrap();
     migration::Migrator::up(&db, None).await.unwrap();
     (dir, db)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_bit_count;
+
+    #[test]
+    fn postgresql_14_and_later_have_bit_count() {
+        assert!(has_bit_count("140000"));
+        assert!(has_bit_count("150020"));
+        assert!(has_bit_count("170002\n"));
+        assert!(!has_bit_count("139999"));
+        assert!(!has_bit_count("90624"));
+        assert!(!has_bit_count(""));
+        assert!(!has_bit_count("15.2"));
+    }
 }

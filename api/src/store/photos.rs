@@ -156,7 +156,7 @@ pub async fn reused_elsewhere<C: ConnectionTrait>(
 /// planner from flattening the links' check into a join, whose plan depended on statistics.
 /// "Another household" is two ranges of the `(photo_id, household_id)` index, below and above the
 /// household: the links of the visit's own household, however many, are not read. (A probe a
-/// `LATERAL` lookup from a JSON list, as in session 11, cost a third more: session 12.)
+/// `LATERAL` lookup from a JSON list, as in session 11, cost a third more: sessions 12 and 13.)
 fn near_and_used_elsewhere_pg(town: Uuid, household: Uuid, photo: &photo::Model, max_distance: u32) -> Statement {
     let mut values: [Vec<i32>; 4] = Default::default();
     for (band, value) in domain::phash::probes(photo.phash as u64, max_distance) {

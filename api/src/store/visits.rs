@@ -106,8 +106,8 @@ pub async fn insert<C: ConnectionTrait>(
 }
 
 /// [`insert`] on PostgreSQL: the visit, its visitors and its photo links in one statement (one
-/// round trip instead of three: `bench/RESULTS.md`, session 12). The links are inserted from the
-/// visit's `RETURNING` row, so a visit whose client id is taken inserts none.
+/// round trip instead of three: `bench/RESULTS.md`, sessions 12 and 13). The links are inserted
+/// from the visit's `RETURNING` row, so a visit whose client id is taken inserts none.
 fn insert_with_links(
     m: visit::ActiveModel,
     taken: OnConflict,
@@ -119,68 +119,68 @@ fn insert_with_links(
     visit_insert.returning_all();
     let mut with = WithClause::new();
     with.cte(CommonTableExpression::new().query(visit_insert).table_name(inserted.clone()).to_owned());
-    // One `SELECT … FROM inserted` a row, in a `UNION ALL`: a visit has a few visitors and photos.
-    let rows = |values: Vec<Vec<Expr>>| {
-        let mut rows = values.into_iter().map(|exprs| {
-            let mut select = Query::select();
-            for e in exprs {
-                select.expr(e);
-            }
-            select.from(inserted.clone()).take()
-        });
-        let first = rows.next();
-        first.map(|mut f| {
-            for r in rows {
-                f.union(UnionType::All, r);
-            }
-            f
+    let col = |c: visit::Column| Expr::col((inserted.clone(), c));
+    let visitor_rows =
+        visitors.iter().map(|u| vec![col(visit::Column::Id), Expr::val(*u), col(visit::Column::VisitedAt)]).collect();
+    let photo_rows = photos
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let position = i32::try_from(i).unwrap_or(i32::MAX);
+            vec![col(visit::Column::Id), Expr::val(*p), Expr::val(position), col(visit::Column::HouseholdId)]
         })
-    };
-    let id = || Expr::col((inserted.clone(), visit::Column::Id));
-    let visitor_rows = rows(
-        visitors
-            .iter()
-            .map(|u| vec![id(), Expr::val(*u), Expr::col((inserted.clone(), visit::Column::VisitedAt))])
-            .collect(),
-    );
-    if let Some(select) = visitor_rows {
-        let mut insert = Query::insert();
-        insert
-            .into_table(visit_visitor::Entity)
-            .columns([visit_visitor::Column::VisitId, visit_visitor::Column::UserId, visit_visitor::Column::VisitedAt])
-            .select_from(select)
-            .map_err(|e| DbErr::Custom(e.to_string()))?;
-        with.cte(CommonTableExpression::new().query(insert).table_name(Alias::new("visitors")).to_owned());
-    }
-    let photo_rows = rows(
-        photos
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                vec![
-                    id(),
-                    Expr::val(*p),
-                    Expr::val(i32::try_from(i).unwrap_or(i32::MAX)),
-                    Expr::col((inserted.clone(), visit::Column::HouseholdId)),
-                ]
-            })
-            .collect(),
-    );
-    if let Some(select) = photo_rows {
-        let mut insert = Query::insert();
-        insert
-            .into_table(visit_photo::Entity)
-            .columns([
-                visit_photo::Column::VisitId,
-                visit_photo::Column::PhotoId,
-                visit_photo::Column::Position,
-                visit_photo::Column::HouseholdId,
-            ])
-            .select_from(select)
-            .map_err(|e| DbErr::Custom(e.to_string()))?;
-        with.cte(CommonTableExpression::new().query(insert).table_name(Alias::new("photo_links")).to_owned());
+        .collect();
+    let links = [
+        (
+            "visitors",
+            links_from(
+                &inserted,
+                visit_visitor::Entity,
+                [visit_visitor::Column::VisitId, visit_visitor::Column::UserId, visit_visitor::Column::VisitedAt],
+                visitor_rows,
+            )?,
+        ),
+        (
+            "photo_links",
+            links_from(
+                &inserted,
+                visit_photo::Entity,
+                [
+                    visit_photo::Column::VisitId,
+                    visit_photo::Column::PhotoId,
+                    visit_photo::Column::Position,
+                    visit_photo::Column::HouseholdId,
+                ],
+                photo_rows,
+            )?,
+        ),
+    ];
+    for (name, insert) in links {
+        if let Some(insert) = insert {
+            with.cte(CommonTableExpression::new().query(insert).table_name(Alias::new(name)).to_owned());
+        }
     }
     Ok(with.query(Query::select().column(Asterisk).from(inserted).take()))
+}
+
+/// `INSERT INTO table (columns) SELECT … FROM inserted UNION ALL SELECT … FROM inserted …`, one
+/// `SELECT` a row (a visit has a few visitors and photos); none when there are no rows.
+fn links_from<T: EntityTrait, const N: usize>(
+    inserted: &Alias,
+    table: T,
+    columns: [T::Column; N],
+    rows: Vec<Vec<Expr>>,
+) -> Result<Option<sea_orm::sea_query::InsertStatement>, DbErr> {
+    let select = rows.into_iter().map(|exprs| Query::select().exprs(exprs).from(inserted.clone()).take()).reduce(
+        |mut all, row| {
+            all.union(UnionType::All, row);
+            all
+        },
+    );
+    let Some(select) = select else { return Ok(None) };
+    let mut insert = Query::insert();
+    insert.into_table(table).columns(columns).select_from(select).map_err(|e| DbErr::Custom(e.to_string()))?;
+    Ok(Some(insert))
 }
 
 pub fn position_of(m: &visit::Model) -> Option<Position> {
