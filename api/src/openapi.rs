@@ -324,7 +324,9 @@ fn declare_string_shapes(api: &mut utoipa::openapi::OpenApi) {
 }
 
 /// The upload forms (every `multipart/form-data` body) take the parts they declare and no others: the
-/// server answers another part with 422 `unknown_field` (`routes::common::unknown_part`).
+/// server answers another part with 422 `unknown_field` (`routes::common::unknown_part`). The photo
+/// form is the exception: mini-program pages add parts of their own to `wx.uploadFile`, and the
+/// server ignores them (bounded in count and size).
 fn close_upload_forms(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::schema::{AdditionalProperties, Schema};
@@ -340,7 +342,7 @@ fn close_upload_forms(api: &mut utoipa::openapi::OpenApi) {
         }
     }
     if let Some(components) = api.components.as_mut() {
-        for name in forms {
+        for name in forms.into_iter().filter(|f| f != "PhotoUpload") {
             if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(&name) {
                 o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
             }

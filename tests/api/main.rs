@@ -10,6 +10,7 @@ mod auth;
 mod cross_checks;
 mod faults;
 mod health;
+mod hostile;
 mod households;
 mod import;
 mod inspections;

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::json::Fields;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::roster::{self, Column, RosterError, split_list};
+use crate::roster::{self, Column, RosterError, split_list, too_large};
 use crate::routes::common::{Problem, read_file_field};
 use crate::state::State;
 use crate::store::households::{self, Draft};
@@ -80,7 +80,7 @@ pub async fn import_households(
 ) -> ApiResult<web::Json<ImportReport>> {
     let town_id = user.town_for(Act::ImportHouseholds, query.town_id)?;
     let bytes = read_file_field(payload, state.settings.max_upload_bytes).await?;
-    let rows = roster::read(&bytes).map_err(|e| match e {
+    let rows = roster::read_off_thread(bytes).await?.map_err(|e| match e {
         RosterError::MissingColumns(cols) => ApiError::Rejected {
             code: "import_missing_columns",
             message: format!("导入文件缺少必需的列：{}", cols.join("、")),
@@ -90,6 +90,7 @@ pub async fn import_households(
         RosterError::Unreadable => {
             ApiError::field("file", "unreadable", "无法读取文件，请上传 xlsx 或 csv 格式的花名册")
         }
+        RosterError::TooLarge(bound) => too_large(bound),
     })?;
     if rows.len() > MAX_ROWS {
         return Err(ApiError::field("file", "too_many_rows", "一次最多导入20000户，请分批导入"));

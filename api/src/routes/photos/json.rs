@@ -81,6 +81,9 @@ pub struct PhotoUpload {
     /// Accuracy of the position in metres.
     #[schema(nullable = false)]
     accuracy_m: Option<f64>,
+    /// The same as `accuracy_m`, under the name `wx.getLocation` gives it (read when `accuracy_m` is absent).
+    #[schema(nullable = false)]
+    accuracy: Option<f64>,
     /// Capture time, RFC 3339.
     #[schema(nullable = false)]
     taken_at: Option<DateTime<Utc>>,

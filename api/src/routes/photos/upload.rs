@@ -40,19 +40,30 @@ fn too_large(max: usize) -> ApiError {
     )
 }
 
-/// The parts of the upload form (`PhotoUpload`).
-const PARTS: [&str; 6] = ["file", "taken_at", "latitude", "longitude", "accuracy_m", "datum"];
+/// The parts of the upload form (`PhotoUpload`) the server reads; `accuracy` is what
+/// `wx.getLocation` calls `accuracy_m`. Other text parts are read (bounded) and ignored: mini-program
+/// pages add their own to `wx.uploadFile`'s `formData`.
+const PARTS: [&str; 7] = ["file", "taken_at", "latitude", "longitude", "accuracy_m", "accuracy", "datum"];
+
+/// How many parts a form may have in all, so that a form of endless small parts ends.
+const MAX_PARTS: usize = 32;
 
 async fn receive(mut payload: Multipart, state: &State) -> ApiResult<Received> {
     let bad = |d: String| ApiError::bad_request("invalid_multipart", "上传内容格式不正确，请重新上传", d);
     let max = state.settings.max_upload_bytes;
     let mut fields = Vec::new();
     let mut received: Option<(tempfile::NamedTempFile, String, u64)> = None;
+    let mut parts = 0;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|e| bad(e.to_string()))?;
         let name = field.name().unwrap_or_default().to_owned();
-        if !PARTS.contains(&name.as_str()) {
-            return Err(crate::routes::common::unknown_part(Some(&name)));
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(ApiError::field("file", "too_many_parts", "上传表单的字段过多"));
+        }
+        if name == "file" && received.is_some() {
+            // `wx.uploadFile` sends one file a request: a second would silently replace the first.
+            return Err(ApiError::field("file", "too_many", "一次只能上传一张照片，请逐张上传"));
         }
         if name == "file" {
             let tmp =
@@ -82,7 +93,9 @@ async fn receive(mut payload: Multipart, state: &State) -> ApiResult<Received> {
                 }
                 text.extend_from_slice(&chunk);
             }
-            fields.push((name, String::from_utf8_lossy(&text).trim().to_owned()));
+            if PARTS.contains(&name.as_str()) {
+                fields.push((name, String::from_utf8_lossy(&text).trim().to_owned()));
+            }
         }
     }
     let (file, sha256, size) =
@@ -111,7 +124,8 @@ fn captured(fields: &[(String, String)]) -> ApiResult<Captured> {
             None
         }
     };
-    let (lat, lng, accuracy_m) = (num("latitude"), num("longitude"), num("accuracy_m"));
+    let (lat, lng) = (num("latitude"), num("longitude"));
+    let accuracy_m = if get("accuracy_m").is_some() { num("accuracy_m") } else { num("accuracy") };
     let datum = match get("datum") {
         None => Datum::Gcj02,
         Some(d) => Datum::parse(d).unwrap_or_else(|| {

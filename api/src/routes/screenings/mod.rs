@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::crypto::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::roster::{RosterError, read_table};
+use crate::roster::{RosterError, read_table_off_thread, too_large};
 use crate::routes::common::{Problem, read_file_field};
 use crate::state::State;
 use crate::store::entity::{screening, screening_task};
@@ -84,16 +84,20 @@ struct JsonRow {
     detail: String,
 }
 
-fn rows_of(bytes: &[u8]) -> ApiResult<Vec<(usize, String, String, String)>> {
+async fn rows_of(bytes: &[u8]) -> ApiResult<Vec<(usize, String, String, String)>> {
     let trimmed = bytes.iter().position(|b| !b.is_ascii_whitespace()).map(|i| &bytes[i..]).unwrap_or_default();
     if trimmed.starts_with(b"[") {
         let rows: Vec<JsonRow> = serde_json::from_slice(trimmed)
             .map_err(|e| ApiError::field("file", "invalid_json", &format!("JSON 格式不正确：{e}")))?;
+        if rows.len() > crate::roster::Limits::ROSTER.rows {
+            return Err(too_large(crate::roster::Bound::Rows(crate::roster::Limits::ROSTER.rows)));
+        }
         return Ok(rows.into_iter().enumerate().map(|(i, r)| (i + 1, r.id_number, r.finding, r.detail)).collect());
     }
-    let table = read_table(bytes).map_err(|e| match e {
+    let table = read_table_off_thread(bytes.to_vec()).await?.map_err(|e| match e {
         RosterError::MissingColumns(_) | RosterError::Empty => ApiError::field("file", "empty", "文件中没有表头或数据"),
         RosterError::Unreadable => ApiError::field("file", "unreadable", "无法读取文件，请上传 xlsx、csv 或 JSON"),
+        RosterError::TooLarge(bound) => too_large(bound),
     })?;
     let mut lines = table.into_iter();
     let header: Vec<String> = lines.next().unwrap_or_default().into_iter().map(|h| h.trim().to_lowercase()).collect();
@@ -159,7 +163,7 @@ pub async fn upload_screening(
             repeated: true,
         }));
     }
-    let rows = rows_of(&bytes)?;
+    let rows = rows_of(&bytes).await?;
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
     for (row, id, finding, detail) in &rows {

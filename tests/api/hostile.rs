@@ -1,0 +1,100 @@
+//! Hostile files at every endpoint that parses one: refused with a clear answer, before they are
+//! read, while the service goes on answering everyone else.
+
+use std::time::{Duration, Instant};
+
+use changxiao::roster::samples::{sheet, workbook};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestApp, jpeg, spawn_app};
+
+/// The shapes a few kilobytes of xlsx (or csv) can take to exhaust a reader.
+fn hostile_spreadsheets() -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    let header = r#"<row r="1"><c r="A1" t="inlineStr"><is><t>身份证号</t></is></c><c r="B1" t="inlineStr"><is><t>类别</t></is></c></row>"#;
+    let mut strings = br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#.to_vec();
+    strings.extend(std::iter::repeat_n(b"<si><t>aaaaaaaa</t></si>".as_slice(), 1 << 20).flatten());
+    strings.extend_from_slice(b"</sst>");
+    let mut rows = String::from("身份证号,类别\n");
+    rows.push_str(&"x,y\n".repeat(60_000));
+    vec![
+        ("dimension", "bomb.xlsx", workbook(&sheet(r#"<dimension ref="A1:XFD1048576"/>"#, header), None)),
+        (
+            "far corner",
+            "corner.xlsx",
+            workbook(&sheet("", &format!(r#"{header}<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>"#)), None),
+        ),
+        ("shared strings", "strings.xlsx", workbook(&sheet("", header), Some(&strings))),
+        ("row count", "rows.csv", rows.into_bytes()),
+    ]
+}
+
+/// `/healthz` from another client while `during` runs: every answer within a second.
+async fn healthz_answers_throughout(app: &TestApp, during: impl std::future::Future<Output = ()>) {
+    let probe = async {
+        let mut slowest = Duration::ZERO;
+        for _ in 0..20 {
+            let started = Instant::now();
+            let res = app.client.get(app.url("/healthz")).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            slowest = slowest.max(started.elapsed());
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        slowest
+    };
+    let ((), slowest) = tokio::join!(during, probe);
+    assert!(slowest < Duration::from_secs(1), "/healthz took {slowest:?}");
+}
+
+#[tokio::test]
+async fn every_spreadsheet_endpoint_refuses_each_hostile_shape_and_the_service_stays_up() {
+    let app = spawn_app().await;
+    let dept = app.login("demo-dept").await;
+    let rro = app.login("demo-rro").await;
+    healthz_answers_throughout(&app, async {
+        for (shape, name, bytes) in hostile_spreadsheets() {
+            for (path, token) in
+                [("/api/v1/screenings?month=2026-11", &dept), ("/api/v1/households/import", &rro)]
+            {
+                let res = app.upload(path, token, name, bytes.clone()).await;
+                assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE, "{shape} at {path}: {}", res.text);
+                assert_eq!(res.code(), "spreadsheet_too_large", "{shape} at {path}");
+                assert!(res.body["message"].as_str().unwrap().contains('表'), "a Chinese message: {}", res.text);
+            }
+        }
+    })
+    .await;
+    // Nothing was written: no screening task, no household.
+    let tasks = app.get("/api/v1/screening-tasks", &dept).await;
+    assert_eq!(tasks.body.as_array().map(Vec::len), Some(0), "{}", tasks.text);
+}
+
+#[tokio::test]
+async fn a_photo_form_with_two_files_is_refused_and_keeps_neither() {
+    let app = spawn_app().await;
+    let cadre = app.login("demo-cadre-a").await;
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(jpeg(1)).file_name("a.jpg"))
+        .part("file", reqwest::multipart::Part::bytes(jpeg(2)).file_name("b.jpg"));
+    let res = app.client.post(app.url("/api/v1/photos")).bearer_auth(&cadre).multipart(form).send().await.unwrap();
+    let res = crate::helpers::into_res(res).await;
+    res.assert_problem(422, "validation_failed");
+    assert_eq!(res.fields(), ["file"]);
+    assert!(res.text.contains("一次只能上传一张照片"), "{}", res.text);
+}
+
+#[tokio::test]
+async fn a_photo_form_may_carry_the_mini_programs_own_parts_and_accuracy_by_its_wechat_name() {
+    let app = spawn_app().await;
+    let cadre = app.login("demo-cadre-a").await;
+    let form = reqwest::multipart::Form::new()
+        .text("latitude", "29.1")
+        .text("longitude", "106.2")
+        .text("accuracy", "12.5")
+        .text("page", "pages/visit/photo")
+        .part("file", reqwest::multipart::Part::bytes(jpeg(3)).file_name("a.jpg"));
+    let res = app.client.post(app.url("/api/v1/photos")).bearer_auth(&cadre).multipart(form).send().await.unwrap();
+    let res = crate::helpers::into_res(res).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert_eq!(res.body["client_accuracy_m"], json!(12.5), "{}", res.text);
+}
