@@ -97,6 +97,11 @@ impl ApiError {
         Self::problem(StatusCode::UNAUTHORIZED, code, message, detail)
     }
 
+    /// The authority table's refusal, as the caller reads it.
+    pub fn refused(refusal: &domain::authority::Refusal) -> Self {
+        Self::problem(StatusCode::FORBIDDEN, refusal.code(), refusal.message_zh(), refusal.to_string())
+    }
+
     pub fn forbidden(detail: &str) -> Self {
         Self::problem(StatusCode::FORBIDDEN, "forbidden", "您的角色无权进行此操作", detail)
     }

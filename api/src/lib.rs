@@ -1,6 +1,7 @@
 //! The Changxiao service: HTTP API, persistence, queue and storage. Rules live in `domain`.
 
 pub mod auth;
+pub mod authority;
 pub mod cache;
 pub mod cli;
 pub mod clock;

@@ -62,6 +62,38 @@ fn operations_mut(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = 
     [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
 }
 
+/// Each operation of a path with its method.
+pub fn operations(
+    item: &utoipa::openapi::PathItem,
+) -> impl Iterator<Item = (actix_web::http::Method, &utoipa::openapi::path::Operation)> {
+    use actix_web::http::Method;
+    [
+        (Method::GET, &item.get),
+        (Method::PUT, &item.put),
+        (Method::POST, &item.post),
+        (Method::DELETE, &item.delete),
+        (Method::PATCH, &item.patch),
+    ]
+    .into_iter()
+    .filter_map(|(m, op)| op.as_ref().map(|op| (m, op)))
+}
+
+/// Who may call each operation, from the authority table (`x-authority`), and `security: []` on the
+/// public ones, so that the contract says it rather than leaving it to the global default.
+fn declare_authority(api: &mut utoipa::openapi::OpenApi) {
+    for item in api.paths.paths.values_mut() {
+        for op in operations_mut(item) {
+            let gate = op.operation_id.as_deref().and_then(crate::authority::gate_of);
+            let Some(gate) = gate else { continue };
+            if gate == crate::authority::Gate::Public {
+                op.security = Some(vec![]);
+            }
+            let ext = op.extensions.get_or_insert_with(Default::default);
+            ext.insert("x-authority".to_owned(), crate::authority::describe(gate));
+        }
+    }
+}
+
 /// The contract, exactly as the server serves it.
 pub fn spec() -> utoipa::openapi::OpenApi {
     let (_, mut api) =
@@ -72,6 +104,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     declare_string_shapes(&mut api);
     close_upload_forms(&mut api);
     declare_enums(&mut api);
+    declare_authority(&mut api);
     api
 }
 

@@ -277,7 +277,7 @@ fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<Vec<Vec<String>>, RosterErr
     let mut cells = wb.worksheet_cells_reader(&first).map_err(|_| RosterError::Unreadable)?;
     let declared = cells.dimensions();
     let within = |row: u32, col: u32| -> Result<(), RosterError> {
-        if row as usize >= limits.rows + 1 {
+        if row as usize > limits.rows {
             return Err(RosterError::TooLarge(Bound::Rows(limits.rows)));
         }
         if col as usize >= limits.columns {
@@ -307,8 +307,7 @@ fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<Vec<Vec<String>>, RosterErr
     // As a range would: from the first row and the first column that hold anything.
     let first_row = table.iter().position(|l| !l.is_empty()).unwrap_or(table.len());
     table.drain(..first_row);
-    let first_col =
-        table.iter().filter_map(|l| l.iter().position(|c| !c.is_empty())).min().unwrap_or(0);
+    let first_col = table.iter().filter_map(|l| l.iter().position(|c| !c.is_empty())).min().unwrap_or(0);
     let width = table.iter().map(Vec::len).max().unwrap_or(0);
     for line in &mut table {
         line.resize(width, String::new());
@@ -385,7 +384,6 @@ mod tests {
     }
 }
 
-
 /// Workbooks of one sheet written by hand, for the tests that send hostile files: what a few
 /// kilobytes of zip can declare is the point, so no xlsx writer would make them.
 #[doc(hidden)]
@@ -430,7 +428,6 @@ pub mod samples {
         )
         .into_bytes()
     }
-
 }
 
 #[cfg(test)]
@@ -472,7 +469,8 @@ mod hostile {
     #[test]
     fn a_part_that_inflates_far_beyond_its_size_is_refused_before_the_workbook_opens() {
         // Shared strings of 8 MiB of one repeated string: a few kilobytes compressed.
-        let mut strings = br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#.to_vec();
+        let mut strings =
+            br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#.to_vec();
         strings.extend(std::iter::repeat_n(b"<si><t>aaaaaaaa</t></si>".as_slice(), 8 << 20 >> 5).flatten());
         strings.extend_from_slice(b"</sst>");
         let bytes = workbook(&sheet("", TWO_ROWS), Some(&strings));

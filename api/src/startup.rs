@@ -224,6 +224,7 @@ fn serve(listener: TcpListener, state: State) -> anyhow::Result<Server> {
     let api = crate::openapi::spec();
     let contract = web::Data::new(crate::openapi::to_json(&api)?);
     let known_routes = web::Data::new(crate::openapi::KnownRoutes::of(&api));
+    let gates = web::Data::new(crate::authority::Gates::of(&api));
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
@@ -231,6 +232,7 @@ fn serve(listener: TcpListener, state: State) -> anyhow::Result<Server> {
             .map(|app| app.app_data(contract.clone()).route("/api/v1/openapi.json", web::get().to(serve_contract)))
             .app_data(state.clone())
             .app_data(known_routes.clone())
+            .app_data(gates.clone())
             .app_data(web::JsonConfig::default().limit(max_json).error_handler(json_error))
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
@@ -239,6 +241,7 @@ fn serve(listener: TcpListener, state: State) -> anyhow::Result<Server> {
         app.service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")))
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(not_found))
+            .wrap(from_fn(crate::authority::gate))
             .wrap(from_fn(crate::metrics::record))
             .wrap(
                 DefaultHeaders::new()

@@ -4,6 +4,7 @@
 //! (or a local date) as a parameter, so month ends, quarter ends and the 25th are testable.
 
 pub mod assessment;
+pub mod authority;
 pub mod calendar;
 pub mod coverage;
 pub mod cross_check;

@@ -231,135 +231,7 @@ impl Reach {
     }
 }
 
-/// What a household-related act needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Act {
-    ReadHousehold,
-    WriteHousehold,
-    RevealHousehold,
-    ImportHouseholds,
-    ManageOrganisation,
-    ReadAudit,
-    /// Record a visit to a household within reach.
-    RecordVisit,
-    /// Accept or reject a flagged visit.
-    ReviewVisit,
-    /// See the original of a photo (kept as proof, with its EXIF).
-    ViewOriginalPhoto,
-    /// Open a town cross spot-check round.
-    ManageCrossCheck,
-    /// Record a problem found outside a visit (supervision, meeting, screening…).
-    RecordProblem,
-    /// Assign a problem: units, person, class, deadline.
-    AssignProblem,
-    /// Hand a problem over to the Discipline Commission.
-    HandOverProblem,
-    /// Export the ledger.
-    ExportLedger,
-    /// Edit and submit a village's feedback list.
-    SubmitList,
-    /// See the reminder queue and its dead letters, and replay them.
-    ManageReminders,
-    /// Write questionnaires, draw call lists, review contradictions.
-    ManagePhoneChecks,
-    /// See call lists, cases and their figures.
-    ReadPhoneChecks,
-    /// Call households and record attempts and answers.
-    CallHouseholds,
-    /// Visit households unannounced (暗访) and assign what is found on the spot.
-    Inspect,
-    /// See unannounced visits, suggestions and admonishment proposals — never village roles.
-    ReadInspections,
-    /// Record an admonishment talk (约谈): the main leader.
-    Admonish,
-    /// Hold the monthly interviews (访谈组).
-    Interview,
-    /// Update must-know knowledge (应知应会).
-    UpdateMustKnow,
-    /// Draft and review circulars (通报).
-    DraftCircular,
-    /// Issue a circular.
-    IssueCircular,
-    /// Record the town's meetings and their decisions.
-    ManageMeetings,
-    /// Submit a department's archive materials.
-    SubmitArchives,
-    /// Review archive submissions.
-    ReviewArchives,
-    /// See the town's archive submissions, assessments and summaries.
-    ReadTownFigures,
-}
-
-impl Act {
-    /// The roles that may perform the act (within their reach).
-    pub fn roles(self) -> &'static [Role] {
-        use Role::*;
-        match self {
-            // Department roles reach households only through tasks assigned to them (later issues).
-            Act::ReadHousehold => &[
-                RroStaff,
-                Leader,
-                DeputyMayor,
-                Discipline,
-                Admin,
-                CallTaker,
-                VillageSecretary,
-                InfoOfficer,
-                WorkTeamLeader,
-                Cadre,
-            ],
-            Act::WriteHousehold => &[RroStaff, Admin, VillageSecretary, WorkTeamLeader],
-            // Revealing the full ID number or phone is for those who must act on it: the office, the
-            // village and its cadres, call takers (who dial), and the Discipline Commission.
-            Act::RevealHousehold => &[RroStaff, Admin, Discipline, VillageSecretary, WorkTeamLeader, Cadre, CallTaker],
-            Act::ImportHouseholds => &[RroStaff, Admin],
-            Act::ManageOrganisation => &[RroStaff, Admin],
-            Act::ReadAudit => &[RroStaff, Admin],
-            Act::RecordVisit => {
-                &[RroStaff, Leader, DeputyMayor, Discipline, DeptStaff, VillageSecretary, WorkTeamLeader, Cadre]
-            }
-            Act::ReviewVisit => &[RroStaff, WorkTeamLeader],
-            Act::ViewOriginalPhoto => &[RroStaff, WorkTeamLeader, Discipline],
-            Act::ManageCrossCheck => &[RroStaff],
-            Act::RecordProblem => {
-                &[RroStaff, Leader, DeputyMayor, Discipline, VillageSecretary, WorkTeamLeader, Cadre, InfoOfficer]
-            }
-            Act::AssignProblem => &[RroStaff, Leader, DeputyMayor],
-            Act::HandOverProblem => &[RroStaff, Discipline],
-            Act::SubmitList => &[InfoOfficer, VillageSecretary, RroStaff],
-            Act::ManageReminders => &[RroStaff, Admin],
-            Act::ManagePhoneChecks => &[RroStaff],
-            // Call takers see only the cases assigned to them (handled where lists are read).
-            Act::ReadPhoneChecks => &[
-                RroStaff,
-                Leader,
-                DeputyMayor,
-                Discipline,
-                Admin,
-                VillageSecretary,
-                WorkTeamLeader,
-                InfoOfficer,
-                Cadre,
-                CallTaker,
-            ],
-            Act::CallHouseholds => &[RroStaff, CallTaker, VillageSecretary, WorkTeamLeader, Cadre],
-            Act::Inspect => &[Leader, DeputyMayor, Discipline],
-            Act::ReadInspections => &[Leader, DeputyMayor, Discipline, RroStaff],
-            Act::Admonish => &[Leader],
-            Act::Interview => &[DeputyMayor, RroStaff],
-            Act::UpdateMustKnow => &[InfoOfficer],
-            Act::DraftCircular => &[RroStaff, DeputyMayor, Leader],
-            Act::IssueCircular => &[Leader],
-            Act::ManageMeetings => &[RroStaff, Leader, DeputyMayor],
-            Act::SubmitArchives => &[ArchiveClerk],
-            Act::ReviewArchives => &[RroStaff],
-            Act::ReadTownFigures => &[RroStaff, Leader, DeputyMayor, Discipline, Admin],
-            Act::ExportLedger => {
-                &[RroStaff, Leader, DeputyMayor, Discipline, Admin, VillageSecretary, WorkTeamLeader, InfoOfficer]
-            }
-        }
-    }
-}
+pub use crate::authority::Act;
 
 /// Everything the caller may reach, computed once per request from their grants.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -400,7 +272,7 @@ impl Access {
     /// Where the caller may perform `act`.
     pub fn reach(&self, act: Act) -> Reach {
         let mut reach = Reach::default();
-        for g in self.grants.iter().filter(|g| act.roles().contains(&g.role)) {
+        for g in self.grants.iter().filter(|g| act.in_scope(g.role)) {
             reach.widen(&g.place, g.role, &self.assigned_groups);
         }
         reach
@@ -418,7 +290,7 @@ impl Access {
     /// town grant lets them call, not read every list in the town).
     pub fn reach_except(&self, act: Act, roles: &[Role]) -> Reach {
         let mut reach = Reach::default();
-        for g in self.grants.iter().filter(|g| act.roles().contains(&g.role) && !roles.contains(&g.role)) {
+        for g in self.grants.iter().filter(|g| act.in_scope(g.role) && !roles.contains(&g.role)) {
             reach.widen(&g.place, g.role, &self.assigned_groups);
         }
         reach
@@ -428,7 +300,7 @@ impl Access {
     pub fn towns_for(&self, act: Act) -> BTreeSet<Uuid> {
         self.grants
             .iter()
-            .filter(|g| act.roles().contains(&g.role))
+            .filter(|g| act.in_scope(g.role))
             .filter(|g| matches!(g.place, Place::Town { .. } | Place::District { .. }))
             .flat_map(|g| g.place.towns())
             .collect()
@@ -461,7 +333,7 @@ impl Access {
     }
 
     pub fn may(&self, act: Act) -> bool {
-        self.grants.iter().any(|g| act.roles().contains(&g.role))
+        self.grants.iter().any(|g| act.in_scope(g.role))
     }
 }
 

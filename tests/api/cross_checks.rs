@@ -111,7 +111,7 @@ async fn a_round_whose_only_checkers_live_in_the_sampled_village_is_refused() {
     let cadre = app.login("demo-cadre-a").await;
     app.post("/api/v1/cross-check-rounds", &cadre, json!({ "quarter": "2026-Q4", "count": 4, "checker_ids": [a] }))
         .await
-        .assert_problem(403, "forbidden");
+        .assert_problem(403, "not_permitted");
     app.post("/api/v1/cross-check-rounds", &rro, json!({ "quarter": "2026-Q5", "count": 4, "checker_ids": [a] }))
         .await
         .assert_problem(422, "validation_failed");

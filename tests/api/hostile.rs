@@ -12,7 +12,8 @@ use crate::helpers::{TestApp, jpeg, spawn_app};
 /// The shapes a few kilobytes of xlsx (or csv) can take to exhaust a reader.
 fn hostile_spreadsheets() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     let header = r#"<row r="1"><c r="A1" t="inlineStr"><is><t>身份证号</t></is></c><c r="B1" t="inlineStr"><is><t>类别</t></is></c></row>"#;
-    let mut strings = br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#.to_vec();
+    let mut strings =
+        br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#.to_vec();
     strings.extend(std::iter::repeat_n(b"<si><t>aaaaaaaa</t></si>".as_slice(), 1 << 20).flatten());
     strings.extend_from_slice(b"</sst>");
     let mut rows = String::from("身份证号,类别\n");
@@ -53,9 +54,7 @@ async fn every_spreadsheet_endpoint_refuses_each_hostile_shape_and_the_service_s
     let rro = app.login("demo-rro").await;
     healthz_answers_throughout(&app, async {
         for (shape, name, bytes) in hostile_spreadsheets() {
-            for (path, token) in
-                [("/api/v1/screenings?month=2026-11", &dept), ("/api/v1/households/import", &rro)]
-            {
+            for (path, token) in [("/api/v1/screenings?month=2026-11", &dept), ("/api/v1/households/import", &rro)] {
                 let res = app.upload(path, token, name, bytes.clone()).await;
                 assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE, "{shape} at {path}: {}", res.text);
                 assert_eq!(res.code(), "spreadsheet_too_large", "{shape} at {path}");

@@ -157,7 +157,7 @@ async fn leaders_see_households_but_cannot_reveal_them() {
     let hid = list.body["items"][0]["id"].as_str().unwrap();
     app.post(&format!("/api/v1/households/{hid}/reveal"), &leader, json!({ "reason": "想看看" }))
         .await
-        .assert_problem(403, "forbidden");
+        .assert_problem(403, "not_permitted");
 }
 
 #[tokio::test]

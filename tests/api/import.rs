@@ -108,7 +108,7 @@ async fn an_xlsx_roster_imports() {
 async fn only_town_offices_import_and_junk_is_refused_clearly() {
     let app = spawn_app().await;
     let cadre = app.login("demo-cadre-a").await;
-    app.upload("/api/v1/households/import", &cadre, "r.csv", b"x".to_vec()).await.assert_problem(403, "forbidden");
+    app.upload("/api/v1/households/import", &cadre, "r.csv", b"x".to_vec()).await.assert_problem(403, "not_permitted");
     let rro = app.login("demo-rro").await;
     let missing =
         app.upload("/api/v1/households/import", &rro, "r.csv", "村,户主姓名\n红光村,张三\n".as_bytes().to_vec()).await;

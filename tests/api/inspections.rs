@@ -28,8 +28,8 @@ async fn an_unannounced_visit_assigns_each_problem_to_three_units_and_the_villag
     let village = app.village_id(&leader, "红光村").await;
     let sec = app.login("demo-secretary-a").await;
     // Nothing of it is visible to the village beforehand.
-    app.get("/api/v1/unannounced-visits/suggestions", &sec).await.assert_problem(403, "forbidden");
-    app.get("/api/v1/unannounced-visits", &sec).await.assert_problem(403, "forbidden");
+    app.get("/api/v1/unannounced-visits/suggestions", &sec).await.assert_problem(403, "not_permitted");
+    app.get("/api/v1/unannounced-visits", &sec).await.assert_problem(403, "not_permitted");
     let suggestions = app.get(&format!("/api/v1/unannounced-visits/suggestions?village_id={village}"), &leader).await;
     assert_eq!(suggestions.status, StatusCode::OK, "{}", suggestions.text);
     let suggested = suggestions.body.as_array().unwrap();
@@ -80,7 +80,7 @@ async fn an_unannounced_visit_assigns_each_problem_to_three_units_and_the_villag
     assert!(kinds(&app.get("/api/v1/notifications", &dept).await.body).contains(&"problem_assigned".to_owned()));
     // The village sees its problems in the ledger, but never the visit record.
     let vid = saved.body["id"].as_str().unwrap();
-    app.get(&format!("/api/v1/unannounced-visits/{vid}"), &sec).await.assert_problem(403, "forbidden");
+    app.get(&format!("/api/v1/unannounced-visits/{vid}"), &sec).await.assert_problem(403, "not_permitted");
     assert_eq!(
         app.get(&format!("/api/v1/problems/{}", problem_ids[0].as_str().unwrap()), &sec).await.status,
         StatusCode::OK
@@ -158,7 +158,7 @@ async fn the_proposal_rule_picks_the_village_with_many_slow_problems_and_the_tal
     assert!(res.body["rule"].as_str().unwrap().contains("每百户"));
     // Village roles do not see proposals.
     let sec = app.login("demo-secretary-a").await;
-    app.get("/api/v1/admonishments/proposals?month=2026-11", &sec).await.assert_problem(403, "forbidden");
+    app.get("/api/v1/admonishments/proposals?month=2026-11", &sec).await.assert_problem(403, "not_permitted");
 
     // The main leader holds the talk; the proposal shows it was acted on.
     let talk = app
@@ -182,7 +182,7 @@ async fn the_proposal_rule_picks_the_village_with_many_slow_problems_and_the_tal
         json!({ "village_id": b, "month": "2026-11", "held_at": "2026-11-28T09:00:00+08:00", "attendees": ["x"], "points": "y" }),
     )
     .await
-    .assert_problem(403, "forbidden");
+    .assert_problem(403, "not_permitted");
 }
 
 #[tokio::test]

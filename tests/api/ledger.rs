@@ -217,7 +217,7 @@ async fn a_department_sees_what_is_assigned_to_it_and_the_ledger_exports() {
     assert!(rows[2][9].contains("卫健办") && rows[2][9].contains("红光村"));
     assert_eq!(rows[2][11], "2026-11-30");
     let cadre = app.login("demo-cadre-a").await;
-    app.get("/api/v1/problems/export", &cadre).await.assert_problem(403, "forbidden");
+    app.get("/api/v1/problems/export", &cadre).await.assert_problem(403, "not_permitted");
 }
 
 #[tokio::test]

@@ -90,5 +90,5 @@ async fn a_list_submitted_by_the_25th_is_on_time() {
     let cadre = app.login("demo-cadre-a").await;
     app.post(&format!("/api/v1/villages/{a}/feedback-lists/cross_check/2026-Q4/submit"), &cadre, json!({}))
         .await
-        .assert_problem(403, "forbidden");
+        .assert_problem(403, "not_permitted");
 }

@@ -7,6 +7,7 @@ mod helpers;
 
 mod attacker;
 mod auth;
+mod authority;
 mod cross_checks;
 mod faults;
 mod health;

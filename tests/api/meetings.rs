@@ -62,7 +62,9 @@ async fn the_joint_meetings_pack_lists_the_seeded_problems_and_a_decision_moves_
     assert_eq!(party.body["report"]["problems_by_status"]["open"], 2);
     // Village roles do not prepare meetings.
     let sec = app.login("demo-secretary-a").await;
-    app.get("/api/v1/meetings/agenda?kind=joint_monthly&month=2026-11", &sec).await.assert_problem(403, "forbidden");
+    app.get("/api/v1/meetings/agenda?kind=joint_monthly&month=2026-11", &sec)
+        .await
+        .assert_problem(403, "not_permitted");
 
     // The meeting decides a later deadline for one problem.
     let meeting = app
@@ -195,7 +197,7 @@ async fn archive_materials_on_the_26th_are_late_and_a_returned_submission_shows_
     assert_eq!(download.status(), StatusCode::OK);
     // Not for village roles.
     let sec = app.login("demo-secretary-a").await;
-    app.get("/api/v1/archives/summary?month=2026-11", &sec).await.assert_problem(403, "forbidden");
+    app.get("/api/v1/archives/summary?month=2026-11", &sec).await.assert_problem(403, "not_permitted");
     let xlsx = app
         .client
         .get(format!("{}/api/v1/archives/summary.xlsx?month=2026-11", app.address))

@@ -308,7 +308,7 @@ async fn questionnaires_are_checked_versioned_and_scoped() {
     let sec = app.login("demo-secretary-a").await;
     app.post("/api/v1/phone-checks/questionnaires", &sec, json!({ "name": "x", "questions": questions() }))
         .await
-        .assert_problem(403, "forbidden");
+        .assert_problem(403, "not_permitted");
 }
 
 #[tokio::test]

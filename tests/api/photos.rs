@@ -69,7 +69,8 @@ async fn what_is_not_a_photo_is_refused_clearly() {
         .await
         .unwrap();
     crate::helpers::into_res(no_file).await.assert_problem(422, "validation_failed");
-    // A part the form does not declare is named, not skipped.
+    // A part the form does not declare is ignored (mini-program pages add their own): the photo is
+    // judged on its own, here too large for this test's pixel limit.
     let extra = app
         .client
         .post(app.url("/api/v1/photos"))
@@ -83,9 +84,7 @@ async fn what_is_not_a_photo_is_refused_clearly() {
         .await
         .unwrap();
     let extra = crate::helpers::into_res(extra).await;
-    extra.assert_problem(422, "validation_failed");
-    assert_eq!(extra.body["errors"][0]["field"], "altitude", "{}", extra.text);
-    assert_eq!(extra.body["errors"][0]["code"], "unknown_field", "{}", extra.text);
+    extra.assert_problem(422, "image_too_large");
 }
 
 #[tokio::test]
@@ -105,7 +104,7 @@ async fn a_photo_nobody_else_may_see_is_not_found_and_originals_are_for_reviewer
     let id = res.body["id"].as_str().unwrap();
     let other = app.login("demo-cadre-b").await;
     app.get(&format!("/api/v1/photos/{id}"), &other).await.assert_problem(404, "not_found");
-    app.get(&format!("/api/v1/photos/{id}/original"), &cadre).await.assert_problem(403, "forbidden");
+    app.get(&format!("/api/v1/photos/{id}/original"), &cadre).await.assert_problem(403, "not_permitted");
 }
 
 #[tokio::test]

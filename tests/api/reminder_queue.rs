@@ -273,7 +273,7 @@ async fn a_reminder_that_fails_every_attempt_is_dead_lettered_seen_by_the_rro_an
     let key = dead[0]["key"].as_str().unwrap().to_owned();
     // A cadre may not see or replay the queue.
     let cadre = app.login("demo-cadre-b").await;
-    app.get("/api/v1/reminders/queue", &cadre).await.assert_problem(403, "forbidden");
+    app.get("/api/v1/reminders/queue", &cadre).await.assert_problem(403, "not_permitted");
 
     // WeChat recovers; the RRO replays; the message goes out once.
     drop(failing);

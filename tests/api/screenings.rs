@@ -98,7 +98,7 @@ async fn a_screening_with_a_bad_row_writes_nothing() {
     let cadre = app.login("demo-cadre-a").await;
     app.upload("/api/v1/screenings?month=2026-11", &cadre, "s.csv", b"x".to_vec())
         .await
-        .assert_problem(403, "forbidden");
+        .assert_problem(403, "not_permitted");
     let json_upload = app
         .upload(
             "/api/v1/screenings?month=2026-11",

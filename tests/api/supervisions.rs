@@ -56,7 +56,7 @@ async fn a_look_back_hands_over_what_fails_and_reports_per_village_and_departmen
     // The RRO claimed it, so the RRO cannot verify it; the finder... is the RRO too: the leader's office steps in.
     app.post(&format!("/api/v1/problems/{}/verify", ids[1]), &rro, json!({ "verdict": "accept", "note": "核实" }))
         .await
-        .assert_problem(403, "cannot_verify_own_claim");
+        .assert_problem(403, "separation_of_duties");
 
     app.clock.advance(Duration::days(5)); // 3 December
     let discipline = app.login("demo-discipline").await;
@@ -96,14 +96,19 @@ async fn a_look_back_hands_over_what_fails_and_reports_per_village_and_departmen
     assert_eq!(decided.body["status"], "decided", "{}", decided.text);
 
     let cadre = app.login("demo-cadre-a").await;
+    // Refused by role before the record is looked for: nothing about it is told.
     app.get(&format!("/api/v1/supervisions/{}", sup.body["id"].as_str().unwrap()), &cadre)
         .await
-        .assert_problem(404, "not_found");
+        .assert_problem(403, "not_permitted");
+    // The Commission's records are beyond the RRO's reach.
+    app.get(&format!("/api/v1/supervisions/{}", sup.body["id"].as_str().unwrap()), &rro)
+        .await
+        .assert_problem(403, "not_permitted");
     app.post(
         "/api/v1/supervisions",
         &cadre,
         json!({ "title": "越权", "held_on": "2026-12-03", "findings": [{ "problem_id": ids[0] }] }),
     )
     .await
-    .assert_problem(403, "forbidden");
+    .assert_problem(403, "not_permitted");
 }

@@ -73,7 +73,7 @@ async fn a_phone_visit_with_a_far_and_a_reused_photo_is_flagged_counted_once_and
     assert!(queue.body["items"].as_array().unwrap().iter().any(|v| v["id"] == vid));
     app.post(&format!("/api/v1/visits/{vid}/review"), &cadre, json!({ "decision": "accept", "reason": "自己审核" }))
         .await
-        .assert_problem(403, "forbidden");
+        .assert_problem(403, "not_permitted");
     let reviewed = app
         .post(
             &format!("/api/v1/visits/{vid}/review"),

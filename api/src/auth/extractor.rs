@@ -11,6 +11,9 @@ use std::time::Instant;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest};
+use std::collections::BTreeSet;
+
+use domain::authority::{self, Relation};
 use domain::org::{Access, Act};
 use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
@@ -36,11 +39,18 @@ impl AuthUser {
     /// Refuses with 403 unless one of the caller's roles may perform `act` somewhere. Whether the
     /// object itself is within reach is decided by the store query (404 when it is not).
     pub fn require(&self, act: Act) -> ApiResult<()> {
-        if self.access.may(act) { Ok(()) } else { Err(ApiError::forbidden("your roles do not allow this action")) }
+        if self.access.may(act) { Ok(()) } else { Err(ApiError::refused(&authority::Refusal::NotPermitted { act })) }
     }
 }
 
 impl AuthUser {
+    /// Asks the authority table whether the caller, standing to the record in `relations`, may take
+    /// `act` on it (the record already found within their scope).
+    pub fn authorize(&self, act: Act, relations: &[Relation]) -> ApiResult<()> {
+        let relations: BTreeSet<Relation> = relations.iter().copied().collect();
+        authority::decide(act, &self.access.roles(), &relations).map_err(|r| ApiError::refused(&r))
+    }
+
     /// The town in which the caller performs a town-level `act`: the one asked for, or their only
     /// one. A town not theirs and a missing choice among several are field errors.
     pub fn town_for(&self, act: Act, requested: Option<Uuid>) -> ApiResult<Uuid> {
@@ -99,6 +109,10 @@ impl FromRequest for AuthUser {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // The authority gate found the caller already.
+        if let Some(user) = actix_web::HttpMessage::extensions(req).get::<AuthUser>().cloned() {
+            return Box::pin(async move { Ok(user) });
+        }
         let state = req.app_data::<State>().cloned();
         let token = req
             .headers()

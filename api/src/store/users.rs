@@ -201,3 +201,13 @@ pub async fn with_role<C: ConnectionTrait>(db: &C, role: Role, scopes: &[Uuid]) 
         .collect();
     Ok(rows.into_iter().filter(|g| active.contains(&g.user_id)).map(|g| (g.user_id, g.scope_id)).collect())
 }
+
+/// Removes the account's WeChat binding (after a password reset, or at the user's own request).
+pub async fn unbind_wechat<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<u64, DbErr> {
+    use super::entity::wechat_binding;
+    Ok(wechat_binding::Entity::delete_many()
+        .filter(wechat_binding::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

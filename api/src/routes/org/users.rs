@@ -1,17 +1,17 @@
-//! Users, their role grants and their groups (包社). Managed by the RRO and the town admin.
+//! Users, their role grants and their groups (包社). Managed by the town admin alone, never on their own account.
 
 use crate::routes::common::Json;
 use std::collections::BTreeSet;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use domain::authority::Relation;
 use domain::org::{Act, Role, ScopeKind};
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, TransactionTrait};
 use serde_json::json;
 
 use super::json::{CreateGrant, CreateUser, SetGroups, UpdateUser, User};
-use super::places::managed_town;
 use crate::auth::{AuthUser, password};
 use crate::error::{ApiError, ApiResult, FieldError, validate};
 use crate::routes::auth::RoleGrantView;
@@ -20,18 +20,22 @@ use crate::state::State;
 use crate::store::entity::{group_assignment, role_grant, user};
 use crate::store::{audit, org, sessions, users};
 
-fn managed_towns(user: &AuthUser) -> ApiResult<BTreeSet<Uuid>> {
-    user.require(Act::ManageOrganisation)?;
-    Ok(user.access.towns_for(Act::ManageOrganisation))
+fn managed_towns(user: &AuthUser, act: Act) -> ApiResult<BTreeSet<Uuid>> {
+    user.require(act)?;
+    Ok(user.access.towns_for(act))
 }
 
-/// A user of a town the caller manages, or 404.
-async fn managed_user(state: &State, caller: &AuthUser, id: Uuid) -> ApiResult<user::Model> {
-    let towns = managed_towns(caller)?;
-    users::by_id(&state.db, id)
+/// A user of a town where the caller may take `act` on accounts, or 404; then the table decides,
+/// with whether the account is the caller's own (nobody grants themselves anything).
+async fn managed_user(state: &State, caller: &AuthUser, id: Uuid, act: Act) -> ApiResult<user::Model> {
+    let towns = managed_towns(caller, act)?;
+    let u = users::by_id(&state.db, id)
         .await?
         .filter(|u| u.town_id.is_some_and(|t| towns.contains(&t)))
-        .ok_or_else(ApiError::not_found)
+        .ok_or_else(ApiError::not_found)?;
+    let own: &[Relation] = if u.id == caller.id { &[Relation::OwnAccount] } else { &[] };
+    caller.authorize(act, own)?;
+    Ok(u)
 }
 
 async fn views<C: sea_orm::ConnectionTrait>(db: &C, rows: Vec<user::Model>) -> ApiResult<Vec<User>> {
@@ -92,7 +96,7 @@ pub async fn list_users(
     page: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<User>>> {
     validate(&*page)?;
-    let towns: Vec<Uuid> = managed_towns(&caller)?.into_iter().collect();
+    let towns: Vec<Uuid> = managed_towns(&caller, Act::ReadAccounts)?.into_iter().collect();
     let (rows, total) = users::list_in_towns(&state.db, &towns, page.page(), page.per_page()).await?;
     Ok(web::Json(Page::new(views(&state.db, rows).await?, total, &page)))
 }
@@ -103,7 +107,7 @@ pub async fn list_users(
         (status = 409, response = Problem), (status = 422, response = Problem)))]
 #[post("/users")]
 pub async fn create_user(state: State, caller: AuthUser, body: web::Json<CreateUser>) -> ApiResult<HttpResponse> {
-    let town = managed_town(&caller, body.town_id)?;
+    let town = caller.town_for(Act::ManageAccounts, body.town_id)?;
     validate(&*body)?;
     if users::by_username(&state.db, &body.username).await?.is_some() {
         return Err(ApiError::conflict("username_taken", "该用户名已被使用", "the username is taken"));
@@ -120,7 +124,7 @@ pub async fn create_user(state: State, caller: AuthUser, body: web::Json<CreateU
     responses((status = 200, body = User), (status = 401, response = Problem), (status = 403, response = Problem), (status = 404, response = Problem)))]
 #[get("/users/{id}")]
 pub async fn get_user(state: State, caller: AuthUser, id: web::Path<Uuid>) -> ApiResult<web::Json<User>> {
-    let u = managed_user(&state, &caller, *id).await?;
+    let u = managed_user(&state, &caller, *id, Act::ReadAccounts).await?;
     Ok(web::Json(view(&state, u).await?))
 }
 
@@ -136,22 +140,17 @@ pub async fn update_user(
     id: web::Path<Uuid>,
     body: Json<UpdateUser>,
 ) -> ApiResult<web::Json<User>> {
-    let u = managed_user(&state, &caller, *id).await?;
+    // One's own account is barred here (a password of one's own is changed with the old one,
+    // through /me/password), so an admin cannot lock themselves out by a slip of the finger.
+    let u = managed_user(&state, &caller, *id, Act::ManageAccounts).await?;
     validate(&*body)?;
-    if body.active == Some(false) && u.id == caller.id {
-        // The office would be locked out of its own console by a slip of the finger.
-        return Err(ApiError::conflict(
-            "cannot_disable_self",
-            "不能停用自己的账号，请由其他管理员操作",
-            "a user cannot disable their own account",
-        ));
-    }
     let now = state.clock.now();
     let hash = match &body.password {
         Some(p) => Some(password::hash(p.clone()).await?),
         None => None,
     };
     let ends_sessions = hash.is_some() || body.active == Some(false);
+    let reset = hash.is_some();
     let mut am: user::ActiveModel = u.clone().into();
     if let Some(n) = &body.display_name {
         am.display_name = Set(n.trim().to_owned());
@@ -167,6 +166,10 @@ pub async fn update_user(
     let u = am.update(&txn).await?;
     if ends_sessions {
         sessions::revoke_all_of_user(&txn, u.id, now).await?;
+    }
+    if reset {
+        // A reset means the account may be in other hands: its phone sign-in goes with its sessions.
+        users::unbind_wechat(&txn, u.id).await?;
     }
     txn.commit().await?;
     state.user_changed(u.id);
@@ -193,7 +196,7 @@ pub async fn create_grant(
     id: web::Path<Uuid>,
     body: Json<CreateGrant>,
 ) -> ApiResult<HttpResponse> {
-    let u = managed_user(&state, &caller, *id).await?;
+    let u = managed_user(&state, &caller, *id, Act::GrantRoles).await?;
     validate(&*body)?;
     let role: Role = body.role.parse().map_err(|()| ApiError::field("role", "unknown_role", "角色不存在"))?;
     let kind: ScopeKind =
@@ -201,13 +204,10 @@ pub async fn create_grant(
     if !role.allowed_scopes().contains(&kind) {
         return Err(ApiError::field("scope_kind", "not_allowed", "该角色不能授予在这种范围上"));
     }
-    let managed = managed_towns(&caller)?;
+    let managed = managed_towns(&caller, Act::GrantRoles)?;
     let towns = org::town_of_scope(&state.db, kind, body.scope_id).await?;
     if !towns.is_some_and(|t| !t.is_empty() && t.iter().all(|t| managed.contains(t))) {
         return Err(ApiError::field("scope_id", "not_found", "授权范围不存在或不在您的管辖范围内"));
-    }
-    if role == Role::Admin && !caller.access.has_role(Role::Admin) {
-        return Err(ApiError::forbidden("only an admin grants the admin role"));
     }
     users::grant(&state.db, u.id, role, kind, body.scope_id, state.clock.now()).await?;
     state.user_changed(u.id);
@@ -229,7 +229,7 @@ pub async fn create_grant(
 #[delete("/users/{id}/grants/{grant_id}")]
 pub async fn delete_grant(state: State, caller: AuthUser, path: web::Path<(Uuid, Uuid)>) -> ApiResult<web::Json<User>> {
     let (id, grant_id) = path.into_inner();
-    let u = managed_user(&state, &caller, id).await?;
+    let u = managed_user(&state, &caller, id, Act::GrantRoles).await?;
     let res = role_grant::Entity::delete_many()
         .filter(role_grant::Column::Id.eq(grant_id))
         .filter(role_grant::Column::UserId.eq(u.id))
@@ -255,9 +255,9 @@ pub async fn set_user_groups(
     id: web::Path<Uuid>,
     body: Json<SetGroups>,
 ) -> ApiResult<web::Json<User>> {
-    let u = managed_user(&state, &caller, *id).await?;
+    let u = managed_user(&state, &caller, *id, Act::ManageAccounts).await?;
     validate(&*body)?;
-    let managed = managed_towns(&caller)?;
+    let managed = managed_towns(&caller, Act::ManageAccounts)?;
     let mut errors = vec![];
     for (i, g) in body.group_ids.iter().enumerate() {
         let ok = match org::group(&state.db, *g).await? {

@@ -5,6 +5,7 @@
 use crate::routes::common::Json;
 use actix_web::{post, web};
 use chrono::{DateTime, Utc};
+use domain::authority::Relation;
 use domain::calendar::local_date;
 use domain::org::{Act, Place, Role};
 use domain::problem::{Action, Class, State, deadline, transition};
@@ -22,10 +23,26 @@ use crate::state::State as AppState;
 use crate::store::entity::problem;
 use crate::store::{audit, org, photos, problems, users};
 
-/// Whether the caller answers for the problem: its responsible person, a member of one of its
-/// units, or the RRO.
+/// How the caller stands to the problem, for the authority table: its finder, the one who claimed
+/// it done, its responsible person or a member of one of its units (a cadre's village grant does not
+/// make them the village committee).
+async fn relations(txn: &DatabaseTransaction, user: &AuthUser, p: &problem::Model) -> ApiResult<Vec<Relation>> {
+    let mut out = vec![];
+    if p.found_by == user.id {
+        out.push(Relation::Finder);
+    }
+    if p.claimed_by == Some(user.id) {
+        out.push(Relation::Claimant);
+    }
+    if answers_for(txn, user, p).await? {
+        out.push(Relation::ResponsibleUnit);
+    }
+    Ok(out)
+}
+
+/// Whether the caller answers for the problem: its responsible person or a member of one of its units.
 async fn answers_for(txn: &DatabaseTransaction, user: &AuthUser, p: &problem::Model) -> ApiResult<bool> {
-    if p.responsible_user_id == Some(user.id) || user.access.has_role(Role::RroStaff) {
+    if p.responsible_user_id == Some(user.id) {
         return Ok(true);
     }
     let units = problems::units_of(txn, &[p.id]).await?;
@@ -59,28 +76,14 @@ async fn step(
     let from = State::parse(&p.status).unwrap_or(State::Open);
     let to = transition(from, action)
         .map_err(|e| ApiError::conflict("illegal_transition", &e.message_zh(), &e.to_string()))?;
-    match action {
-        Action::Assign | Action::Decide => user.require(Act::AssignProblem)?,
-        Action::HandToDiscipline => user.require(Act::HandOverProblem)?,
-        Action::ReportProgress | Action::ClaimCompletion => {
-            if !answers_for(&txn, user, &p).await? {
-                return Err(ApiError::forbidden("only the responsible unit reports on the problem"));
-            }
-        }
-        Action::Verify | Action::SendBack | Action::Reopen => {
-            if !(user.access.has_role(Role::RroStaff) || p.found_by == user.id) {
-                return Err(ApiError::forbidden("the RRO or the finder verifies"));
-            }
-            if p.claimed_by == Some(user.id) {
-                return Err(ApiError::problem(
-                    actix_web::http::StatusCode::FORBIDDEN,
-                    "cannot_verify_own_claim",
-                    "不能核验自己申报完成的问题",
-                    "the one who claimed completion cannot verify it",
-                ));
-            }
-        }
-    }
+    let act = match action {
+        Action::Assign => Act::AssignProblem,
+        Action::Decide => Act::DecideProblem,
+        Action::HandToDiscipline => Act::HandOverProblem,
+        Action::ReportProgress | Action::ClaimCompletion => Act::ReportOnProblem,
+        Action::Verify | Action::SendBack | Action::Reopen => Act::VerifyProblem,
+    };
+    user.authorize(act, &relations(&txn, user, &p).await?)?;
     let errors: Vec<FieldError> = photos::not_owned(&txn, photo_ids, &[user.id])
         .await?
         .into_iter()

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use actix_web::{HttpResponse, get, web};
 use domain::calendar::{Month, local_date};
-use domain::org::{Act, Role};
+use domain::org::Act;
 use domain::{Quarter, problem};
 use rust_xlsxwriter::{Format, FormatAlign, Workbook};
 use uuid::Uuid;
@@ -119,9 +119,7 @@ pub async fn list_discipline_queue(
     user: AuthUser,
     page: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<ProblemView>>> {
-    if !user.access.has_role(Role::Discipline) && !user.access.has_role(Role::RroStaff) {
-        return Err(ApiError::forbidden("the queue is the Discipline Commission's"));
-    }
+    user.require(Act::ReadSupervision)?;
     validate(&*page)?;
     let today = local_date(state.clock.now());
     let (rows, total) =

@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use domain::calendar::{Month, local_date};
-use domain::org::Role;
+use domain::org::Act;
 use domain::problem::{Action, Class, LookBack, State, suggest_look_back, transition};
 use sea_orm::ActiveValue::Set;
 use sea_orm::TransactionTrait;
@@ -34,11 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 fn discipline_only(user: &AuthUser) -> ApiResult<()> {
-    if user.access.has_role(Role::Discipline) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("supervision is the Discipline Commission's"))
-    }
+    user.require(Act::Supervise)
 }
 
 fn suggestion(p: &problem::Model, today: NaiveDate) -> LookBack {
@@ -275,12 +271,7 @@ pub async fn get_supervision(
     user: AuthUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<SupervisionView>> {
-    if !user.access.has_role(Role::Discipline)
-        && !user.access.has_role(Role::RroStaff)
-        && !user.access.has_role(Role::Leader)
-    {
-        return Err(ApiError::not_found());
-    }
+    user.require(Act::ReadSupervision)?;
     let towns: Vec<Uuid> = user.access.towns().into_iter().collect();
     let s = supervisions::find(&state.db, *id, &towns).await?.ok_or_else(ApiError::not_found)?;
     let findings = supervisions::findings(&state.db, &[s.id]).await?;
@@ -326,12 +317,7 @@ pub async fn get_supervision_report(
     user: AuthUser,
     q: web::Query<MonthQuery>,
 ) -> ApiResult<web::Json<SupervisionReport>> {
-    if !user.access.has_role(Role::Discipline)
-        && !user.access.has_role(Role::RroStaff)
-        && !user.access.has_role(Role::Leader)
-    {
-        return Err(ApiError::forbidden("the report is for the Commission, the RRO and the leaders"));
-    }
+    user.require(Act::ReadSupervision)?;
     let month: Month = crate::routes::common::month_param(&q.month)?;
     let towns: Vec<Uuid> = user.access.towns().into_iter().collect();
     let sups = supervisions::of_month(&state.db, &towns, &month.to_string()).await?;
