@@ -50,6 +50,9 @@ pub const OPERATIONS: &[(&str, Gate)] = &[
     ("create_wechat_binding", Public),
     ("delete_session", SignedIn),
     ("get_me", SignedIn),
+    ("change_my_password", SignedIn),
+    ("list_my_wechat_bindings", SignedIn),
+    ("delete_my_wechat_binding", SignedIn),
     // Notifications: the caller's own.
     ("list_notifications", SignedIn),
     ("get_unread_count", SignedIn),

@@ -92,6 +92,8 @@ pub struct Settings {
     pub wechat: Option<WeChatSettings>,
     pub login_per_account_per_minute: u32,
     pub login_per_ip_per_minute: u32,
+    pub reveals_per_user_per_hour: u32,
+    pub idempotency_days: i64,
     pub trust_forwarded_for: bool,
     pub max_json_bytes: usize,
     pub max_upload_bytes: usize,
@@ -225,6 +227,12 @@ impl Settings {
             login_per_account_per_minute: parsed("CHANGXIAO_LOGIN_PER_ACCOUNT_PER_MINUTE", 10)?,
             // CHANGXIAO_LOGIN_PER_IP_PER_MINUTE: login attempts per client address. Default 60.
             login_per_ip_per_minute: parsed("CHANGXIAO_LOGIN_PER_IP_PER_MINUTE", 60)?,
+            // CHANGXIAO_REVEALS_PER_USER_PER_HOUR: full ID numbers and phones one user may reveal in
+            // an hour; past it the reveal is refused and the RRO is told. Default 30.
+            reveals_per_user_per_hour: parsed("CHANGXIAO_REVEALS_PER_USER_PER_HOUR", 30)?,
+            // CHANGXIAO_IDEMPOTENCY_DAYS: how long an Idempotency-Key's answer is kept for a repeat.
+            // Default 30 (a phone that stayed offline a month still gets its first answer).
+            idempotency_days: parsed("CHANGXIAO_IDEMPOTENCY_DAYS", 30)?,
             // CHANGXIAO_TRUST_FORWARDED_FOR: take the client address from X-Forwarded-For (behind a proxy). Default false.
             trust_forwarded_for: parsed("CHANGXIAO_TRUST_FORWARDED_FOR", false)?,
             // CHANGXIAO_MAX_JSON_BYTES: largest JSON body. Default 1 MiB.

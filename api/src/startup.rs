@@ -113,7 +113,10 @@ fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix
             "请以 JSON 格式提交",
             "Content-Type must be application/json",
         ),
-        E::Deserialize(e) => ApiError::bad_request("invalid_json", "提交的内容格式不正确", e.to_string()),
+        E::Deserialize(e) => match crate::routes::common::FieldFault::of(&e.to_string()) {
+            Some(fault) => ApiError::Validation(vec![fault.into_field_error()]),
+            None => ApiError::bad_request("invalid_json", "提交的内容格式不正确", e.to_string()),
+        },
         other => ApiError::bad_request("invalid_json", "提交的内容格式不正确", other.to_string()),
     }
     .into()
@@ -194,6 +197,7 @@ impl Application {
         let interval = self.state.settings.reminder_interval_seconds;
         let scheduler = (interval > 0)
             .then(|| tokio::spawn(crate::reminders::schedule(self.state.clone(), Duration::from_secs(interval))));
+        let housekeeping = tokio::spawn(housekeeping(self.state.clone()));
         tokio::pin!(server);
         tokio::select! {
             res = &mut server => res?,
@@ -208,12 +212,29 @@ impl Application {
         if let Some(s) = scheduler {
             s.abort();
         }
+        housekeeping.abort();
         // The reads answered are logged before the pool closes (unless the database is down).
         if !self.state.read_log.flush().await {
             tracing::error!("read log: entries left unwritten at shutdown (the database did not answer)");
         }
         let _ = self.state.db.clone().close().await;
         Ok(())
+    }
+}
+
+/// Every ten minutes: the sign-in limiter forgets idle keys, and Idempotency-Keys older than
+/// `CHANGXIAO_IDEMPOTENCY_DAYS` are purged, so neither grows for ever.
+async fn housekeeping(state: State) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        state.limiter.retain_recent();
+        let before = state.clock.now() - chrono::Duration::days(state.settings.idempotency_days);
+        match store::idempotency::purge_before(&state.db, before).await {
+            Ok(n) if n > 0 => tracing::info!(idempotency.purged = n, "idempotency keys purged"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error.message = %e, "idempotency purge failed; retrying later"),
+        }
     }
 }
 

@@ -5,6 +5,12 @@ use std::fmt;
 use chrono::NaiveDate;
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+/// The province-level codes (GB/T 2260) an ID number begins with: the mainland's 31, Taiwan, Hong
+/// Kong and Macao (the last three on residence permits).
+const PROVINCES: [&str; 34] = [
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44",
+    "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82",
+];
 const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -17,6 +23,12 @@ pub enum IdNumberError {
     BirthDate,
     #[error("the check digit does not match")]
     CheckDigit,
+    #[error("the first two digits name no province")]
+    Region,
+    #[error("a 15-digit number of the first generation")]
+    FifteenDigits,
+    #[error("the birth date in the ID number is in the future")]
+    FutureBirth,
 }
 
 impl IdNumberError {
@@ -27,6 +39,11 @@ impl IdNumberError {
             Self::Characters => "身份证号前17位应为数字，最后一位为数字或X",
             Self::BirthDate => "身份证号中的出生日期不存在",
             Self::CheckDigit => "身份证号校验位不正确，请核对",
+            Self::Region => "身份证号前两位不是有效的省级行政区划代码，请核对",
+            Self::FifteenDigits => {
+                "这是15位的一代身份证号，请换算为18位：在第6位后补“19”，再按国家标准补上最后一位校验码（或以户口簿上的18位号码为准）"
+            }
+            Self::FutureBirth => "身份证号中的出生日期晚于今天，请核对",
         }
     }
 }
@@ -36,9 +53,13 @@ impl IdNumberError {
 pub struct IdNumber(String);
 
 impl IdNumber {
-    /// Parses an ID number, accepting a lower-case `x` and surrounding blanks.
+    /// Parses an ID number, accepting a lower-case `x` and blanks anywhere (as it is often typed in
+    /// groups: "500116 19850317 1234").
     pub fn parse(raw: &str) -> Result<Self, IdNumberError> {
-        let s = raw.trim().to_ascii_uppercase();
+        let s: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+        if s.len() == 15 && s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(IdNumberError::FifteenDigits);
+        }
         if s.chars().count() != 18 {
             return Err(IdNumberError::Length);
         }
@@ -52,10 +73,22 @@ impl IdNumber {
         if year < 1900 || NaiveDate::from_ymd_opt(year, month, day).is_none() {
             return Err(IdNumberError::BirthDate);
         }
+        if !PROVINCES.contains(&&s[..2]) {
+            return Err(IdNumberError::Region);
+        }
         if check_digit(&bytes[..17]) != char::from(bytes[17]) {
             return Err(IdNumberError::CheckDigit);
         }
         Ok(Self(s))
+    }
+
+    /// [`IdNumber::parse`], and the birth date no later than `today` (the caller's local date).
+    pub fn parse_as_of(raw: &str, today: NaiveDate) -> Result<Self, IdNumberError> {
+        let id = Self::parse(raw)?;
+        if id.birth_date().is_some_and(|b| b > today) {
+            return Err(IdNumberError::FutureBirth);
+        }
+        Ok(id)
     }
 
     pub fn as_str(&self) -> &str {
@@ -122,6 +155,30 @@ mod tests {
         assert_eq!(IdNumber::parse(&make("50038119000229123")), Err(IdNumberError::BirthDate)); // 1900 is not
         assert_eq!(IdNumber::parse(&make("50038120230229123")), Err(IdNumberError::BirthDate));
         assert_eq!(IdNumber::parse(&make("50038120231301123")), Err(IdNumberError::BirthDate));
+    }
+
+    #[test]
+    fn blanks_anywhere_are_dropped_and_a_region_that_is_no_province_is_refused() {
+        assert!(IdNumber::parse("110105 19491231 002X").is_ok());
+        assert!(IdNumber::parse("\u{3000}11010519491231002x").is_ok(), "a full-width space too");
+        assert_eq!(IdNumber::parse(&make("99010519491231002")), Err(IdNumberError::Region));
+        assert_eq!(IdNumber::parse(&make("00010519491231002")), Err(IdNumberError::Region));
+    }
+
+    #[test]
+    fn a_fifteen_digit_number_is_told_how_to_convert() {
+        let e = IdNumber::parse("110105491231002").unwrap_err();
+        assert_eq!(e, IdNumberError::FifteenDigits);
+        assert!(e.message_zh().contains("18位"));
+    }
+
+    #[test]
+    fn a_birth_date_after_today_is_refused_and_today_is_not() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        assert!(IdNumber::parse_as_of(&make("50038120261205123"), today).is_ok());
+        assert_eq!(IdNumber::parse_as_of(&make("50038120261206123"), today), Err(IdNumberError::FutureBirth));
+        // Leap day of a year to come: a real date, still in the future.
+        assert_eq!(IdNumber::parse_as_of(&make("50038120280229123"), today), Err(IdNumberError::FutureBirth));
     }
 
     #[test]

@@ -122,10 +122,81 @@ pub fn archive_standing(month: Month, submissions: &[(DateTime<Utc>, Review)], n
     }
 }
 
+/// Why a meeting may not decide on a problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionRefusal {
+    /// Only the Party committee (its quarterly or expanded meeting) decides a leftover (议定).
+    NotTheCommittee,
+    /// The committee decides the leftovers of quarters already over, not this quarter's work.
+    NotALeftover,
+    /// A meeting cannot decide on a problem found after it was held.
+    BeforeTheProblem,
+}
+
+impl DecisionRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            DecisionRefusal::NotTheCommittee => "not_party_committee",
+            DecisionRefusal::NotALeftover => "not_a_leftover",
+            DecisionRefusal::BeforeTheProblem => "meeting_before_problem",
+        }
+    }
+
+    pub fn message_zh(self) -> &'static str {
+        match self {
+            DecisionRefusal::NotTheCommittee => "问题议定须由党委专题会（或扩大会）作出",
+            DecisionRefusal::NotALeftover => "党委会议定的是以往季度未能整改的问题，本季度的问题按期整改",
+            DecisionRefusal::BeforeTheProblem => "会议日期早于问题发现日期，不能对其作出决定",
+        }
+    }
+}
+
+/// Whether a meeting held on `held_on` may decide on a problem found on `found_on`.
+pub fn may_decide_on(found_on: NaiveDate, held_on: NaiveDate) -> Result<(), DecisionRefusal> {
+    if held_on < found_on { Err(DecisionRefusal::BeforeTheProblem) } else { Ok(()) }
+}
+
+/// Whether a meeting of `kind` held on `held_on` may record the Party committee's decision (议定) on
+/// a problem found on `found_on`: the committee's own meeting, on a leftover of a past quarter.
+pub fn may_settle_leftover(kind: MeetingKind, held_on: NaiveDate, found_on: NaiveDate) -> Result<(), DecisionRefusal> {
+    if !matches!(kind, MeetingKind::PartyQuarterly | MeetingKind::Expanded) {
+        return Err(DecisionRefusal::NotTheCommittee);
+    }
+    may_decide_on(found_on, held_on)?;
+    if Month::of_date(found_on).quarter() >= Month::of_date(held_on).quarter() {
+        return Err(DecisionRefusal::NotALeftover);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_party_committee_settles_a_leftover_of_a_past_quarter() {
+        let q4_meeting = d("2026-12-20");
+        assert_eq!(may_settle_leftover(MeetingKind::PartyQuarterly, q4_meeting, d("2026-09-30")), Ok(()));
+        assert_eq!(may_settle_leftover(MeetingKind::Expanded, q4_meeting, d("2026-07-01")), Ok(()));
+        assert_eq!(
+            may_settle_leftover(MeetingKind::JointMonthly, q4_meeting, d("2026-09-30")),
+            Err(DecisionRefusal::NotTheCommittee)
+        );
+        // This quarter's problem is on schedule, not a leftover: the quarter boundary decides.
+        assert_eq!(
+            may_settle_leftover(MeetingKind::PartyQuarterly, q4_meeting, d("2026-10-01")),
+            Err(DecisionRefusal::NotALeftover)
+        );
+        // Across a year: Q4's leftover at next year's Q1 meeting.
+        assert_eq!(may_settle_leftover(MeetingKind::PartyQuarterly, d("2027-01-15"), d("2026-12-31")), Ok(()));
+    }
+
+    #[test]
+    fn a_meeting_does_not_decide_on_a_problem_found_after_it() {
+        assert_eq!(may_decide_on(d("2026-12-05"), d("2026-11-20")), Err(DecisionRefusal::BeforeTheProblem));
+        assert_eq!(may_decide_on(d("2026-11-20"), d("2026-11-20")), Ok(()));
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

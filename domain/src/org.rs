@@ -332,6 +332,42 @@ impl Access {
         self.departments_as(&[]).into_iter().map(|(_, d)| d).collect()
     }
 
+    /// Whether the caller's reach for `act` touches this village at all: the whole village or town, a
+    /// group of it they answer for, or a grant on it. A figure of a village beyond it is a 404.
+    pub fn touches_village(&self, act: Act, town: Uuid, village: Uuid) -> bool {
+        let reach = self.reach(act);
+        reach.covers(town, village, None)
+            || self.assigned_groups.iter().any(|(g, v)| *v == village && reach.groups.contains(g))
+            || self.grants.iter().any(|g| {
+                act.in_scope(g.role)
+                    && matches!(g.place, Place::Village { village: v, .. } | Place::WorkTeam { village: v, .. } if v == village)
+            })
+    }
+
+    /// Whether the caller may read a meeting of this town (and village, for a village's own
+    /// meeting): town roles read every meeting of the town; a village's roles read its own
+    /// meetings; department roles, who report to them, read the town's meetings.
+    pub fn reads_meeting(&self, town: Uuid, village: Option<Uuid>) -> bool {
+        self.grants.iter().any(|g| match (&g.place, village) {
+            (Place::District { towns }, _) => towns.contains(&town),
+            (Place::Town { town: t }, _) => *t == town,
+            (Place::Village { village: v, .. } | Place::WorkTeam { village: v, .. }, Some(of)) => *v == of,
+            (Place::Department { town: t, .. }, None) => *t == town,
+            _ => false,
+        })
+    }
+
+    /// Whether the caller works in this village: a grant on it (village or its work team), on its
+    /// town or district, or in one of `departments` (those with a task there).
+    pub fn works_in(&self, town: Uuid, village: Uuid, departments: &[Uuid]) -> bool {
+        self.grants.iter().any(|g| match &g.place {
+            Place::District { towns } => towns.contains(&town),
+            Place::Town { town: t } => *t == town,
+            Place::Village { village: v, .. } | Place::WorkTeam { village: v, .. } => *v == village,
+            Place::Department { department, .. } => departments.contains(department),
+        })
+    }
+
     pub fn may(&self, act: Act) -> bool {
         self.grants.iter().any(|g| act.in_scope(g.role))
     }
@@ -340,6 +376,34 @@ impl Access {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_meeting_is_read_by_the_town_and_by_its_own_village_only() {
+        let (town, a, b, dept) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let of = |role, place| Access::build(Uuid::new_v4(), vec![Grant { role, place }], vec![]);
+        let rro = of(Role::RroStaff, Place::Town { town });
+        let cadre_b = of(Role::Cadre, Place::Village { town, village: b });
+        let dept = of(Role::DeptStaff, Place::Department { town, department: dept });
+        assert!(rro.reads_meeting(town, None) && rro.reads_meeting(town, Some(a)));
+        assert!(!cadre_b.reads_meeting(town, Some(a)), "another village's meeting");
+        assert!(cadre_b.reads_meeting(town, Some(b)));
+        assert!(!cadre_b.reads_meeting(town, None), "town meetings are for town roles");
+        assert!(dept.reads_meeting(town, None) && !dept.reads_meeting(town, Some(a)));
+        assert!(!rro.reads_meeting(Uuid::new_v4(), None), "another town");
+    }
+
+    #[test]
+    fn a_co_visitor_works_in_the_village_its_town_or_a_department_with_a_task_there() {
+        let (town, village, other, dept) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let of = |place| Access::build(Uuid::new_v4(), vec![Grant { role: Role::Cadre, place }], vec![]);
+        assert!(of(Place::Village { town, village }).works_in(town, village, &[]));
+        assert!(!of(Place::Village { town, village: other }).works_in(town, village, &[]));
+        assert!(of(Place::WorkTeam { town, village, team: Uuid::new_v4() }).works_in(town, village, &[]));
+        assert!(of(Place::Town { town }).works_in(town, village, &[]));
+        let d = of(Place::Department { town, department: dept });
+        assert!(!d.works_in(town, village, &[]));
+        assert!(d.works_in(town, village, &[dept]));
+    }
 
     fn ids() -> (Uuid, Uuid, Uuid, Uuid) {
         (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3), Uuid::from_u128(4))

@@ -41,6 +41,22 @@ impl Source {
         }
     }
 
+    /// The act whose holders may record a problem of this source by hand: a source carries
+    /// authority, so a cadre cannot file a problem as the Discipline Commission's supervision or a
+    /// leader's unannounced visit. Visits and cross-checks record their own problems.
+    pub fn recorded_by(self) -> Option<crate::authority::Act> {
+        use crate::authority::Act;
+        match self {
+            Source::Visit | Source::CrossCheck => None,
+            Source::Supervision => Some(Act::Supervise),
+            Source::Unannounced => Some(Act::Inspect),
+            Source::Meeting => Some(Act::ManageMeetings),
+            Source::Interview => Some(Act::Interview),
+            Source::PhoneCheck => Some(Act::CallHouseholds),
+            Source::DeptScreening => Some(Act::RecordVisit),
+        }
+    }
+
     /// The source of a problem found on a visit of this kind.
     pub fn of_visit(kind: crate::visit::VisitKind) -> Self {
         use crate::visit::VisitKind as K;
@@ -109,6 +125,21 @@ pub struct NeedsEvidence;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_source_is_recorded_only_by_those_whose_flow_it_is() {
+        use crate::authority::Act;
+        use crate::org::Role;
+        let may = |s: Source, r: Role| s.recorded_by().is_some_and(|act| act.in_scope(r));
+        assert!(!may(Source::Supervision, Role::Cadre));
+        assert!(!may(Source::Supervision, Role::RroStaff));
+        assert!(may(Source::Supervision, Role::Discipline));
+        assert!(!may(Source::Unannounced, Role::Cadre));
+        assert!(may(Source::Unannounced, Role::Leader));
+        assert!(may(Source::PhoneCheck, Role::CallTaker));
+        assert!(Source::Visit.recorded_by().is_none() && Source::CrossCheck.recorded_by().is_none());
+        assert_eq!(Source::Meeting.recorded_by(), Some(Act::ManageMeetings));
+    }
     use crate::visit::VisitKind;
 
     #[test]

@@ -29,10 +29,12 @@ pub enum Kind {
     ArchivesMissing,
     JointMeetingDue,
     PartyMeetingDue,
+    /// A user reached the hourly limit of reveals (told to the RRO).
+    RevealLimit,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 17] = [
         Kind::UnvisitedHouseholds,
         Kind::ListDue,
         Kind::ListMissing,
@@ -49,6 +51,7 @@ impl Kind {
         Kind::ArchivesMissing,
         Kind::JointMeetingDue,
         Kind::PartyMeetingDue,
+        Kind::RevealLimit,
     ];
 
     pub fn parse(s: &str) -> Option<Kind> {
@@ -73,6 +76,7 @@ impl Kind {
             Kind::ArchivesMissing => "archives_missing",
             Kind::JointMeetingDue => "joint_meeting_due",
             Kind::PartyMeetingDue => "party_meeting_due",
+            Kind::RevealLimit => "reveal_limit",
         }
     }
 }

@@ -35,6 +35,56 @@ impl VisitKind {
     }
 }
 
+/// What the records say of a visit before it is written: a kind carries authority, so it must rest
+/// on them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KindGrounds {
+    /// A department's screening task on the household is open.
+    pub open_verification_task: bool,
+    /// The caller is this quarter's assigned checker of the household in a cross spot-check round.
+    pub assigned_checker: bool,
+}
+
+/// Why a visit may not be recorded under the kind it was sent with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KindRefusal {
+    NoVerificationTask,
+    NotAssignedChecker,
+    UnannouncedThroughLeadersFlow,
+}
+
+impl KindRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            KindRefusal::NoVerificationTask => "no_verification_task",
+            KindRefusal::NotAssignedChecker => "not_assigned_checker",
+            KindRefusal::UnannouncedThroughLeadersFlow => "unannounced_not_here",
+        }
+    }
+
+    pub fn message_zh(self) -> &'static str {
+        match self {
+            KindRefusal::NoVerificationTask => "该农户没有待办的部门筛查核查任务，不能记为联合入户核查",
+            KindRefusal::NotAssignedChecker => "您不是本季度交叉抽查中该农户的抽查人员，不能记为交叉抽查",
+            KindRefusal::UnannouncedThroughLeadersFlow => "领导暗访请通过“暗访”功能记录",
+        }
+    }
+}
+
+/// Whether a visit may be recorded under `kind`: a joint verification needs a department's open
+/// task on the household, a cross-check visit the checker's assignment, and an unannounced visit is
+/// recorded only through the leaders' own flow (`/unannounced-visits`).
+pub fn kind_allowed(kind: VisitKind, grounds: KindGrounds) -> Result<(), KindRefusal> {
+    match kind {
+        VisitKind::Routine | VisitKind::AlongTheWay => Ok(()),
+        VisitKind::JointVerification if grounds.open_verification_task => Ok(()),
+        VisitKind::JointVerification => Err(KindRefusal::NoVerificationTask),
+        VisitKind::CrossCheck if grounds.assigned_checker => Ok(()),
+        VisitKind::CrossCheck => Err(KindRefusal::NotAssignedChecker),
+        VisitKind::Unannounced => Err(KindRefusal::UnannouncedThroughLeadersFlow),
+    }
+}
+
 /// What happened at the door.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -265,6 +315,21 @@ pub fn counts_as_visited(outcome: Outcome, review: Review) -> bool {
 mod tests {
     use super::*;
     use crate::geo::Datum;
+
+    #[test]
+    fn a_visits_kind_rests_on_the_records_behind_it() {
+        let none = KindGrounds::default();
+        let task = KindGrounds { open_verification_task: true, ..none };
+        let assigned = KindGrounds { assigned_checker: true, ..none };
+        assert_eq!(kind_allowed(VisitKind::Routine, none), Ok(()));
+        assert_eq!(kind_allowed(VisitKind::AlongTheWay, none), Ok(()));
+        assert_eq!(kind_allowed(VisitKind::JointVerification, none), Err(KindRefusal::NoVerificationTask));
+        assert_eq!(kind_allowed(VisitKind::JointVerification, task), Ok(()));
+        assert_eq!(kind_allowed(VisitKind::CrossCheck, task), Err(KindRefusal::NotAssignedChecker));
+        assert_eq!(kind_allowed(VisitKind::CrossCheck, assigned), Ok(()));
+        let all = KindGrounds { open_verification_task: true, assigned_checker: true };
+        assert_eq!(kind_allowed(VisitKind::Unannounced, all), Err(KindRefusal::UnannouncedThroughLeadersFlow));
+    }
     use chrono::Duration;
 
     fn at(s: &str) -> DateTime<Utc> {

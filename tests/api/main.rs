@@ -9,6 +9,7 @@ mod attacker;
 mod auth;
 mod authority;
 mod cross_checks;
+mod duties;
 mod faults;
 mod health;
 mod hostile;

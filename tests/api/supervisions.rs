@@ -90,10 +90,48 @@ async fn a_look_back_hands_over_what_fails_and_reports_per_village_and_departmen
     let rro = app.login("demo-rro").await;
     let agenda = app.get("/api/v1/problems?quarter=2026-Q4&active=true", &rro).await;
     assert_eq!(agenda.body["total"], 2);
+    // Still in Q4 the committee cannot settle a Q4 problem: it is on schedule, not a leftover.
+    let q4 = app
+        .post(
+            "/api/v1/meetings",
+            &rro,
+            json!({ "kind": "party_quarterly", "held_at": "2026-12-03T09:00:00+08:00",
+            "attendees": ["党委委员"], "minutes": "第四季度专题会。" }),
+        )
+        .await;
+    assert_eq!(q4.status, StatusCode::CREATED, "{}", q4.text);
+    let early = app
+        .post(
+            &format!("/api/v1/problems/{}/decide", ids[0]),
+            &rro,
+            json!({ "meeting_id": q4.body["id"], "decision": "纳入明年计划统筹解决" }),
+        )
+        .await;
+    early.assert_problem(422, "validation_failed");
+    assert_eq!(early.body["errors"][0]["code"], "not_a_leftover", "{}", early.text);
+    // In January, Q1's committee meeting settles Q4's leftover, recorded against the meeting.
+    app.clock.advance(Duration::days(40));
+    let rro = app.login("demo-rro").await;
+    let q1 = app
+        .post(
+            "/api/v1/meetings",
+            &rro,
+            json!({ "kind": "party_quarterly", "held_at": "2027-01-12T09:00:00+08:00",
+            "attendees": ["党委委员"], "minutes": "研究上季度未能整改的问题。" }),
+        )
+        .await;
+    assert_eq!(q1.status, StatusCode::CREATED, "{}", q1.text);
     let decided = app
-        .post(&format!("/api/v1/problems/{}/decide", ids[0]), &rro, json!({ "decision": "纳入明年计划统筹解决" }))
+        .post(
+            &format!("/api/v1/problems/{}/decide", ids[0]),
+            &rro,
+            json!({ "meeting_id": q1.body["id"], "decision": "纳入明年计划统筹解决" }),
+        )
         .await;
     assert_eq!(decided.body["status"], "decided", "{}", decided.text);
+    let events = app.get(&format!("/api/v1/problems/{}/events", ids[0]), &rro).await;
+    let decide = events.body.as_array().unwrap().iter().find(|e| e["action"] == "decide").unwrap();
+    assert_eq!(decide["data"]["meeting_id"], q1.body["id"], "{}", events.text);
 
     let cadre = app.login("demo-cadre-a").await;
     // Refused by role before the record is looked for: nothing about it is told.

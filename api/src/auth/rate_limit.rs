@@ -50,16 +50,41 @@ impl LoginLimiter {
         Ok(())
     }
 
-    /// Drops idle keys; called now and then so the maps do not grow without bound.
+    /// Drops the keys whose quota is whole again (idle): the housekeeping task calls it every few
+    /// minutes, so a stream of made-up usernames or addresses does not grow the maps without bound.
     pub fn retain_recent(&self) {
-        self.per_account.retain_recent();
-        self.per_ip.retain_recent();
+        for limiter in [&self.per_account, &self.per_ip] {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+
+    /// How many keys are remembered (accounts and addresses).
+    pub fn keys(&self) -> usize {
+        self.per_account.len() + self.per_ip.len()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn idle_keys_are_forgotten_and_busy_ones_kept() {
+        // 60,000 a minute: one attempt's cell is whole again after a millisecond.
+        let l = LoginLimiter::new(60_000, 60_000);
+        for i in 0..100 {
+            assert!(l.check(&format!("made-up-{i}"), &format!("10.0.{}.{}", i / 250, i % 250)).is_ok());
+        }
+        assert_eq!(l.keys(), 200);
+        std::thread::sleep(Duration::from_millis(20));
+        l.retain_recent();
+        assert_eq!(l.keys(), 0, "every key was idle");
+        let slow = LoginLimiter::new(1, 1);
+        assert!(slow.check("a", "1.1.1.1").is_ok());
+        slow.retain_recent();
+        assert_eq!(slow.keys(), 2, "a spent quota is remembered until it is whole again");
+    }
 
     #[test]
     fn an_account_is_limited_after_its_quota_whatever_the_address() {

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::crypto::sha256_hex;
-use crate::error::{ApiError, ApiResult, ProblemDetails};
+use crate::error::{ApiError, ApiResult, FieldError, ProblemDetails};
 use crate::store::idempotency::{self, Begin};
 
 /// An error: `application/problem+json` with a stable `code`, a Chinese `message` and, on
@@ -53,7 +53,69 @@ impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Integral<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut value = serde_json::Value::deserialize(d)?;
         integral_numbers(&mut value);
-        T::deserialize(value).map(Integral).map_err(serde::de::Error::custom)
+        // Well-formed JSON whose field has the wrong type or value: the error carries the field's
+        // path, so the answer is a 422 on that field (`FieldFault::of`), not "invalid JSON".
+        serde_path_to_error::deserialize(value).map(Integral).map_err(|e| {
+            serde::de::Error::custom(FieldFault { path: e.path().to_string(), cause: e.inner().to_string() })
+        })
+    }
+}
+
+/// A body field that failed to deserialize, carried through serde's error as text.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FieldFault {
+    pub path: String,
+    pub cause: String,
+}
+
+const FAULT_MARK: char = '\u{1f}';
+
+impl std::fmt::Display for FieldFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{FAULT_MARK}{}{FAULT_MARK}{}", self.path, self.cause)
+    }
+}
+
+impl FieldFault {
+    /// The fault in a deserialization error's text, if it is one.
+    pub fn of(message: &str) -> Option<Self> {
+        let rest = message.strip_prefix(FAULT_MARK)?;
+        let (path, cause) = rest.split_once(FAULT_MARK)?;
+        // serde_json appends " at line 1 column 42" to a custom error.
+        let cause = cause.rsplit_once(" at line ").map_or(cause, |(c, _)| c);
+        Some(Self { path: path.to_owned(), cause: cause.to_owned() })
+    }
+
+    /// The field error a cadre reads: which field, and what is wrong with it.
+    pub fn into_field_error(self) -> FieldError {
+        let c = self.cause.as_str();
+        let (field, code, message) =
+            if let Some(name) = c.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+                let field = if self.path == "." { name.to_owned() } else { format!("{}.{name}", self.path) };
+                (field, "required", "缺少必填内容".to_owned())
+            } else if let Some(name) = c.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+                let field = if self.path == "." { name.to_owned() } else { format!("{}.{name}", self.path) };
+                (field, "unknown_field", "不接受这个字段".to_owned())
+            } else if c.starts_with("unknown variant") {
+                let allowed = c.split_once("expected ").map(|(_, e)| e.replace('`', "")).unwrap_or_default();
+                (self.path, "one_of", format!("取值不在允许范围内，应为：{allowed}"))
+            } else if c.starts_with("invalid type") || c.starts_with("invalid value") {
+                (self.path, "invalid_type", "类型不正确".to_owned())
+            } else if c.contains("premature end of input")
+                || c.contains("invalid characters")
+                || c.contains("out of range")
+                || c.contains("trailing input")
+                || c.contains("input is not enough")
+            {
+                (
+                    self.path,
+                    "invalid_format",
+                    "格式不正确：时间须带时区，如 2026-11-28T10:00:00+08:00；日期如 2026-11-28".to_owned(),
+                )
+            } else {
+                (self.path, "invalid", "格式不正确".to_owned())
+            };
+        FieldError::new(field, code, &message)
     }
 }
 

@@ -656,7 +656,7 @@ fn role_label(role: &str) -> &'static str {
 #[utoipa::path(tag = "interviews", operation_id = "draft_circular", security(("bearer" = [])), request_body = DraftCircular,
     responses((status = 201, body = Circular), (status = 401, response = Problem), (status = 403, response = Problem), (status = 422, response = Problem)))]
 #[post("/circulars")]
-pub async fn draft_circular(state: State, user: AuthUser, body: web::Json<DraftCircular>) -> ApiResult<HttpResponse> {
+pub async fn draft_circular(state: State, user: AuthUser, body: Json<DraftCircular>) -> ApiResult<HttpResponse> {
     let town = user.town_for(Act::DraftCircular, body.town_id)?;
     let month = crate::routes::common::month_param(&body.month)?;
     let villages = org::villages(&state.db, &[town]).await?;

@@ -2,6 +2,7 @@
 //! that set measures, owners and deadlines on problems (written to the ledger's history), and the
 //! meetings not held in their month or quarter.
 
+use crate::routes::common::Json;
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, get, post, web};
@@ -312,6 +313,10 @@ pub struct CreateMeeting {
     #[validate(length(max = 200), nested)]
     #[schema(max_items = 200)]
     pub decisions: Vec<Decision>,
+    /// Why a meeting of a month already closed is recorded only now (required then).
+    #[validate(length(max = 500))]
+    #[schema(max_length = 500, nullable = false)]
+    pub late_reason: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -347,11 +352,13 @@ impl From<meeting::Model> for Meeting {
 }
 
 /// Records a meeting: minutes, attendees, and decisions. A decision changes a problem's measure,
-/// responsible person or deadline, and the ledger's history says which meeting decided it.
+/// responsible person or deadline where the recorder may assign the problem, and the ledger's history
+/// says which meeting decided it; a village meeting's decision is recorded as a proposal. A meeting
+/// does not decide on a problem found after it, and one of a closed month needs `late_reason`.
 #[utoipa::path(tag = "meetings", operation_id = "create_meeting", security(("bearer" = [])), request_body = CreateMeeting,
     responses((status = 201, body = Meeting), (status = 401, response = Problem), (status = 403, response = Problem), (status = 404, response = Problem), (status = 409, response = Problem), (status = 422, response = Problem)))]
 #[post("/meetings")]
-pub async fn create_meeting(state: State, user: AuthUser, body: web::Json<CreateMeeting>) -> ApiResult<HttpResponse> {
+pub async fn create_meeting(state: State, user: AuthUser, body: Json<CreateMeeting>) -> ApiResult<HttpResponse> {
     validate(&*body)?;
     let kind = kind_of(&body.kind)?;
     let (town, village) = match (kind, body.village_id) {
@@ -375,12 +382,25 @@ pub async fn create_meeting(state: State, user: AuthUser, body: web::Json<Create
     if !domain::meetings::may_be_held_at(body.held_at, now) {
         return Err(ApiError::field("held_at", "range", "会议时间应在长效机制开始之后，且不晚于明天"));
     }
-    let txn = state.db.begin().await?;
+    let held_on = local_date(body.held_at);
     let mut errors = vec![];
+    // A meeting of a month already closed (it would fill that month's missed meeting) is a late
+    // entry: recorded with its reason, as a visit is.
+    let late = domain::Month::of_date(held_on).is_closed(state.settings.month_closing_day, now);
+    if late && body.late_reason.as_deref().is_none_or(|r| r.trim().chars().count() < 2) {
+        errors.push(FieldError::new("late_reason", "required", "会议所在月份已关账，补录需填写原因"));
+    }
+    // A decision changes a problem only where the recorder may assign it; a village's decision is
+    // a proposal, recorded on the problem for the RRO to take up or not.
+    let assigns = user.access.reach(Act::AssignProblem);
+    let txn = state.db.begin().await?;
     let mut targets = vec![];
     for (i, d) in body.decisions.iter().enumerate() {
         match problems::find_scoped(&txn, &user.access, d.problem_id).await? {
             Some(p) if p.town_id == town && village.is_none_or(|v| v == p.village_id) => {
+                if let Err(r) = domain::meetings::may_decide_on(local_date(p.found_at), held_on) {
+                    errors.push(FieldError::new(format!("decisions[{i}].problem_id"), r.code(), r.message_zh()));
+                }
                 if !active(&p) {
                     errors.push(FieldError::new(
                         format!("decisions[{i}].problem_id"),
@@ -408,7 +428,6 @@ pub async fn create_meeting(state: State, user: AuthUser, body: web::Json<Create
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let held_on = local_date(body.held_at);
     let m = meeting::ActiveModel {
         id: Set(Uuid::now_v7()),
         town_id: Set(town),
@@ -426,6 +445,23 @@ pub async fn create_meeting(state: State, user: AuthUser, body: web::Json<Create
     .insert(&txn)
     .await?;
     for (d, p) in body.decisions.iter().zip(targets) {
+        if !assigns.covers(p.town_id, p.village_id, p.group_id) {
+            problems::record_event(
+                &txn,
+                problems::NewEvent {
+                    problem_id: p.id,
+                    action: "meeting_proposal",
+                    actor_id: Some(user.id),
+                    note: &d.note,
+                    photo_ids: &[],
+                    data: json!({ "meeting_id": m.id, "meeting_kind": kind.as_str(), "measure": d.measure,
+                        "responsible_user_id": d.responsible_user_id, "deadline": d.deadline }),
+                },
+                now,
+            )
+            .await?;
+            continue;
+        }
         let version = p.version;
         let mut am: problem::ActiveModel = p.clone().into();
         if let Some(measure) = &d.measure {
@@ -464,7 +500,8 @@ pub async fn create_meeting(state: State, user: AuthUser, body: web::Json<Create
             action: "meeting.create",
             object_type: "meeting",
             object_id: Some(m.id),
-            detail: json!({ "kind": kind.as_str(), "period": m.period, "decisions": body.decisions.len() }),
+            detail: json!({ "kind": kind.as_str(), "period": m.period, "decisions": body.decisions.len(),
+                "late_reason": body.late_reason.as_deref().filter(|_| late) }),
         },
         now,
     )
@@ -482,7 +519,8 @@ pub struct MeetingQuery {
     pub town_id: Option<Uuid>,
 }
 
-/// The town's meetings (a village's quarterly meetings included).
+/// The town's meetings the caller may read: every one for town roles, a village's own for its roles,
+/// the town's for departments.
 #[utoipa::path(tag = "meetings", operation_id = "list_meetings", security(("bearer" = [])), params(MeetingQuery),
     responses((status = 200, body = Vec<Meeting>), (status = 401, response = Problem), (status = 403, response = Problem), (status = 422, response = Problem)))]
 #[get("/meetings")]
@@ -503,7 +541,9 @@ pub async fn list_meetings(
         query = query.filter(meeting::Column::Period.eq(p.clone()));
     }
     let rows = query.order_by_asc(meeting::Column::HeldAt).all(&state.db).await?;
-    Ok(web::Json(rows.into_iter().map(Meeting::from).collect()))
+    Ok(web::Json(
+        rows.into_iter().filter(|m| user.access.reads_meeting(m.town_id, m.village_id)).map(Meeting::from).collect(),
+    ))
 }
 
 /// One meeting.
@@ -512,9 +552,9 @@ pub async fn list_meetings(
 #[get("/meetings/{id}")]
 pub async fn get_meeting(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<web::Json<Meeting>> {
     let m = meeting::Entity::find_by_id(*id)
-        .filter(meeting::Column::TownId.is_in(user.access.towns()))
         .one(&state.db)
         .await?
+        .filter(|m| user.access.reads_meeting(m.town_id, m.village_id))
         .ok_or_else(ApiError::not_found)?;
     Ok(web::Json(Meeting::from(m)))
 }

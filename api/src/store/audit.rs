@@ -180,6 +180,22 @@ pub async fn list<C: ConnectionTrait>(
         .await
 }
 
+/// How many entries of `action` the actor left since `since` (the reveal limit counts its reveals).
+pub async fn count_by_actor<C: ConnectionTrait>(
+    db: &C,
+    actor: Uuid,
+    action: &str,
+    since: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    audit_entry::Entity::find()
+        .filter(audit_entry::Column::ActorId.eq(actor))
+        .filter(audit_entry::Column::At.gte(since))
+        .filter(audit_entry::Column::Action.eq(action))
+        .count(db)
+        .await
+}
+
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {

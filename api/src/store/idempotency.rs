@@ -80,3 +80,13 @@ pub async fn finish<C: ConnectionTrait>(
         .await?;
     Ok(())
 }
+
+/// Forgets the keys stored before `before` (the answers they replay), so the table does not grow
+/// for ever. Records a phone creates stay unique by their client id after their key is gone.
+pub async fn purge_before<C: ConnectionTrait>(db: &C, before: chrono::DateTime<chrono::Utc>) -> Result<u64, DbErr> {
+    Ok(idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::CreatedAt.lt(before))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

@@ -8,6 +8,7 @@ pub mod entity;
 pub mod households;
 pub mod idempotency;
 pub mod lists;
+pub mod meetings;
 pub mod notifications;
 pub mod org;
 pub mod phone_checks;

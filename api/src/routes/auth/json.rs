@@ -92,3 +92,31 @@ pub struct Me {
     /// Groups (社) the user is responsible for (包社).
     pub group_ids: Vec<Uuid>,
 }
+
+/// A new password for one's own account, with the old one.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema, validator::Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    #[validate(length(min = 1, max = 256, message = "请输入原密码"))]
+    #[schema(min_length = 1, max_length = 256)]
+    pub old_password: String,
+    #[validate(length(min = 10, max = 256, message = "密码至少10个字符"))]
+    #[schema(min_length = 10, max_length = 256)]
+    pub new_password: String,
+}
+
+/// A WeChat account bound to one's own account.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct WeChatBindingView {
+    pub id: uuid::Uuid,
+    /// The openid, masked.
+    pub openid_masked: String,
+    pub bound_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<crate::store::entity::wechat_binding::Model> for WeChatBindingView {
+    fn from(b: crate::store::entity::wechat_binding::Model) -> Self {
+        let keep: String = b.openid.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        Self { id: b.id, openid_masked: format!("****{keep}"), bound_at: b.created_at }
+    }
+}

@@ -68,7 +68,7 @@ pub async fn login(state: State, req: HttpRequest, body: Json<LoginRequest>) -> 
     responses((status = 200, body = TokenResponse), (status = 401, response = Problem), (status = 422, response = Problem))
 )]
 #[post("/auth/refresh")]
-pub async fn refresh(state: State, body: web::Json<RefreshRequest>) -> ApiResult<web::Json<TokenResponse>> {
+pub async fn refresh(state: State, body: Json<RefreshRequest>) -> ApiResult<web::Json<TokenResponse>> {
     validate(&*body)?;
     let now = state.clock.now();
     let invalid =

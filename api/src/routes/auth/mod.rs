@@ -1,5 +1,6 @@
 //! Sign-in routes: password, WeChat, refresh, logout, and who am I.
 
+mod account;
 mod json;
 mod login;
 mod me;
@@ -16,5 +17,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(login::logout)
         .service(wechat::wechat_login)
         .service(wechat::wechat_bind)
-        .service(me::get_me);
+        .service(me::get_me)
+        .service(account::change_my_password)
+        .service(account::list_my_wechat_bindings)
+        .service(account::delete_my_wechat_binding);
 }

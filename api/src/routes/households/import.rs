@@ -168,7 +168,7 @@ pub async fn import_households(
                 d
             }
         };
-        let id_number = f.id_number(row.get(Column::IdNumber));
+        let id_number = f.id_number(row.get(Column::IdNumber), today);
         let phones = f.phones(&split_list(row.get(Column::Phones)));
         let tags = f.tags(&split_list(row.get(Column::Tags)));
         let risk_status = match row.get(Column::RiskStatus) {

@@ -232,8 +232,8 @@ impl<'a> Fields<'a> {
         self.errors.push(FieldError::new(format!("{}{field}", self.prefix), code, message));
     }
 
-    pub fn id_number(&mut self, raw: &str) -> Option<IdNumber> {
-        IdNumber::parse(raw).map_err(|e| self.err("id_number", "invalid_id_number", e.message_zh())).ok()
+    pub fn id_number(&mut self, raw: &str, today: NaiveDate) -> Option<IdNumber> {
+        IdNumber::parse_as_of(raw, today).map_err(|e| self.err("id_number", "invalid_id_number", e.message_zh())).ok()
     }
 
     pub fn phones(&mut self, raw: &[String]) -> Vec<PhoneNumber> {
@@ -285,7 +285,7 @@ impl<'a> Fields<'a> {
 impl CreateHousehold {
     pub fn into_draft(self, today: NaiveDate) -> Result<Draft, Vec<FieldError>> {
         let mut f = Fields::new("");
-        let id_number = f.id_number(&self.id_number);
+        let id_number = f.id_number(&self.id_number, today);
         let phones = f.phones(&self.phones);
         let tags = f.tags(&self.tags);
         let risk_status = f.risk_status(self.risk_status.as_deref());
@@ -334,7 +334,7 @@ impl UpdateHousehold {
             d.head_name = n.trim().to_owned();
         }
         if let Some(raw) = &self.id_number
-            && let Some(id) = f.id_number(raw)
+            && let Some(id) = f.id_number(raw, today)
         {
             d.id_number = id;
         }

@@ -83,7 +83,7 @@ pub async fn list_villages(
     responses((status = 201, body = Village), (status = 401, response = Problem), (status = 403, response = Problem),
         (status = 409, response = Problem), (status = 422, response = Problem)))]
 #[post("/villages")]
-pub async fn create_village(state: State, user: AuthUser, body: web::Json<CreateVillage>) -> ApiResult<HttpResponse> {
+pub async fn create_village(state: State, user: AuthUser, body: Json<CreateVillage>) -> ApiResult<HttpResponse> {
     let town = managed_town(&user, body.town_id)?;
     validate(&*body)?;
     let kind = if body.kind == Some(VillageKind::Community) { "community" } else { "village" };
@@ -131,7 +131,7 @@ async fn managed_village(state: &State, user: &AuthUser, village_id: Uuid) -> Ap
     responses((status = 201, body = Group), (status = 401, response = Problem), (status = 403, response = Problem),
         (status = 409, response = Problem), (status = 422, response = Problem)))]
 #[post("/groups")]
-pub async fn create_group(state: State, user: AuthUser, body: web::Json<CreateGroup>) -> ApiResult<HttpResponse> {
+pub async fn create_group(state: State, user: AuthUser, body: Json<CreateGroup>) -> ApiResult<HttpResponse> {
     validate(&*body)?;
     let (town, village) = managed_village(&state, &user, body.village_id).await?;
     let g = org::create_group(&state.db, village, body.name.trim(), state.clock.now()).await?;

@@ -106,7 +106,7 @@ pub async fn list_users(
     responses((status = 201, body = User), (status = 401, response = Problem), (status = 403, response = Problem),
         (status = 409, response = Problem), (status = 422, response = Problem)))]
 #[post("/users")]
-pub async fn create_user(state: State, caller: AuthUser, body: web::Json<CreateUser>) -> ApiResult<HttpResponse> {
+pub async fn create_user(state: State, caller: AuthUser, body: Json<CreateUser>) -> ApiResult<HttpResponse> {
     let town = caller.town_for(Act::ManageAccounts, body.town_id)?;
     validate(&*body)?;
     if users::by_username(&state.db, &body.username).await?.is_some() {

@@ -170,7 +170,7 @@ async fn list_view(state: &State, l: call_list::Model) -> ApiResult<CallListView
 #[utoipa::path(tag = "phone_checks", operation_id = "create_call_list", security(("bearer" = [])), request_body = DrawCallList,
     responses((status = 201, body = CallListView), (status = 401, response = Problem), (status = 403, response = Problem), (status = 404, response = Problem), (status = 409, response = Problem), (status = 422, response = Problem)))]
 #[post("/phone-checks/lists")]
-pub async fn create_call_list(state: State, user: AuthUser, body: web::Json<DrawCallList>) -> ApiResult<HttpResponse> {
+pub async fn create_call_list(state: State, user: AuthUser, body: Json<DrawCallList>) -> ApiResult<HttpResponse> {
     user.require(Act::ManagePhoneChecks)?;
     validate(&*body)?;
     let towns = user.access.towns_for(Act::ManagePhoneChecks);

@@ -49,7 +49,9 @@ const PARTS: [&str; 7] = ["file", "taken_at", "latitude", "longitude", "accuracy
 const MAX_PARTS: usize = 32;
 
 async fn receive(mut payload: Multipart, state: &State) -> ApiResult<Received> {
-    let bad = |d: String| ApiError::bad_request("invalid_multipart", "上传内容格式不正确，请重新上传", d);
+    // 422, not 400: the form may carry parts of the mini-program's own, and one whose header
+    // cannot be read is a part we refuse, not a broken request.
+    let bad = |d: String| ApiError::unprocessable("invalid_multipart", "上传内容格式不正确，请重新上传", d);
     let max = state.settings.max_upload_bytes;
     let mut fields = Vec::new();
     let mut received: Option<(tempfile::NamedTempFile, String, u64)> = None;

@@ -53,8 +53,17 @@ pub async fn create_problem(
     }
     let mut errors = Vec::new();
     let src = source(&body.source);
-    if src.is_none() {
-        errors.push(FieldError::new("source", "invalid", "问题来源不正确（走访发现的问题随走访提交）"));
+    match src.map(|s| s.recorded_by()) {
+        None | Some(None) => {
+            errors.push(FieldError::new("source", "invalid", "问题来源不正确（走访发现的问题随走访提交）"))
+        }
+        // The source carries authority: it is the flow's, and only its holders file under it.
+        Some(Some(act)) if !user.access.may(act) => errors.push(FieldError::new(
+            "source",
+            "not_allowed",
+            format!("您不能登记这一来源的问题（需由有权“{}”的人员登记）", act.what_zh()),
+        )),
+        Some(Some(_)) => {}
     }
     let category = Category::parse(&body.category);
     if category.is_none() {
@@ -85,6 +94,11 @@ pub async fn create_problem(
     if found_at > now + chrono::Duration::minutes(5) {
         errors.push(FieldError::new("found_at", "future", "发现时间不能晚于当前时间"));
     }
+    // A month already closed takes a late entry only with its reason, as a visit does.
+    let closed = domain::Month::containing(found_at).is_closed(state.settings.month_closing_day, now);
+    if closed && body.late_reason.as_deref().is_none_or(|r| r.trim().chars().count() < 2) {
+        errors.push(FieldError::new("late_reason", "required", "发现时间所在月份已关账，补录需填写原因"));
+    }
     let (Some(src), Some(category), Some((town_id, village_id, group_id, household_id)), true) =
         (src, category, place, errors.is_empty())
     else {
@@ -109,7 +123,7 @@ pub async fn create_problem(
             call_attempt_id: None,
             unannounced_visit_id: None,
         },
-        json!({ "source": src.as_str() }),
+        json!({ "source": src.as_str(), "late_reason": body.late_reason.as_deref().filter(|_| closed) }),
         now,
     )
     .await?;

@@ -192,6 +192,10 @@ pub struct CreateProblem {
     #[schema(min_length = 2, max_length = 1000)]
     pub description: String,
     pub found_at: Option<DateTime<Utc>>,
+    /// Why a problem found in a month already closed is entered only now (required then).
+    #[validate(length(max = 500, message = "原因最多500字"))]
+    #[schema(max_length = 500, nullable = false)]
+    pub late_reason: Option<String>,
     #[serde(default)]
     #[validate(length(max = 9, message = "最多9张照片"))]
     #[schema(max_items = 9)]
@@ -263,6 +267,8 @@ pub struct VerifyRequest {
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 pub struct DecideRequest {
+    /// The Party committee meeting (quarterly or expanded) that decided it, recorded first.
+    pub meeting_id: Uuid,
     /// The quarterly Party committee meeting's decision (议定).
     #[validate(length(min = 2, max = 2000, message = "议定意见应为2至2000字"))]
     #[schema(min_length = 2, max_length = 2000)]

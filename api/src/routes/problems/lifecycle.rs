@@ -21,7 +21,8 @@ use crate::error::{ApiError, ApiResult, FieldError, validate};
 use crate::routes::common::Problem;
 use crate::state::State as AppState;
 use crate::store::entity::problem;
-use crate::store::{audit, org, photos, problems, users};
+use crate::store::{audit, meetings, org, photos, problems, users};
+use domain::meetings::{MeetingKind, may_settle_leftover};
 
 /// How the caller stands to the problem, for the authority table: its finder, the one who claimed
 /// it done, its responsible person or a member of one of its units (a cadre's village grant does not
@@ -341,7 +342,20 @@ pub async fn decide_problem(
 ) -> ApiResult<web::Json<ProblemView>> {
     validate(&*body)?;
     let decision = body.decision.trim().to_owned();
-    let dto = step(&state, &user, *id, Action::Decide, &decision, &[], json!({}), None, |_, am, now| {
+    // The committee's decision is recorded against its meeting, on a leftover of a past quarter.
+    let meeting = meetings::find_in(&state.db, body.meeting_id, &user.access.towns())
+        .await?
+        .ok_or_else(|| ApiError::field("meeting_id", "not_found", "会议不存在，请先记录党委会议"))?;
+    let kind = MeetingKind::parse(&meeting.kind)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("meeting {} has an unknown kind", meeting.id)))?;
+    let held_on = local_date(meeting.held_at);
+    let data = json!({ "meeting_id": meeting.id });
+    let dto = step(&state, &user, *id, Action::Decide, &decision, &[], data, None, |p, am, now| {
+        if p.town_id != meeting.town_id {
+            return Err(ApiError::field("meeting_id", "not_found", "会议不存在，请先记录党委会议"));
+        }
+        may_settle_leftover(kind, held_on, local_date(p.found_at))
+            .map_err(|r| ApiError::field("meeting_id", r.code(), r.message_zh()))?;
         am.decided_at = Set(Some(now));
         am.decision = Set(Some(decision.clone()));
         Ok(())

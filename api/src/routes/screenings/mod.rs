@@ -167,7 +167,7 @@ pub async fn upload_screening(
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
     for (row, id, finding, detail) in &rows {
-        let id_number = IdNumber::parse(id)
+        let id_number = IdNumber::parse_as_of(id, local_date(state.clock.now()))
             .map_err(|e| {
                 errors.push(FieldError::new(format!("rows[{row}].id_number"), "invalid_id_number", e.message_zh()))
             })

@@ -96,7 +96,7 @@ pub struct CoverageReport {
 /// Coverage of the quarter for the caller's scope. Only visits inside the m1–m2 window count, and
 /// only once they count (no flag, or accepted); target households are those tagged as targets now.
 #[utoipa::path(tag = "visits", operation_id = "get_coverage", security(("bearer" = [])), params(CoverageQuery),
-    responses((status = 200, body = CoverageReport), (status = 401, response = Problem), (status = 403, response = Problem), (status = 422, response = Problem)))]
+    responses((status = 200, body = CoverageReport), (status = 401, response = Problem), (status = 403, response = Problem), (status = 404, response = Problem), (status = 422, response = Problem)))]
 #[get("/coverage")]
 pub async fn get_coverage(
     state: State,
@@ -108,6 +108,14 @@ pub async fn get_coverage(
         None => Quarter::containing(state.clock.now()),
         Some(s) => s.parse().map_err(|_| ApiError::field("quarter", "invalid", "季度格式应为 2026-Q4"))?,
     };
+    // A village beyond the caller's reach has no figure for them: 404, as if it did not exist
+    // (not an empty "100 %").
+    if let Some(v) = q.village_id {
+        org::village(&state.db, v)
+            .await?
+            .filter(|v| user.access.touches_village(Act::ReadHousehold, v.town_id, v.id))
+            .ok_or_else(ApiError::not_found)?;
+    }
     let inputs = state.coverage_inputs.inputs(&state.reports, &user.access, q.village_id, quarter).await?;
     let c = &inputs.coverage;
 

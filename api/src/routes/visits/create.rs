@@ -11,7 +11,7 @@ use domain::calendar::{Month, mechanism_start};
 use domain::geo::{Datum, Position};
 use domain::org::Act;
 use domain::problem::{self, Category, Source};
-use domain::visit::{Flag, PhotoEvidence, ProofInput, Review, VisitKind, flags};
+use domain::visit::{Flag, KindGrounds, PhotoEvidence, ProofInput, Review, VisitKind, flags, kind_allowed};
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
@@ -33,42 +33,42 @@ fn datum(d: crate::routes::households::Datum) -> Datum {
     }
 }
 
-/// The household the caller may visit: within reach, or assigned to them in a cross-check round.
+/// The household the caller may visit — within reach, a department's for its open screening task,
+/// or assigned to them in this quarter's cross-check round — with the records its kind rests on.
 async fn household_for(
     txn: &DatabaseTransaction,
     user: &AuthUser,
     body: &CreateVisit,
-) -> ApiResult<(household::Model, Option<Uuid>)> {
-    if let Some(h) = households::find_scoped(txn, &user.access, Act::RecordVisit, body.household_id).await? {
-        return Ok((h, None));
+) -> ApiResult<(household::Model, Option<Uuid>, KindGrounds, Vec<Uuid>)> {
+    let kind = VisitKind::from(body.kind);
+    let quarter = Month::containing(body.visited_at).quarter().to_string();
+    let mut round_id = None;
+    for a in cross_check_assignment::Entity::find()
+        .filter(cross_check_assignment::Column::HouseholdId.eq(body.household_id))
+        .filter(cross_check_assignment::Column::CheckerId.eq(user.id))
+        .all(txn)
+        .await?
+    {
+        let round = cross_check_round::Entity::find_by_id(a.round_id).by_key(txn).await?;
+        if round.is_some_and(|r| r.quarter == quarter) {
+            round_id = Some(a.round_id);
+        }
     }
-    if VisitKind::from(body.kind) == VisitKind::JointVerification {
+    let open_tasks = screenings::open_for_household(txn, body.household_id, None).await?;
+    let grounds = KindGrounds { open_verification_task: !open_tasks.is_empty(), assigned_checker: round_id.is_some() };
+    let departments = user.access.departments();
+    let reached = households::find_scoped(txn, &user.access, Act::RecordVisit, body.household_id).await?.is_some()
         // A department joins the village for the households its screening flagged.
-        let departments = user.access.departments();
-        if !departments.is_empty()
-            && !screenings::open_for_household(txn, body.household_id, Some(&departments)).await?.is_empty()
-            && let Some(h) = household::Entity::find_by_id(body.household_id).by_key(txn).await?
-        {
-            return Ok((h, None));
-        }
-    }
-    if VisitKind::from(body.kind) == VisitKind::CrossCheck {
-        let quarter = Month::containing(body.visited_at).quarter().to_string();
-        let assigned = cross_check_assignment::Entity::find()
-            .filter(cross_check_assignment::Column::HouseholdId.eq(body.household_id))
-            .filter(cross_check_assignment::Column::CheckerId.eq(user.id))
-            .all(txn)
-            .await?;
-        for a in assigned {
-            let round = cross_check_round::Entity::find_by_id(a.round_id).by_key(txn).await?;
-            if round.is_some_and(|r| r.quarter == quarter)
-                && let Some(h) = household::Entity::find_by_id(a.household_id).by_key(txn).await?
-            {
-                return Ok((h, Some(a.round_id)));
-            }
-        }
-    }
-    Err(ApiError::field("household_id", "not_found", "农户不存在或不在您的走访范围内"))
+        || (kind == VisitKind::JointVerification && open_tasks.iter().any(|t| departments.contains(&t.department_id)))
+        || (kind == VisitKind::CrossCheck && round_id.is_some());
+    let household = match reached {
+        true => household::Entity::find_by_id(body.household_id).by_key(txn).await?,
+        false => None,
+    };
+    let household =
+        household.ok_or_else(|| ApiError::field("household_id", "not_found", "农户不存在或不在您的走访范围内"))?;
+    let task_departments = open_tasks.iter().map(|t| t.department_id).collect();
+    Ok((household, round_id.filter(|_| kind == VisitKind::CrossCheck), grounds, task_departments))
 }
 
 fn evidence(p: &photo::Model, reused: bool) -> PhotoEvidence {
@@ -166,15 +166,33 @@ pub async fn create_visit(
 
     // A repeat is answered as first even where the submission would no longer pass (the month
     // closed since, the household moved away).
-    let (household, round_id) = match household_for(&txn, &user, &body).await {
+    let (household, round_id, grounds, task_departments) = match household_for(&txn, &user, &body).await {
         Ok(found) => found,
         Err(e) => return earlier(&txn, user.id, &body, &request_hash, StatusCode::OK).await?.ok_or(e),
     };
+    if let Err(refusal) = kind_allowed(VisitKind::from(body.kind), grounds) {
+        // A repeat of a visit recorded before is answered as first, whatever changed since.
+        if let Some(res) = earlier(&txn, user.id, &body, &request_hash, StatusCode::OK).await? {
+            return Ok(res);
+        }
+        errors.push(FieldError::new("kind", refusal.code(), refusal.message_zh()));
+    }
     let mut visitors: BTreeSet<Uuid> = BTreeSet::from([user.id]);
     for (i, v) in body.visitor_ids.iter().enumerate() {
         match users::by_id(&txn, *v).await? {
             Some(u) if u.active && u.town_id == Some(household.town_id) => {
-                visitors.insert(u.id);
+                // Credit and access follow a co-visitor: only someone who works in the village (or
+                // the town, or a department whose task this is) goes along.
+                let access = users::load_access(&txn, u.id).await?;
+                if access.works_in(household.town_id, household.village_id, &task_departments) {
+                    visitors.insert(u.id);
+                } else {
+                    errors.push(FieldError::new(
+                        format!("visitor_ids[{i}]"),
+                        "not_of_village",
+                        "同行人员须为本村、驻村工作队、镇级或相关部门的工作人员",
+                    ));
+                }
             }
             _ => errors.push(FieldError::new(format!("visitor_ids[{i}]"), "not_found", "同行人员不存在或不属于本镇")),
         }
