@@ -14,9 +14,11 @@ async fn the_village_list_drafts_from_the_problems_submits_late_and_shows_as_lat
     let rro = app.login("demo-rro").await;
     let a = app.village_id(&rro, "红光村").await;
     let b = app.village_id(&rro, "双桥村").await;
+    // Found by the Discipline Commission's supervision: its source is its flow's.
+    let discipline = app.login("demo-discipline").await;
     for (village, text) in [(a, "五社饮水管破损"), (a, "低保材料缺失"), (b, "别村的问题")] {
         let res = app
-            .post("/api/v1/problems", &rro, json!({ "client_id": Uuid::new_v4(), "source": "meeting", "village_id": village, "category": "other", "description": text, "found_at": "2026-11-20T10:00:00+08:00" }))
+            .post("/api/v1/problems", &discipline, json!({ "client_id": Uuid::new_v4(), "source": "supervision", "village_id": village, "category": "other", "description": text, "found_at": "2026-11-20T10:00:00+08:00" }))
             .await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     }
