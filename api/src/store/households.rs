@@ -159,6 +159,25 @@ pub async fn by_id_hash<C: ConnectionTrait>(
         .await
 }
 
+/// The town's households of these keyed ID-number hashes, by hash: looked up a few hundred at a
+/// time, so a screening of thousands of rows is a handful of reads, none inside a write.
+pub async fn by_id_hashes<C: ConnectionTrait>(
+    db: &C,
+    town_id: Uuid,
+    hashes: &[String],
+) -> Result<std::collections::HashMap<String, household::Model>, DbErr> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in hashes.chunks(500) {
+        let rows = household::Entity::find()
+            .filter(household::Column::TownId.eq(town_id))
+            .filter(household::Column::IdNumberHash.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?;
+        out.extend(rows.into_iter().map(|h| (h.id_number_hash.clone(), h)));
+    }
+    Ok(out)
+}
+
 /// A household's fields, validated, before sealing.
 #[derive(Debug, Clone)]
 pub struct Draft {

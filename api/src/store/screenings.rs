@@ -25,21 +25,20 @@ pub async fn insert<C: ConnectionTrait>(db: &C, m: screening::Model) -> Result<s
     screening::ActiveModel::from(m).insert(db).await
 }
 
-pub async fn task_exists<C: ConnectionTrait>(
+/// The (household, finding) pairs a department already has tasks for in a month: one read.
+pub async fn tasked<C: ConnectionTrait>(
     db: &C,
     department: Uuid,
     month: &str,
-    household: Uuid,
-    finding: &str,
-) -> Result<bool, DbErr> {
+) -> Result<std::collections::HashSet<(Uuid, String)>, DbErr> {
     Ok(screening_task::Entity::find()
         .filter(screening_task::Column::DepartmentId.eq(department))
         .filter(screening_task::Column::Month.eq(month))
-        .filter(screening_task::Column::HouseholdId.eq(household))
-        .filter(screening_task::Column::Finding.eq(finding))
-        .one(db)
+        .all(db)
         .await?
-        .is_some())
+        .into_iter()
+        .map(|t| (t.household_id, t.finding))
+        .collect())
 }
 
 pub async fn insert_task<C: ConnectionTrait>(db: &C, m: screening_task::Model) -> Result<screening_task::Model, DbErr> {

@@ -194,7 +194,12 @@ pub async fn upload_screening(
     let now = state.clock.now();
     let due_on: NaiveDate =
         state.settings.work_calendar.add_workdays(local_date(now), state.settings.joint_verification_workdays);
+    // Every look-up before the write: the rows' households in batches, outside the transaction (a
+    // long transaction would hold SQLite's one writer); the month's tasks in one read inside it.
+    let hashes: Vec<String> = parsed.iter().map(|(_, id, _, _)| state.cipher.keyed_hash(id.as_str())).collect();
+    let found = households::by_id_hashes(&state.db, town, &hashes).await?;
     let txn = state.db.begin().await?;
+    let tasked = screenings::tasked(&txn, department, &month.to_string()).await?;
     let screening_id = Uuid::now_v7();
     let mut report = ScreeningReport {
         id: screening_id,
@@ -209,8 +214,8 @@ pub async fn upload_screening(
     };
     let mut tasks = Vec::new();
     let mut seen = HashSet::new();
-    for (row, id, finding, detail) in parsed {
-        match households::by_id_hash(&txn, town, &state.cipher.keyed_hash(id.as_str())).await? {
+    for ((row, id, finding, detail), hash) in parsed.into_iter().zip(&hashes) {
+        match found.get(hash) {
             None => report.unmatched.push(Unmatched {
                 row,
                 id_number_masked: id.masked(),
@@ -219,9 +224,7 @@ pub async fn upload_screening(
             }),
             Some(h) => {
                 report.matched += 1;
-                if !seen.insert((h.id, finding))
-                    || screenings::task_exists(&txn, department, &month.to_string(), h.id, finding.as_str()).await?
-                {
+                if !seen.insert((h.id, finding)) || tasked.contains(&(h.id, finding.as_str().to_owned())) {
                     report.already_tasked += 1;
                     continue;
                 }
