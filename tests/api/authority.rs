@@ -95,19 +95,13 @@ async fn every_operation_refuses_exactly_the_roles_its_act_does_not_admit() {
     assert!(checked > 1000, "{checked} pairs");
 }
 
-async fn user_id(app: &TestApp, admin: &str, username: &str) -> String {
-    let list = app.get("/api/v1/users?per_page=200", admin).await;
-    let u = list.body["items"].as_array().unwrap().iter().find(|u| u["username"] == username).unwrap();
-    u["id"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn the_rro_can_neither_reset_the_commissions_password_nor_grant_itself_anything() {
     let app = spawn_app().await;
     let admin = app.login("demo-admin").await;
     let rro = app.login("demo-rro").await;
-    let discipline = user_id(&app, &admin, "demo-discipline").await;
-    let rro_id = user_id(&app, &admin, "demo-rro").await;
+    let discipline = app.user_id("demo-discipline").await;
+    let rro_id = app.user_id("demo-rro").await;
     let town = app.get("/api/v1/me", &rro).await.body["town_id"].as_str().unwrap().to_owned();
 
     let reset = app.patch(&format!("/api/v1/users/{discipline}"), &rro, json!({ "password": "taken-over-1234" })).await;
@@ -118,7 +112,7 @@ async fn the_rro_can_neither_reset_the_commissions_password_nor_grant_itself_any
     app.get("/api/v1/discipline/queue", &rro).await.assert_problem(403, "not_permitted");
     app.get("/api/v1/supervisions/report?month=2026-11", &rro).await.assert_problem(403, "not_permitted");
     // The admin grants others, never themselves.
-    let admin_id = user_id(&app, &admin, "demo-admin").await;
+    let admin_id = app.user_id("demo-admin").await;
     let own = app
         .post(
             &format!("/api/v1/users/{admin_id}/grants"),
@@ -135,7 +129,7 @@ async fn a_password_reset_by_the_admin_ends_every_session_and_the_wechat_binding
     let app = spawn_app().await;
     let admin = app.login("demo-admin").await;
     let cadre = app.login("demo-cadre-a").await;
-    let id = user_id(&app, &admin, "demo-cadre-a").await;
+    let id = app.user_id("demo-cadre-a").await;
     let res = app.patch(&format!("/api/v1/users/{id}"), &admin, json!({ "password": "a-new-long-password" })).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     app.get("/api/v1/me", &cadre).await.assert_problem(401, "session_revoked");

@@ -5,19 +5,12 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
 
-async fn user_id(app: &TestApp, username: &str) -> Value {
-    app.get("/api/v1/me", &app.login(username).await).await.body["id"].clone()
-}
-
 #[tokio::test]
 async fn the_same_seed_draws_the_same_sample_and_nobody_checks_their_own_village() {
     let app = spawn_app().await;
     let rro = app.login("demo-rro").await;
-    let (a, b, sec) = (
-        user_id(&app, "demo-cadre-a").await,
-        user_id(&app, "demo-cadre-b").await,
-        user_id(&app, "demo-secretary-a").await,
-    );
+    let (a, b, sec) =
+        (app.user_id("demo-cadre-a").await, app.user_id("demo-cadre-b").await, app.user_id("demo-secretary-a").await);
     let body =
         json!({ "quarter": "2026-Q4", "rate": 0.5, "seed": "20261201", "checker_ids": [a, b, sec], "dry_run": true });
     let p1 = app.post("/api/v1/cross-check-rounds", &rro, body.clone()).await;
@@ -99,7 +92,7 @@ async fn the_same_seed_draws_the_same_sample_and_nobody_checks_their_own_village
 async fn a_round_whose_only_checkers_live_in_the_sampled_village_is_refused() {
     let app = spawn_app().await;
     let rro = app.login("demo-rro").await;
-    let a = user_id(&app, "demo-teamlead-a").await;
+    let a = app.user_id("demo-teamlead-a").await;
     let res = app
         .post(
             "/api/v1/cross-check-rounds",

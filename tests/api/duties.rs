@@ -12,15 +12,6 @@ async fn first_household(app: &TestApp, token: &str) -> Value {
     app.get("/api/v1/households", token).await.body["items"][0].clone()
 }
 
-async fn user_id(app: &TestApp, username: &str) -> String {
-    let admin = app.login("demo-admin").await;
-    let list = app.get("/api/v1/users?per_page=200", &admin).await;
-    list.body["items"].as_array().unwrap().iter().find(|u| u["username"] == username).unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// A problem of village A, found on a cadre's visit now.
 async fn problem_of_village_a(app: &TestApp) -> String {
     let cadre = app.login("demo-cadre-a").await;
@@ -60,12 +51,12 @@ async fn a_co_visitor_is_someone_who_works_in_the_village() {
     let cadre = app.login("demo-cadre-a").await;
     let h = first_household(&app, &cadre).await;
     let mut body = visit_body(&h, &[], "2026-11-28T09:00:00+08:00");
-    body["visitor_ids"] = json!([user_id(&app, "demo-cadre-b").await]);
+    body["visitor_ids"] = json!([app.user_id("demo-cadre-b").await]);
     let res = app.post("/api/v1/visits", &cadre, body.clone()).await;
     res.assert_problem(422, "validation_failed");
     assert_eq!(res.body["errors"][0]["field"], "visitor_ids[0]");
     assert_eq!(res.body["errors"][0]["code"], "not_of_village");
-    body["visitor_ids"] = json!([user_id(&app, "demo-teamlead-a").await]);
+    body["visitor_ids"] = json!([app.user_id("demo-teamlead-a").await]);
     body["client_id"] = json!(Uuid::new_v4());
     let ok = app.post("/api/v1/visits", &cadre, body).await;
     assert_eq!(ok.status, StatusCode::CREATED, "the village's work team leader goes along: {}", ok.text);

@@ -375,6 +375,13 @@ impl TestApp {
         let res = self.client.post(self.url("/api/v1/photos")).bearer_auth(token).multipart(form).send().await.unwrap();
         into_res(res).await
     }
+
+    /// A demo user's id, read from the account list as the admin.
+    pub async fn user_id(&self, username: &str) -> String {
+        let list = self.get("/api/v1/users?per_page=200", &self.login("demo-admin").await).await;
+        let user = list.body["items"].as_array().unwrap().iter().find(|u| u["username"] == username);
+        user.unwrap_or_else(|| panic!("no user {username}"))["id"].as_str().unwrap().to_owned()
+    }
 }
 
 /// A household's (GCJ-02) position, as the household list gives it.

@@ -113,3 +113,39 @@ async fn a_forged_bind_ticket_is_refused() {
         .await;
     res.assert_problem(401, "invalid_bind_ticket");
 }
+
+#[tokio::test]
+async fn a_binding_is_listed_and_removed_by_its_owner_only() {
+    let server = fake_wechat("code-own", json!({ "openid": "o-own", "session_key": SESSION_KEY })).await;
+    let app = spawn_with(|s| s.wechat = Some(wechat(&server.uri()))).await;
+    let first = app.request(Method::POST, "/api/v1/auth/wechat", None, Some(json!({ "code": "code-own" })), &[]).await;
+    let ticket = first.body["bind_ticket"].as_str().expect("a bind ticket").to_owned();
+    let bound = app
+        .request(
+            Method::POST,
+            "/api/v1/auth/wechat/bind",
+            None,
+            Some(json!({ "bind_ticket": ticket, "username": "demo-cadre-a", "password": PASSWORD })),
+            &[],
+        )
+        .await;
+    assert_eq!(bound.status, StatusCode::OK, "{}", bound.text);
+    let owner = app.login("demo-cadre-a").await;
+    let mine = app.get("/api/v1/me/wechat-bindings", &owner).await;
+    let binding = mine.body[0]["id"].as_str().expect("the owner sees the binding").to_owned();
+    let path = format!("/api/v1/me/wechat-bindings/{binding}");
+
+    // Another user (even the admin) cannot see or remove it: it is not theirs.
+    for other in ["demo-cadre-b", "demo-admin", "demo-rro"] {
+        let token = app.login(other).await;
+        assert_eq!(app.get("/api/v1/me/wechat-bindings", &token).await.body, json!([]), "{other}");
+        app.request(Method::DELETE, &path, Some(&token), None, &[]).await.assert_problem(404, "not_found");
+    }
+    let still = app.request(Method::POST, "/api/v1/auth/wechat", None, Some(json!({ "code": "code-own" })), &[]).await;
+    assert_eq!(still.body["user"]["username"], "demo-cadre-a", "the binding survived: {}", still.text);
+
+    let removed = app.request(Method::DELETE, &path, Some(&owner), None, &[]).await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT, "{}", removed.text);
+    let after = app.request(Method::POST, "/api/v1/auth/wechat", None, Some(json!({ "code": "code-own" })), &[]).await;
+    assert!(after.body["bind_ticket"].is_string(), "unbound again: {}", after.text);
+}

@@ -378,10 +378,7 @@ pub async fn create_unannounced_visit(
     .insert(&txn)
     .await?;
     // Who answers: the village secretary (the responsible person), the work team leader, the departments' staff.
-    let secretaries: Vec<Uuid> =
-        users::with_role(&txn, Role::VillageSecretary, &[village.id]).await?.into_iter().map(|(u, _)| u).collect();
-    let team_leaders: Vec<Uuid> =
-        users::with_role(&txn, Role::WorkTeamLeader, &teams).await?.into_iter().map(|(u, _)| u).collect();
+    let secretary = users::with_role(&txn, Role::VillageSecretary, &[village.id]).await?.first().map(|(u, _)| *u);
     for (p, category, class, due) in planned {
         let mut units: Vec<(String, Uuid)> = vec![("village".into(), village.id)];
         units.extend(teams.iter().map(|t| ("work_team".to_owned(), *t)));
@@ -406,36 +403,29 @@ pub async fn create_unannounced_visit(
                 call_attempt_id: None,
                 unannounced_visit_id: Some(v.id),
             },
-            problems::OnTheSpot {
-                class,
-                deadline: due,
-                units: &units,
-                responsible: secretaries.first().copied(),
-                measure,
-            },
+            problems::OnTheSpot { class, deadline: due, units: &units, responsible: secretary, measure },
             user.id,
             now,
         )
         .await?;
-        let dept_staff: Vec<Uuid> =
-            users::with_role(&txn, Role::DeptStaff, &p.department_ids).await?.into_iter().map(|(u, _)| u).collect();
-        let notify: BTreeSet<Uuid> =
-            secretaries.iter().chain(team_leaders.iter()).chain(dept_staff.iter()).copied().collect();
-        for u in notify {
-            let r = Reminder {
-                user: u,
-                kind: Kind::ProblemAssigned,
-                key: format!("problem_assigned:{}:{u}", saved.id),
-                title: "领导暗访发现问题，已交办".into(),
-                body: format!(
-                    "{}：{}。整改期限{}，请按要求整改。",
-                    village.name,
-                    saved.description.chars().take(60).collect::<String>(),
-                    due
-                ),
-            };
-            notifications::deliver(&txn, &r, now).await?;
-        }
+        let holders: [(Role, &[Uuid]); 3] = [
+            (Role::VillageSecretary, &[village.id]),
+            (Role::WorkTeamLeader, &teams),
+            (Role::DeptStaff, &p.department_ids),
+        ];
+        notifications::tell_roles(&txn, &holders, now, |u| Reminder {
+            user: u,
+            kind: Kind::ProblemAssigned,
+            key: format!("problem_assigned:{}:{u}", saved.id),
+            title: "领导暗访发现问题，已交办".into(),
+            body: format!(
+                "{}：{}。整改期限{}，请按要求整改。",
+                village.name,
+                saved.description.chars().take(60).collect::<String>(),
+                due
+            ),
+        })
+        .await?;
     }
     audit::record(
         &txn,

@@ -1,6 +1,7 @@
 //! The inbox: delivery keyed by the reminder's key, so a reminder is delivered once.
 
 use chrono::{DateTime, Utc};
+use domain::org::Role;
 use domain::reminders::Reminder;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::ExprTrait;
@@ -29,6 +30,24 @@ pub async fn deliver<C: ConnectionTrait>(db: &C, r: &Reminder, now: DateTime<Utc
         .exec_without_returning(db)
         .await?;
     Ok(inserted == 1)
+}
+
+/// Delivers one reminder to every active holder of the roles in their scopes, once a person even
+/// when they hold several of them; `make` writes the reminder for each person (its key names them).
+pub async fn tell_roles<C: ConnectionTrait>(
+    db: &C,
+    holders: &[(Role, &[Uuid])],
+    now: DateTime<Utc>,
+    make: impl Fn(Uuid) -> Reminder,
+) -> Result<(), DbErr> {
+    let mut people = std::collections::BTreeSet::new();
+    for (role, scopes) in holders {
+        people.extend(super::users::with_role(db, *role, scopes).await?.into_iter().map(|(u, _)| u));
+    }
+    for person in people {
+        deliver(db, &make(person), now).await?;
+    }
+    Ok(())
 }
 
 pub async fn list<C: ConnectionTrait>(

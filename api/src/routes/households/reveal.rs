@@ -13,7 +13,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, validate};
 use crate::routes::common::Problem;
 use crate::state::State;
-use crate::store::{audit, households, notifications, users};
+use crate::store::{audit, households, notifications};
 use domain::org::Role;
 use domain::reminders::{Kind, Reminder};
 
@@ -89,18 +89,16 @@ pub async fn reveal_household(
 async fn tell_the_office(state: &State, user: &AuthUser, town: Uuid, limit: u32) -> ApiResult<()> {
     let now = state.clock.now();
     let hour = now.format("%Y-%m-%dT%H");
-    for (rro, _) in users::with_role(&state.db, Role::RroStaff, &[town]).await? {
-        let reminder = Reminder {
-            user: rro,
-            kind: Kind::RevealLimit,
-            key: format!("reveal_limit:{}:{hour}:{rro}", user.id),
-            title: "查看完整身份信息次数超限".to_owned(),
-            body: format!(
-                "{}（{}）一小时内查看农户完整身份证号和电话已达{limit}次，已被暂停，请核实。",
-                user.display_name, user.username
-            ),
-        };
-        notifications::deliver(&state.db, &reminder, now).await?;
-    }
+    notifications::tell_roles(&state.db, &[(Role::RroStaff, &[town])], now, |rro| Reminder {
+        user: rro,
+        kind: Kind::RevealLimit,
+        key: format!("reveal_limit:{}:{hour}:{rro}", user.id),
+        title: "查看完整身份信息次数超限".to_owned(),
+        body: format!(
+            "{}（{}）一小时内查看农户完整身份证号和电话已达{limit}次，已被暂停，请核实。",
+            user.display_name, user.username
+        ),
+    })
+    .await?;
     Ok(())
 }
