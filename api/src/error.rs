@@ -27,6 +27,23 @@ impl FieldError {
     }
 }
 
+/// Most field errors one answer lists: a 50,000-row file with a bad column is a few hundred
+/// kilobytes of answer, not megabytes; the last entry says how many more there are.
+pub const MAX_FIELD_ERRORS: usize = 200;
+
+fn bounded(errors: &[FieldError]) -> Vec<FieldError> {
+    if errors.len() <= MAX_FIELD_ERRORS {
+        return errors.to_vec();
+    }
+    let mut listed = errors[..MAX_FIELD_ERRORS].to_vec();
+    listed.push(FieldError::new(
+        "errors",
+        "more_errors",
+        format!("另有{}处错误未列出，请先修改以上错误后重新提交", errors.len() - MAX_FIELD_ERRORS),
+    ));
+    listed
+}
+
 /// The body of every error response (`application/problem+json`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProblemDetails {
@@ -63,6 +80,9 @@ pub enum ApiError {
     /// Too many attempts; retry after the given number of seconds.
     #[error("rate limited")]
     RateLimited { retry_after_seconds: u64 },
+    /// A limit of the user's own (reveals an hour, uploads a day), with its code and Chinese message.
+    #[error("{code}: limit reached")]
+    Exhausted { code: &'static str, message: String, retry_after_seconds: u64 },
     /// The database does not answer.
     #[error("database unavailable")]
     Unavailable(#[source] DbErr),
@@ -135,6 +155,7 @@ impl ApiError {
             Self::Rejected { code, .. } => code,
             Self::Problem { code, .. } => code,
             Self::RateLimited { .. } => "too_many_requests",
+            Self::Exhausted { code, .. } => code,
             Self::Unavailable(_) => "service_unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -151,10 +172,10 @@ impl ApiError {
             Self::Validation(errors) => (
                 "提交的内容有误，请按提示修改".to_owned(),
                 Some("the request has invalid fields".to_owned()),
-                errors.clone(),
+                bounded(errors),
             ),
             Self::Rejected { message, errors, .. } => {
-                (message.clone(), Some("the submission was refused; nothing was written".to_owned()), errors.clone())
+                (message.clone(), Some("the submission was refused; nothing was written".to_owned()), bounded(errors))
             }
             Self::Problem { message, detail, .. } => (message.clone(), Some(detail.clone()), vec![]),
             Self::RateLimited { retry_after_seconds } => (
@@ -162,6 +183,9 @@ impl ApiError {
                 Some(format!("too many attempts; retry after {retry_after_seconds} s")),
                 vec![],
             ),
+            Self::Exhausted { message, retry_after_seconds, .. } => {
+                (message.clone(), Some(format!("limit reached; retry after {retry_after_seconds} s")), vec![])
+            }
             Self::Unavailable(_) => ("系统暂时无法访问数据库，请稍后再试".to_owned(), None, vec![]),
             Self::Internal(_) => ("系统内部错误，请稍后再试或联系管理员".to_owned(), None, vec![]),
         };
@@ -183,7 +207,7 @@ impl ResponseError for ApiError {
             _ if self.only_missing_references() => StatusCode::NOT_FOUND,
             Self::Validation(_) | Self::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Problem { status, .. } => *status,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } | Self::Exhausted { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -199,7 +223,7 @@ impl ResponseError for ApiError {
         }
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
-        if let Self::RateLimited { retry_after_seconds } = self {
+        if let Self::RateLimited { retry_after_seconds } | Self::Exhausted { retry_after_seconds, .. } = self {
             res.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
         }
         if self.status_code() == StatusCode::UNAUTHORIZED {

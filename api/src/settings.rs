@@ -94,6 +94,7 @@ pub struct Settings {
     pub login_per_ip_per_minute: u32,
     pub reveals_per_user_per_hour: u32,
     pub idempotency_days: i64,
+    pub upload_quota: domain::uploads::DailyQuota,
     pub trust_forwarded_for: bool,
     pub max_json_bytes: usize,
     pub max_upload_bytes: usize,
@@ -233,6 +234,13 @@ impl Settings {
             // CHANGXIAO_IDEMPOTENCY_DAYS: how long an Idempotency-Key's answer is kept for a repeat.
             // Default 30 (a phone that stayed offline a month still gets its first answer).
             idempotency_days: parsed("CHANGXIAO_IDEMPOTENCY_DAYS", 30)?,
+            // CHANGXIAO_UPLOAD_FILES_PER_USER_PER_DAY and CHANGXIAO_UPLOAD_MB_PER_USER_PER_DAY: what
+            // one user may upload in a local day (photos, rosters, screenings, archive files).
+            // Defaults 500 files and 2048 MB: a cadre's busiest day of visits is well inside both.
+            upload_quota: domain::uploads::DailyQuota {
+                files: parsed("CHANGXIAO_UPLOAD_FILES_PER_USER_PER_DAY", 500)?,
+                bytes: parsed::<u64>("CHANGXIAO_UPLOAD_MB_PER_USER_PER_DAY", 2048)?.saturating_mul(1 << 20),
+            },
             // CHANGXIAO_TRUST_FORWARDED_FOR: take the client address from X-Forwarded-For (behind a proxy). Default false.
             trust_forwarded_for: parsed("CHANGXIAO_TRUST_FORWARDED_FOR", false)?,
             // CHANGXIAO_MAX_JSON_BYTES: largest JSON body. Default 1 MiB.

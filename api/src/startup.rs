@@ -222,8 +222,9 @@ impl Application {
     }
 }
 
-/// Every ten minutes: the sign-in limiter forgets idle keys, and Idempotency-Keys older than
-/// `CHANGXIAO_IDEMPOTENCY_DAYS` are purged, so neither grows for ever.
+/// Every ten minutes: the sign-in limiter forgets idle keys, Idempotency-Keys older than
+/// `CHANGXIAO_IDEMPOTENCY_DAYS` are purged, and past days' upload counts are dropped, so none
+/// grows for ever.
 async fn housekeeping(state: State) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -234,6 +235,10 @@ async fn housekeeping(state: State) {
             Ok(n) if n > 0 => tracing::info!(idempotency.purged = n, "idempotency keys purged"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error.message = %e, "idempotency purge failed; retrying later"),
+        }
+        let today = domain::uploads::quota_day(state.clock.now());
+        if let Err(e) = store::uploads::purge_before(&state.db, today).await {
+            tracing::warn!(error.message = %e, "upload count purge failed; retrying later");
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod problem;
 pub mod reminders;
 pub mod rng;
 pub mod screening;
+pub mod uploads;
 pub mod visit;
 pub mod workdays;
 

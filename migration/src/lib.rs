@@ -24,6 +24,7 @@ mod m20261130_000018_coverage_change_stamps;
 mod m20261130_000019_scope_columns_indexed;
 mod m20261130_000020_visit_photo_households;
 mod m20261130_000021_photo_band_hashes;
+mod m20261205_000022_upload_days;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000019_scope_columns_indexed::Migration),
             Box::new(m20261130_000020_visit_photo_households::Migration),
             Box::new(m20261130_000021_photo_band_hashes::Migration),
+            Box::new(m20261205_000022_upload_days::Migration),
         ]
     }
 }

@@ -82,6 +82,7 @@ pub fn test_settings(dir: PathBuf, database_url: String) -> Settings {
         login_per_ip_per_minute: 1000,
         reveals_per_user_per_hour: 30,
         idempotency_days: 30,
+        upload_quota: domain::uploads::DailyQuota { files: 500, bytes: 2 << 30 },
         trust_forwarded_for: false,
         max_json_bytes: 1 << 20,
         max_upload_bytes: 2 << 20,

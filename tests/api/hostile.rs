@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{TestApp, jpeg, spawn_app};
+use domain::uploads::DailyQuota;
 
 /// The shapes a few kilobytes of xlsx (or csv) can take to exhaust a reader.
 fn hostile_spreadsheets() -> Vec<(&'static str, &'static str, Vec<u8>)> {
@@ -96,4 +97,88 @@ async fn a_photo_form_may_carry_the_mini_programs_own_parts_and_accuracy_by_its_
     let res = crate::helpers::into_res(res).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     assert_eq!(res.body["client_accuracy_m"], json!(12.5), "{}", res.text);
+}
+
+fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap().into()
+}
+
+#[tokio::test]
+async fn a_users_uploads_are_capped_by_the_day_and_start_again_at_the_towns_midnight() {
+    let app = crate::helpers::spawn_with(|s| s.upload_quota = DailyQuota { files: 2, bytes: 1 << 30 }).await;
+    app.clock.set(at("2026-12-05T23:30:00+08:00"));
+    let cadre = app.login("demo-cadre-a").await;
+    for seed in [1, 2] {
+        let res = app.upload_photo(&cadre, jpeg(seed), None, None).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    }
+    // The same photo again (a phone's retry) is free; a new one is past the day's cap.
+    assert_eq!(app.upload_photo(&cadre, jpeg(1), None, None).await.status, StatusCode::OK);
+    let third = app.upload_photo(&cadre, jpeg(3), None, None).await;
+    third.assert_problem(429, "upload_quota_reached");
+    assert!(third.body["message"].as_str().unwrap().contains("2个文件"), "{}", third.text);
+    assert_eq!(third.headers["retry-after"], "1800", "until the town's midnight");
+    // Another user's day is their own.
+    let other = app.login("demo-cadre-b").await;
+    assert_eq!(app.upload_photo(&other, jpeg(3), None, None).await.status, StatusCode::CREATED);
+    // The town's next day (UTC is still on the 5th).
+    app.clock.set(at("2026-12-06T00:00:01+08:00"));
+    let cadre = app.login("demo-cadre-a").await;
+    assert_eq!(app.upload_photo(&cadre, jpeg(3), None, None).await.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn the_days_bytes_are_capped_and_every_upload_endpoint_counts() {
+    let one = jpeg(1).len() as u64;
+    let app = crate::helpers::spawn_with(|s| s.upload_quota = DailyQuota { files: 100, bytes: one + 10 }).await;
+    let cadre = app.login("demo-cadre-a").await;
+    assert_eq!(app.upload_photo(&cadre, jpeg(1), None, None).await.status, StatusCode::CREATED);
+    app.upload_photo(&cadre, jpeg(2), None, None).await.assert_problem(429, "upload_quota_reached");
+
+    // A department's screening and the RRO's roster count the same way, before they are parsed.
+    // Each file is past half the day's bytes: the first is taken (and refused as empty), the second is not.
+    let mut csv = "身份证号,类别\n".as_bytes().to_vec();
+    csv.extend(",\n".repeat(usize::try_from(one).unwrap() / 4 + 8).into_bytes());
+    for (who, path) in [("demo-dept", "/api/v1/screenings?month=2026-11"), ("demo-rro", "/api/v1/households/import")] {
+        let token = app.login(who).await;
+        let _first = app.upload(path, &token, "a.csv", csv.clone()).await;
+        let second = app.upload(path, &token, "a.csv", csv.clone()).await;
+        second.assert_problem(429, "upload_quota_reached");
+    }
+
+    // An archive submission counts each file; past the cap nothing is submitted.
+    let clerk = app.login("demo-clerk").await;
+    let depts = app.get("/api/v1/departments", &clerk).await.body;
+    let civil =
+        depts.as_array().unwrap().iter().find(|d| d["name"] == "民政办").unwrap()["id"].as_str().unwrap().to_owned();
+    let pdf = vec![b'%'; usize::try_from(one).unwrap() / 2 + 8];
+    let mut form = reqwest::multipart::Form::new();
+    for name in ["a.pdf", "b.pdf", "c.pdf"] {
+        form = form.part("file", reqwest::multipart::Part::bytes(pdf.clone()).file_name(name));
+    }
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/archives/{civil}/2026-11")))
+        .bearer_auth(&clerk)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::into_res(res).await.assert_problem(429, "upload_quota_reached");
+    let listed = app.get("/api/v1/archives?month=2026-11", &clerk).await;
+    assert_eq!(listed.body.as_array().map(Vec::len), Some(0), "{}", listed.text);
+}
+
+#[tokio::test]
+async fn a_file_bad_on_every_row_gets_a_bounded_answer_that_says_how_many_more() {
+    let app = spawn_app().await;
+    let dept = app.login("demo-dept").await;
+    let mut csv = String::from("身份证号,类别\n");
+    csv.push_str(&"123,不知道\n".repeat(300));
+    let res = app.upload("/api/v1/screenings?month=2026-11", &dept, "bad.csv", csv.into_bytes()).await;
+    res.assert_problem(422, "screening_invalid");
+    let errors = res.body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 201, "200 listed and one that counts the rest");
+    assert_eq!(errors[200]["code"], "more_errors");
+    assert!(errors[200]["message"].as_str().unwrap().contains("另有400处"), "{}", errors[200]);
 }

@@ -3,7 +3,6 @@
 //! per department is viewable and exportable.
 
 use crate::routes::common::Json;
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use domain::Month;
@@ -21,9 +20,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::AuthUser;
-use crate::crypto::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError, validate};
-use crate::routes::common::Problem;
+use crate::routes::common::{Problem, Spooled, count_upload, spool};
 use crate::state::State;
 use crate::store::entity::{archive_file, archive_submission};
 use crate::store::{ByKey, audit, org};
@@ -130,53 +128,65 @@ fn clerk_of(user: &AuthUser, department: Uuid) -> bool {
     })
 }
 
+/// A received file, on disk until it is stored: twenty files of the upload limit are never held
+/// in memory at once.
 struct Upload {
     name: String,
-    bytes: Vec<u8>,
+    spooled: Spooled,
 }
 
-async fn read_uploads(mut payload: actix_multipart::Multipart, max_bytes: usize) -> ApiResult<(Vec<Upload>, String)> {
+/// Most files one submission carries.
+const MAX_FILES: usize = 20;
+
+async fn read_uploads(
+    mut payload: actix_multipart::Multipart,
+    state: &State,
+    user: &AuthUser,
+) -> ApiResult<(Vec<Upload>, String)> {
     use futures_util::StreamExt;
-    let bad = |d: String| ApiError::bad_request("invalid_multipart", "上传内容格式不正确，请重新选择文件上传", d);
+    let bad = |d: String| ApiError::unprocessable("invalid_multipart", "上传内容格式不正确，请重新选择文件上传", d);
     let mut files = vec![];
     let mut note = String::new();
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|e| bad(e.to_string()))?;
         let name = field.name().map(str::to_owned);
-        if !matches!(name.as_deref(), Some("file" | "note")) {
-            return Err(crate::routes::common::unknown_part(name.as_deref()));
-        }
-        let filename = field.content_disposition().and_then(|cd| cd.get_filename().map(str::to_owned));
-        let limit = if name.as_deref() == Some("note") { 4000 } else { max_bytes };
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| bad(e.to_string()))?;
-            if bytes.len() + chunk.len() > limit {
-                return Err(ApiError::problem(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    format!("文件过大，每个文件最大允许{}MB", max_bytes / (1 << 20)),
-                    format!("a part exceeds {limit} bytes"),
-                ));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
         match name.as_deref() {
             Some("file") => {
-                if files.len() >= 20 {
-                    return Err(ApiError::field("file", "too_many", "一次最多上传20个文件"));
+                if files.len() >= MAX_FILES {
+                    return Err(ApiError::field("file", "too_many", &format!("一次最多上传{MAX_FILES}个文件")));
                 }
+                let filename = field.content_disposition().and_then(|cd| cd.get_filename().map(str::to_owned));
+                let dir = state.settings.data_dir.join("tmp");
+                let spooled = spool(&mut field, &dir, state.settings.max_upload_bytes, "文件").await?;
+                count_upload(state, user, spooled.size).await?;
                 let name: String =
                     filename.unwrap_or_else(|| format!("文件{}", files.len() + 1)).chars().take(200).collect();
-                files.push(Upload { name, bytes });
+                files.push(Upload { name, spooled });
             }
-            _ => note = String::from_utf8_lossy(&bytes).trim().to_owned(),
+            Some("note") => {
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(|e| bad(e.to_string()))?;
+                    if bytes.len() + chunk.len() > 4000 {
+                        return Err(ApiError::field("note", "length", "说明过长，最多4000字节"));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                note = String::from_utf8_lossy(&bytes).trim().to_owned();
+            }
+            other => return Err(crate::routes::common::unknown_part(other)),
         }
     }
     if files.is_empty() {
         return Err(ApiError::field("file", "required", "请选择要上传的文件（字段名 file）"));
     }
     Ok((files, note))
+}
+
+/// A spooled file's bytes, read on the blocking pool.
+async fn bytes_of(u: &Upload) -> ApiResult<Vec<u8>> {
+    let path = u.spooled.file.path().to_owned();
+    Ok(web::block(move || std::fs::read(path)).await.map_err(anyhow::Error::from)?.map_err(anyhow::Error::from)?)
 }
 
 /// The archive clerk submits the department's materials for a month (multipart: one or more `file`
@@ -186,7 +196,8 @@ async fn read_uploads(mut payload: actix_multipart::Multipart, max_bytes: usize)
     params(("department_id" = Uuid, Path), ("month" = String, Path, description = "`YYYY-MM`")),
     request_body(content = ArchiveUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = Submission), (status = 400, response = Problem), (status = 401, response = Problem), (status = 403, response = Problem),
-        (status = 404, response = Problem), (status = 413, response = Problem), (status = 422, response = Problem)))]
+        (status = 404, response = Problem), (status = 413, response = Problem), (status = 422, response = Problem),
+        (status = 429, response = Problem)))]
 #[post("/archives/{department_id}/{month}")]
 pub async fn submit_archives(
     state: State,
@@ -204,11 +215,11 @@ pub async fn submit_archives(
     if month.first_day() > domain::calendar::local_date(now) {
         return Err(ApiError::field("month", "future", "不能提交将来月份的资料"));
     }
-    let (uploads, note) = read_uploads(payload, state.settings.max_upload_bytes).await?;
+    let (uploads, note) = read_uploads(payload, &state, &user).await?;
     let mut errors = vec![];
     let mut typed = vec![];
     for (i, u) in uploads.iter().enumerate() {
-        match sniff(&u.bytes) {
+        match sniff(&bytes_of(u).await?) {
             Some(t) => typed.push(t),
             None => errors.push(FieldError::new(
                 format!("file[{i}]"),
@@ -232,16 +243,15 @@ pub async fn submit_archives(
     for (u, t) in uploads.into_iter().zip(typed) {
         let id = Uuid::now_v7();
         let key = format!("archives/{submission_id}/{id}");
-        let sha = sha256_hex(&u.bytes);
-        let size = i64::try_from(u.bytes.len()).unwrap_or(i64::MAX);
-        state.storage.put(&key, u.bytes).await.map_err(ApiError::Internal)?;
+        let size = i64::try_from(u.spooled.size).unwrap_or(i64::MAX);
+        state.storage.put(&key, bytes_of(&u).await?).await.map_err(ApiError::Internal)?;
         rows.push(archive_file::ActiveModel {
             id: Set(id),
             submission_id: Set(submission_id),
             name: Set(u.name),
             content_type: Set(t.to_owned()),
             size: Set(size),
-            sha256: Set(sha),
+            sha256: Set(u.spooled.sha256),
             storage_key: Set(key),
         });
     }

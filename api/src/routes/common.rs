@@ -335,6 +335,63 @@ pub async fn read_file_field(mut payload: actix_multipart::Multipart, max_bytes:
     file.ok_or_else(|| ApiError::field("file", "required", "请选择要上传的文件（字段名 file）"))
 }
 
+/// A file part written to a temporary file as it arrives and hashed on the way, never held whole.
+pub struct Spooled {
+    pub file: tempfile::NamedTempFile,
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// Writes one file part to a temporary file in `dir`, refusing it with 413 as soon as it grows past
+/// `max_bytes` (`what` names it in the message: 照片, 文件) and with 422 when it is empty. A chunk is
+/// written where it arrives: a copy into the page cache, no blocking thread per chunk.
+pub async fn spool(
+    field: &mut actix_multipart::Field,
+    dir: &std::path::Path,
+    max_bytes: usize,
+    what: &str,
+) -> ApiResult<Spooled> {
+    use futures_util::StreamExt;
+    use sha2::Digest;
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(anyhow::Error::from)?;
+    let mut out = tmp.as_file();
+    let mut hasher = sha2::Sha256::new();
+    let mut size = 0u64;
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::unprocessable("invalid_multipart", "上传内容格式不正确，请重新上传", e.to_string())
+        })?;
+        size += chunk.len() as u64;
+        if size > max_bytes as u64 {
+            return Err(ApiError::problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("{what}过大，最大允许{}MB", max_bytes / (1 << 20)),
+                format!("the file exceeds {max_bytes} bytes"),
+            ));
+        }
+        hasher.update(&chunk);
+        std::io::Write::write_all(&mut out, &chunk).map_err(anyhow::Error::from)?;
+    }
+    if size == 0 {
+        return Err(ApiError::field("file", "empty", &format!("上传的{what}是空的")));
+    }
+    Ok(Spooled { file: tmp, sha256: crate::crypto::hex(&hasher.finalize()), size })
+}
+
+/// Counts a received file against the caller's daily upload quota (files and bytes per local day,
+/// shared by every instance); past either cap, 429 `upload_quota_reached` until the town's midnight.
+pub async fn count_upload(state: &crate::state::State, user: &crate::auth::AuthUser, size: u64) -> ApiResult<()> {
+    use domain::uploads::{quota_day, seconds_until_reset};
+    let now = state.clock.now();
+    let used = crate::store::uploads::count(&state.db, user.id, quota_day(now), size).await?;
+    state.settings.upload_quota.admits(used).map_err(|exceeded| ApiError::Exhausted {
+        code: "upload_quota_reached",
+        message: exceeded.message_zh(),
+        retry_after_seconds: u64::try_from(seconds_until_reset(now)).unwrap_or(1),
+    })
+}
+
 /// A form part the upload does not take (the contract declares each form's parts, and no others).
 pub fn unknown_part(name: Option<&str>) -> ApiError {
     let name: String = name.unwrap_or_default().chars().take(40).collect();

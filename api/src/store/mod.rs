@@ -18,6 +18,7 @@ pub mod scope;
 pub mod screenings;
 pub mod sessions;
 pub mod supervisions;
+pub mod uploads;
 pub mod users;
 pub mod visits;
 

@@ -19,7 +19,7 @@ use super::json::Fields;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::roster::{self, Column, RosterError, split_list, too_large};
-use crate::routes::common::{Problem, read_file_field};
+use crate::routes::common::{Problem, count_upload, read_file_field};
 use crate::state::State;
 use crate::store::households::{self, Draft};
 use crate::store::org;
@@ -68,6 +68,7 @@ pub struct ImportReport {
         (status = 403, response = Problem),
         (status = 404, response = Problem),
         (status = 413, response = Problem),
+        (status = 429, response = Problem),
         (status = 422, response = Problem),
     )
 )]
@@ -80,6 +81,7 @@ pub async fn import_households(
 ) -> ApiResult<web::Json<ImportReport>> {
     let town_id = user.town_for(Act::ImportHouseholds, query.town_id)?;
     let bytes = read_file_field(payload, state.settings.max_upload_bytes).await?;
+    count_upload(&state, &user, bytes.len() as u64).await?;
     let rows = roster::read_off_thread(bytes).await?.map_err(|e| match e {
         RosterError::MissingColumns(cols) => ApiError::Rejected {
             code: "import_missing_columns",

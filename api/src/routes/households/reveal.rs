@@ -55,12 +55,11 @@ pub async fn reveal_household(
     if audit::count_by_actor(&txn, user.id, "household.reveal", hour_ago).await? >= u64::from(limit) {
         drop(txn);
         tell_the_office(&state, &user, m.town_id, limit).await?;
-        return Err(ApiError::problem(
-            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-            "reveal_limit_reached",
-            format!("您一小时内查看完整身份证号和电话已达{limit}次上限，请稍后再试；乡村振兴办已收到提醒"),
-            format!("at most {limit} reveals an hour"),
-        ));
+        return Err(ApiError::Exhausted {
+            code: "reveal_limit_reached",
+            message: format!("您一小时内查看完整身份证号和电话已达{limit}次上限，请稍后再试；乡村振兴办已收到提醒"),
+            retry_after_seconds: 3600,
+        });
     }
     let d = draft_of(&txn, &m, &state.cipher).await?;
     audit::record(

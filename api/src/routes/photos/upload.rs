@@ -2,7 +2,6 @@
 //! the image work runs on the blocking pool. The same bytes from the same user give the same photo.
 
 use actix_multipart::Multipart;
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post};
 use chrono::{DateTime, Utc};
 use domain::geo::{Datum, Position};
@@ -11,15 +10,13 @@ use futures_util::StreamExt;
 use sea_orm::ActiveModelTrait;
 use sea_orm::ActiveValue::Set;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::json::{Photo, PhotoUpload};
 use crate::auth::AuthUser;
-use crate::crypto::hex;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::media::{self, PhotoError};
-use crate::routes::common::Problem;
+use crate::routes::common::{Problem, Spooled, count_upload, spool};
 use crate::state::State;
 use crate::store::entity::photo;
 use crate::store::{audit, photos};
@@ -29,15 +26,6 @@ struct Received {
     sha256: String,
     size: u64,
     fields: Vec<(String, String)>,
-}
-
-fn too_large(max: usize) -> ApiError {
-    ApiError::problem(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        format!("照片过大，最大允许{}MB", max / (1 << 20)),
-        format!("the file exceeds {max} bytes"),
-    )
 }
 
 /// The parts of the upload form (`PhotoUpload`) the server reads; `accuracy` is what
@@ -54,7 +42,7 @@ async fn receive(mut payload: Multipart, state: &State) -> ApiResult<Received> {
     let bad = |d: String| ApiError::unprocessable("invalid_multipart", "上传内容格式不正确，请重新上传", d);
     let max = state.settings.max_upload_bytes;
     let mut fields = Vec::new();
-    let mut received: Option<(tempfile::NamedTempFile, String, u64)> = None;
+    let mut received: Option<Spooled> = None;
     let mut parts = 0;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|e| bad(e.to_string()))?;
@@ -68,24 +56,7 @@ async fn receive(mut payload: Multipart, state: &State) -> ApiResult<Received> {
             return Err(ApiError::field("file", "too_many", "一次只能上传一张照片，请逐张上传"));
         }
         if name == "file" {
-            let tmp =
-                tempfile::NamedTempFile::new_in(state.settings.data_dir.join("tmp")).map_err(anyhow::Error::from)?;
-            // Written where it arrives: a chunk is a copy into the page cache (microseconds). Through
-            // `tokio::fs` every chunk went to a blocking thread, and fifty slow uploads kept fifty
-            // threads alive, each with its stack and allocator heap (bench/RESULTS.md, session 6).
-            let mut out = tmp.as_file();
-            let mut hasher = Sha256::new();
-            let mut size = 0u64;
-            while let Some(chunk) = field.next().await {
-                let chunk = chunk.map_err(|e| bad(e.to_string()))?;
-                size += chunk.len() as u64;
-                if size > max as u64 {
-                    return Err(too_large(max));
-                }
-                hasher.update(&chunk);
-                std::io::Write::write_all(&mut out, &chunk).map_err(anyhow::Error::from)?;
-            }
-            received = Some((tmp, hex(&hasher.finalize()), size));
+            received = Some(spool(&mut field, &state.settings.data_dir.join("tmp"), max, "照片").await?);
         } else {
             let mut text = Vec::new();
             while let Some(chunk) = field.next().await {
@@ -100,11 +71,8 @@ async fn receive(mut payload: Multipart, state: &State) -> ApiResult<Received> {
             }
         }
     }
-    let (file, sha256, size) =
+    let Spooled { file, sha256, size } =
         received.ok_or_else(|| ApiError::field("file", "required", "请选择要上传的照片（字段名 file）"))?;
-    if size == 0 {
-        return Err(ApiError::field("file", "empty", "上传的照片是空的"));
-    }
     Ok(Received { file, sha256, size, fields })
 }
 
@@ -172,6 +140,7 @@ fn captured(fields: &[(String, String)]) -> ApiResult<Captured> {
         (status = 401, response = Problem),
         (status = 403, response = Problem),
         (status = 413, response = Problem),
+        (status = 429, response = Problem),
         (status = 422, response = Problem),
     )
 )]
@@ -187,6 +156,8 @@ pub async fn upload_photo(state: State, user: AuthUser, payload: Multipart) -> A
     if let Some(existing) = photos::by_uploader_and_hash(&state.db, user.id, &received.sha256).await? {
         return Ok(HttpResponse::Ok().json(Photo::from(existing)));
     }
+    // A repeat of a photo already taken (above) is free; a new one counts against the day.
+    count_upload(&state, &user, received.size).await?;
     let path = received.file.path().to_owned();
     let max_pixels = state.settings.photos.max_pixels;
     let decoding = state

@@ -23,7 +23,7 @@ use crate::auth::AuthUser;
 use crate::crypto::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::roster::{RosterError, read_table_off_thread, too_large};
-use crate::routes::common::{Problem, read_file_field};
+use crate::routes::common::{Problem, count_upload, read_file_field};
 use crate::state::State;
 use crate::store::entity::{screening, screening_task};
 use crate::store::{audit, households, org, screenings};
@@ -127,7 +127,8 @@ async fn rows_of(bytes: &[u8]) -> ApiResult<Vec<(usize, String, String, String)>
 #[utoipa::path(tag = "screenings", operation_id = "create_screening", security(("bearer" = [])), params(UploadQuery),
     request_body(content = ScreeningUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = ScreeningReport), (status = 200, body = ScreeningReport, description = "The same file again"),
-        (status = 401, response = Problem), (status = 403, response = Problem), (status = 413, response = Problem), (status = 422, response = Problem)))]
+        (status = 401, response = Problem), (status = 403, response = Problem), (status = 413, response = Problem), (status = 422, response = Problem),
+        (status = 429, response = Problem)))]
 #[post("/screenings")]
 pub async fn upload_screening(
     state: State,
@@ -144,6 +145,7 @@ pub async fn upload_screening(
     };
     let month: Month = crate::routes::common::month_param(&q.month)?;
     let bytes = read_file_field(payload, state.settings.max_upload_bytes).await?;
+    count_upload(&state, &user, bytes.len() as u64).await?;
     let sha = sha256_hex(&bytes);
     if let Some(s) = screenings::by_file(&state.db, department, &sha).await? {
         let unmatched: Vec<Unmatched> = serde_json::from_str::<Vec<(usize, String, String, String)>>(&s.unmatched_rows)
