@@ -64,6 +64,7 @@ pub fn seconds_until_reset(now: DateTime<Utc>) -> i64 {
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
 
