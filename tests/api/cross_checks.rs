@@ -1,9 +1,9 @@
 //! The town cross spot-check: a reproducible sample, nobody checking their own village.
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn the_same_seed_draws_the_same_sample_and_nobody_checks_their_own_village() {
