@@ -135,6 +135,9 @@ pub struct Limits {
 impl Limits {
     pub const ROSTER: Limits =
         Limits { rows: 50_000, columns: 64, inflated_bytes: 64 << 20, ratio: 100, zip_entries: 256 };
+    /// A department's month of findings for one town is tens of rows, hundreds at most; a file of
+    /// thousands is not a screening but a sweep of ID numbers, and is refused whole.
+    pub const SCREENING: Limits = Limits { rows: 5_000, ..Limits::ROSTER };
 }
 
 /// Which bound a file exceeds, with its figure, for the message.
@@ -195,9 +198,12 @@ pub fn read_table_within(bytes: &[u8], limits: Limits) -> Result<Vec<Vec<String>
 static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 /// [`read_table`] off the async workers, at most two at a time.
-pub async fn read_table_off_thread(bytes: Vec<u8>) -> anyhow::Result<Result<Vec<Vec<String>>, RosterError>> {
+pub async fn read_table_off_thread(
+    bytes: Vec<u8>,
+    limits: Limits,
+) -> anyhow::Result<Result<Vec<Vec<String>>, RosterError>> {
     let _permit = PARSING.acquire().await?;
-    Ok(tokio::task::spawn_blocking(move || read_table(&bytes)).await?)
+    Ok(tokio::task::spawn_blocking(move || read_table_within(&bytes, limits)).await?)
 }
 
 /// [`read`] off the async workers, at most two at a time.

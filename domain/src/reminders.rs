@@ -31,10 +31,14 @@ pub enum Kind {
     PartyMeetingDue,
     /// A user reached the hourly limit of reveals (told to the RRO).
     RevealLimit,
+    /// A department's screening named people who are no household of the town (told to the RRO).
+    ScreeningUnmatched,
+    /// A village meeting proposed a change to a problem, for the RRO to accept or decline.
+    MeetingProposal,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 19] = [
         Kind::UnvisitedHouseholds,
         Kind::ListDue,
         Kind::ListMissing,
@@ -52,6 +56,8 @@ impl Kind {
         Kind::JointMeetingDue,
         Kind::PartyMeetingDue,
         Kind::RevealLimit,
+        Kind::ScreeningUnmatched,
+        Kind::MeetingProposal,
     ];
 
     pub fn parse(s: &str) -> Option<Kind> {
@@ -77,6 +83,8 @@ impl Kind {
             Kind::JointMeetingDue => "joint_meeting_due",
             Kind::PartyMeetingDue => "party_meeting_due",
             Kind::RevealLimit => "reveal_limit",
+            Kind::ScreeningUnmatched => "screening_unmatched",
+            Kind::MeetingProposal => "meeting_proposal",
         }
     }
 }

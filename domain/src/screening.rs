@@ -27,6 +27,16 @@ impl Finding {
         }
     }
 
+    /// The label departments write in their sheets.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Finding::LargeMedicalExpense => "大额医疗自费",
+            Finding::DangerousHousing => "农村危房",
+            Finding::Dropout => "失学辍学",
+            Finding::DrinkingWater => "饮水安全",
+        }
+    }
+
     /// The machine name or the label departments write in their sheets.
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim() {
@@ -54,6 +64,14 @@ impl Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_findings_label_reads_back_as_itself() {
+        for f in [Finding::LargeMedicalExpense, Finding::DangerousHousing, Finding::Dropout, Finding::DrinkingWater] {
+            assert_eq!(Finding::parse(f.label_zh()), Some(f));
+            assert_eq!(Finding::parse(f.as_str()), Some(f));
+        }
+    }
 
     #[test]
     fn findings_parse_from_the_labels_departments_use() {

@@ -36,9 +36,18 @@ async fn a_screening_creates_tasks_for_matched_rows_reports_the_rest_and_never_d
         (res.body["rows"].as_u64(), res.body["matched"].as_u64(), res.body["tasks_created"].as_u64()),
         (Some(3), Some(2), Some(2))
     );
-    assert_eq!(res.body["unmatched"][0]["row"], 4);
-    assert_eq!(res.body["unmatched"][0]["id_number_masked"], format!("110***********{}", &stranger[14..]));
+    // Which row matched nobody is not the department's to learn (that would tell it who is a
+    // household); the count is, and the town's office is told which rows they were.
+    assert_eq!(res.body["unmatched"], 1);
     assert!(!res.text.contains(&ids[0].1), "a full ID number came back");
+    assert!(!res.text.contains(&stranger[14..]), "the unmatched row came back: {}", res.text);
+    let rro = app.login("demo-rro").await;
+    let inbox = app.get("/api/v1/notifications", &rro).await;
+    let told = inbox.body["items"].as_array().unwrap().iter().find(|n| n["kind"] == "screening_unmatched");
+    let told = told.unwrap_or_else(|| panic!("the RRO was not told: {}", inbox.text));
+    let body = told["body"].as_str().unwrap();
+    assert!(body.contains("1人") && body.contains("第4行") && body.contains(&stranger[14..]), "{body}");
+    assert!(body.contains("失学辍学"), "{body}");
 
     let again = app.upload("/api/v1/screenings?month=2026-11", &dept, "s.csv", csv.clone().into_bytes()).await;
     assert_eq!(again.status, StatusCode::OK);
@@ -108,5 +117,20 @@ async fn a_screening_with_a_bad_row_writes_nothing() {
         )
         .await;
     assert_eq!(json_upload.status, StatusCode::CREATED, "{}", json_upload.text);
-    assert_eq!(json_upload.body["unmatched"].as_array().unwrap().len(), 1);
+    assert_eq!(json_upload.body["unmatched"], 1);
+}
+
+#[tokio::test]
+async fn a_screening_of_thousands_of_rows_is_refused_whole() {
+    let app = spawn_app().await;
+    let dept = app.login("demo-dept").await;
+    let mut csv = String::from("身份证号,类别\n");
+    for i in 0..5_001u32 {
+        csv.push_str(&format!("{},大额医疗自费\n", id_number(&format!("110105198001{:05}", i % 100_000))));
+    }
+    let res = app.upload("/api/v1/screenings?month=2026-11", &dept, "sweep.csv", csv.into_bytes()).await;
+    res.assert_problem(413, "spreadsheet_too_large");
+    assert!(res.body["message"].as_str().unwrap().contains("5000"), "{}", res.text);
+    let tasks = app.get("/api/v1/screening-tasks", &dept).await;
+    assert_eq!(tasks.body.as_array().map(Vec::len), Some(0));
 }

@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use domain::IdNumber;
 use domain::calendar::{Month, local_date};
 use domain::org::Role;
+use domain::reminders::{Kind, Reminder};
 use domain::screening::Finding;
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
@@ -22,11 +23,11 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::crypto::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::roster::{RosterError, read_table_off_thread, too_large};
+use crate::roster::{Limits, RosterError, read_table_off_thread, too_large};
 use crate::routes::common::{Problem, count_upload, read_file_field};
 use crate::state::State;
 use crate::store::entity::{screening, screening_task};
-use crate::store::{audit, households, org, screenings};
+use crate::store::{audit, households, notifications, org, screenings};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(upload_screening).service(list_screening_tasks);
@@ -51,15 +52,6 @@ pub struct ScreeningUpload {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Unmatched {
-    /// Row number in the file (the header is row 1; in JSON, the item's index + 1).
-    pub row: usize,
-    pub id_number_masked: String,
-    pub finding: String,
-    pub detail: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct ScreeningReport {
     pub id: Uuid,
     pub month: String,
@@ -70,8 +62,10 @@ pub struct ScreeningReport {
     pub tasks_created: usize,
     /// Hits that already had a task this month (the same finding uploaded again).
     pub already_tasked: usize,
-    /// Rows whose ID number matches no household of the town: reported, not dropped.
-    pub unmatched: Vec<Unmatched>,
+    /// How many rows name nobody of the town's households. Which rows they are is told to the town's
+    /// Rural Revitalization Office (kept with the screening, the ID numbers masked), not answered
+    /// here: an answer row by row would tell anyone who uploads which ID numbers are households.
+    pub unmatched: usize,
     /// True when this exact file was uploaded before: nothing new was created.
     pub repeated: bool,
 }
@@ -89,12 +83,12 @@ async fn rows_of(bytes: &[u8]) -> ApiResult<Vec<(usize, String, String, String)>
     if trimmed.starts_with(b"[") {
         let rows: Vec<JsonRow> = serde_json::from_slice(trimmed)
             .map_err(|e| ApiError::field("file", "invalid_json", &format!("JSON 格式不正确：{e}")))?;
-        if rows.len() > crate::roster::Limits::ROSTER.rows {
-            return Err(too_large(crate::roster::Bound::Rows(crate::roster::Limits::ROSTER.rows)));
+        if rows.len() > Limits::SCREENING.rows {
+            return Err(too_large(crate::roster::Bound::Rows(Limits::SCREENING.rows)));
         }
         return Ok(rows.into_iter().enumerate().map(|(i, r)| (i + 1, r.id_number, r.finding, r.detail)).collect());
     }
-    let table = read_table_off_thread(bytes.to_vec()).await?.map_err(|e| match e {
+    let table = read_table_off_thread(bytes.to_vec(), Limits::SCREENING).await?.map_err(|e| match e {
         RosterError::MissingColumns(_) | RosterError::Empty => ApiError::field("file", "empty", "文件中没有表头或数据"),
         RosterError::Unreadable => ApiError::field("file", "unreadable", "无法读取文件，请上传 xlsx、csv 或 JSON"),
         RosterError::TooLarge(bound) => too_large(bound),
@@ -148,11 +142,7 @@ pub async fn upload_screening(
     count_upload(&state, &user, bytes.len() as u64).await?;
     let sha = sha256_hex(&bytes);
     if let Some(s) = screenings::by_file(&state.db, department, &sha).await? {
-        let unmatched: Vec<Unmatched> = serde_json::from_str::<Vec<(usize, String, String, String)>>(&s.unmatched_rows)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(row, id_number_masked, finding, detail)| Unmatched { row, id_number_masked, finding, detail })
-            .collect();
+        let unmatched = usize::try_from(s.rows - s.matched).unwrap_or(0);
         return Ok(HttpResponse::Ok().json(ScreeningReport {
             id: s.id,
             month: s.month,
@@ -211,19 +201,15 @@ pub async fn upload_screening(
         matched: 0,
         tasks_created: 0,
         already_tasked: 0,
-        unmatched: vec![],
+        unmatched: 0,
         repeated: false,
     };
     let mut tasks = Vec::new();
+    let mut unmatched: Vec<(usize, String, Finding, String)> = Vec::new();
     let mut seen = HashSet::new();
     for ((row, id, finding, detail), hash) in parsed.into_iter().zip(&hashes) {
         match found.get(hash) {
-            None => report.unmatched.push(Unmatched {
-                row,
-                id_number_masked: id.masked(),
-                finding: finding.as_str().into(),
-                detail,
-            }),
+            None => unmatched.push((row, id.masked(), finding, detail)),
             Some(h) => {
                 report.matched += 1;
                 if !seen.insert((h.id, finding)) || tasked.contains(&(h.id, finding.as_str().to_owned())) {
@@ -250,11 +236,7 @@ pub async fn upload_screening(
             }
         }
     }
-    let unmatched_json: Vec<(usize, &str, &str, &str)> = report
-        .unmatched
-        .iter()
-        .map(|u| (u.row, u.id_number_masked.as_str(), u.finding.as_str(), u.detail.as_str()))
-        .collect();
+    report.unmatched = unmatched.len();
     screenings::insert(
         &txn,
         screening::Model {
@@ -266,7 +248,7 @@ pub async fn upload_screening(
             file_sha256: sha,
             rows: i32::try_from(report.rows).unwrap_or(i32::MAX),
             matched: i32::try_from(report.matched).unwrap_or(i32::MAX),
-            unmatched_rows: serde_json::to_string(&unmatched_json).map_err(anyhow::Error::from)?,
+            unmatched_rows: serde_json::to_string(&unmatched).map_err(anyhow::Error::from)?,
             created_at: now,
         },
     )
@@ -288,6 +270,30 @@ pub async fn upload_screening(
         now,
     )
     .await?;
+    if report.unmatched > 0 {
+        let department_name = org::departments(&txn, &[town])
+            .await?
+            .into_iter()
+            .find(|d| d.id == department)
+            .map(|d| d.name)
+            .unwrap_or_default();
+        let (count, month) = (report.unmatched, month.to_string());
+        let listed: String = unmatched
+            .iter()
+            .take(10)
+            .map(|(row, masked, finding, detail)| format!("\n第{row}行 {masked} {} {detail}", finding.label_zh()))
+            .collect();
+        notifications::tell_roles(&txn, &[(Role::RroStaff, &[town])], now, |rro| Reminder {
+            user: rro,
+            kind: Kind::ScreeningUnmatched,
+            key: format!("screening_unmatched:{screening_id}:{rro}"),
+            title: "部门筛查有未匹配人员".into(),
+            body: format!(
+                "{department_name}{month}筛查中有{count}人不是本镇登记农户，可能存在未纳入监测的风险，请核实。{listed}"
+            ),
+        })
+        .await?;
+    }
     txn.commit().await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(report))
 }
