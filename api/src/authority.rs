@@ -112,6 +112,7 @@ pub const OPERATIONS: &[(&str, Gate)] = &[
     ("verify_problem", act(Act::VerifyProblem)),
     ("reopen_problem", act(Act::VerifyProblem)),
     ("decide_problem", act(Act::DecideProblem)),
+    ("answer_meeting_proposal", act(Act::AnswerProposal)),
     ("hand_over_problem", act(Act::HandOverProblem)),
     ("export_problems", act(Act::ExportLedger)),
     ("list_screening_tasks", SignedIn),

@@ -47,6 +47,8 @@ pub enum Act {
     VerifyProblem,
     /// Record the Party committee's decision on a leftover problem (议定).
     DecideProblem,
+    /// Accept or decline a village meeting's proposal on a problem.
+    AnswerProposal,
     /// Hand a problem over to the Discipline Commission.
     HandOverProblem,
     /// Export the ledger.
@@ -168,7 +170,7 @@ pub struct Row {
 }
 
 impl Act {
-    pub const ALL: [Act; 39] = [
+    pub const ALL: [Act; 40] = [
         Act::ReadHousehold,
         Act::WriteHousehold,
         Act::RevealHousehold,
@@ -187,6 +189,7 @@ impl Act {
         Act::ReportOnProblem,
         Act::VerifyProblem,
         Act::DecideProblem,
+        Act::AnswerProposal,
         Act::HandOverProblem,
         Act::ExportLedger,
         Act::SubmitList,
@@ -290,6 +293,8 @@ impl Act {
             // Nobody verifies their own work or their own unit's.
             Act::VerifyProblem => row(&[R(RroStaff), AnyoneWhen(Finder)], &[Claimant, ResponsibleUnit], "核验整改结果"),
             Act::DecideProblem => row(&[R(RroStaff), R(Leader), R(DeputyMayor)], &[], "记录党委会议定"),
+            // A village meeting proposes; the town office, which assigns problems, decides.
+            Act::AnswerProposal => row(&[R(RroStaff), R(Leader), R(DeputyMayor)], &[], "采纳或不采纳村级会议提议"),
             Act::HandOverProblem => row(&[R(RroStaff), R(Discipline)], &[], "移交镇纪委"),
             Act::ExportLedger => row(
                 &[

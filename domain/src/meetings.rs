@@ -169,10 +169,110 @@ pub fn may_settle_leftover(kind: MeetingKind, held_on: NaiveDate, found_on: Naiv
     Ok(())
 }
 
+/// What the office answers to a village meeting's proposal on a problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProposalAnswer {
+    Accept,
+    Decline,
+}
+
+/// Why a proposal cannot be answered so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProposalRefusal {
+    /// It was accepted or declined already; a proposal is answered once.
+    AlreadyAnswered,
+    /// The problem is no longer being rectified (closed, or claimed and awaiting verification).
+    NotActive,
+    /// Accepting would set a deadline already past: the problem would be overdue at once.
+    DeadlinePast,
+    /// A declined proposal says why, for the village that made it.
+    ReasonRequired,
+}
+
+impl ProposalRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            ProposalRefusal::AlreadyAnswered => "proposal_answered",
+            ProposalRefusal::NotActive => "not_active",
+            ProposalRefusal::DeadlinePast => "deadline_past",
+            ProposalRefusal::ReasonRequired => "required",
+        }
+    }
+
+    pub fn message_zh(self) -> &'static str {
+        match self {
+            ProposalRefusal::AlreadyAnswered => "该提议已处理，不能重复采纳或不采纳",
+            ProposalRefusal::NotActive => "该问题已不在整改中，提议不再适用",
+            ProposalRefusal::DeadlinePast => "提议的整改期限已过，不能采纳；请重新交办并确定期限",
+            ProposalRefusal::ReasonRequired => "不采纳时请写明理由，以便村里知晓",
+        }
+    }
+}
+
+/// A village meeting's proposal on a problem, as the office finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Proposal {
+    /// Already accepted or declined.
+    pub answered: bool,
+    /// The problem is still being rectified.
+    pub problem_active: bool,
+    /// The deadline the village proposed, if any.
+    pub deadline: Option<NaiveDate>,
+}
+
+/// Whether the office may give `answer` (with `reason`) to the proposal today. A proposal is answered
+/// once, while its problem is being rectified; accepting never sets a deadline already past.
+pub fn may_answer(p: Proposal, answer: ProposalAnswer, reason: &str, today: NaiveDate) -> Result<(), ProposalRefusal> {
+    if p.answered {
+        return Err(ProposalRefusal::AlreadyAnswered);
+    }
+    if !p.problem_active {
+        return Err(ProposalRefusal::NotActive);
+    }
+    match answer {
+        ProposalAnswer::Accept if p.deadline.is_some_and(|d| d < today) => Err(ProposalRefusal::DeadlinePast),
+        ProposalAnswer::Decline if reason.trim().chars().count() < 2 => Err(ProposalRefusal::ReasonRequired),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
+
+    fn pending(deadline: Option<&str>) -> Proposal {
+        Proposal { answered: false, problem_active: true, deadline: deadline.map(d) }
+    }
+
+    #[test]
+    fn a_village_proposal_is_answered_once_while_its_problem_is_rectified() {
+        let today = d("2026-12-05");
+        assert_eq!(may_answer(pending(Some("2026-12-31")), ProposalAnswer::Accept, "", today), Ok(()));
+        let answered = Proposal { answered: true, ..pending(None) };
+        assert_eq!(
+            may_answer(answered, ProposalAnswer::Decline, "不合理", today),
+            Err(ProposalRefusal::AlreadyAnswered)
+        );
+        let closed = Proposal { problem_active: false, ..pending(None) };
+        assert_eq!(may_answer(closed, ProposalAnswer::Accept, "", today), Err(ProposalRefusal::NotActive));
+    }
+
+    #[test]
+    fn accepting_never_makes_a_problem_overdue_at_once_and_declining_says_why() {
+        let today = d("2026-12-05");
+        assert_eq!(may_answer(pending(Some("2026-12-05")), ProposalAnswer::Accept, "", today), Ok(()));
+        assert_eq!(
+            may_answer(pending(Some("2026-12-04")), ProposalAnswer::Accept, "", today),
+            Err(ProposalRefusal::DeadlinePast)
+        );
+        // A past deadline may still be declined, with a reason.
+        assert_eq!(may_answer(pending(Some("2026-12-04")), ProposalAnswer::Decline, "期限已过", today), Ok(()));
+        assert_eq!(
+            may_answer(pending(None), ProposalAnswer::Decline, " 不 ", today),
+            Err(ProposalRefusal::ReasonRequired)
+        );
+    }
 
     #[test]
     fn only_the_party_committee_settles_a_leftover_of_a_past_quarter() {

@@ -287,3 +287,68 @@ async fn an_id_number_of_the_first_generation_or_born_tomorrow_is_refused_with_i
     let ok = app.post("/api/v1/households", &rro, create(spaced)).await;
     assert_eq!(ok.status, StatusCode::CREATED, "blanks typed between groups are dropped: {}", ok.text);
 }
+
+#[tokio::test]
+async fn the_office_accepts_or_declines_a_village_proposal_once_and_the_village_hears_why() {
+    let app = spawn_app().await;
+    let problem = problem_of_village_a(&app).await;
+    let rro = app.login("demo-rro").await;
+    let a = app.village_id(&rro, "红光村").await;
+    let sec = app.login("demo-secretary-a").await;
+    let mut proposals = vec![];
+    for (deadline, measure) in [("2026-12-20", "先修屋顶"), ("2099-12-31", "延期到以后")] {
+        let meeting = app
+            .post(
+                "/api/v1/meetings",
+                &sec,
+                json!({ "kind": "village_quarterly", "village_id": a,
+                "held_at": "2026-11-28T09:30:00+08:00", "attendees": ["村两委"], "minutes": "研究整改。",
+                "decisions": [{ "problem_id": problem, "deadline": deadline, "measure": measure }] }),
+            )
+            .await;
+        assert_eq!(meeting.status, StatusCode::CREATED, "{}", meeting.text);
+    }
+    let events = app.get(&format!("/api/v1/problems/{problem}/events"), &rro).await;
+    for e in events.body.as_array().unwrap().iter().filter(|e| e["action"] == "meeting_proposal") {
+        proposals.push(e["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(proposals.len(), 2, "{}", events.text);
+    let inbox = app.get("/api/v1/notifications", &rro).await;
+    let told = inbox.body["items"].as_array().unwrap().iter().filter(|n| n["kind"] == "meeting_proposal").count();
+    assert_eq!(told, 2, "the office hears of each proposal: {}", inbox.text);
+
+    let path = |i: usize| format!("/api/v1/problems/{problem}/proposals/{}", proposals[i]);
+    // The village does not answer its own proposal.
+    app.post(&path(0), &sec, json!({ "answer": "accept" })).await.assert_problem(403, "not_permitted");
+    let before = app.get(&format!("/api/v1/problems/{problem}"), &rro).await;
+    // Declining says why; the problem stays as it was.
+    let bare = app.post(&path(1), &rro, json!({ "answer": "decline" })).await;
+    bare.assert_problem(422, "validation_failed");
+    assert_eq!(bare.body["errors"][0]["field"], "reason");
+    let declined = app.post(&path(1), &rro, json!({ "answer": "decline", "reason": "期限过长，须本年内完成" })).await;
+    assert_eq!(declined.status, StatusCode::OK, "{}", declined.text);
+    assert_eq!(declined.body["deadline"], before.body["deadline"]);
+    app.post(&path(1), &rro, json!({ "answer": "accept" })).await.assert_problem(409, "proposal_answered");
+    // Accepting applies what was proposed, once.
+    let accepted = app.post(&path(0), &rro, json!({ "answer": "accept" })).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
+    assert_eq!(accepted.body["deadline"], "2026-12-20");
+    assert_eq!(accepted.body["measure"], "先修屋顶");
+    app.post(&path(0), &rro, json!({ "answer": "decline", "reason": "改主意" }))
+        .await
+        .assert_problem(409, "proposal_answered");
+    // Not a proposal of this problem: 404.
+    app.post(&format!("/api/v1/problems/{problem}/proposals/{}", Uuid::new_v4()), &rro, json!({ "answer": "accept" }))
+        .await
+        .assert_problem(404, "not_found");
+    let inbox = app.get("/api/v1/notifications", &sec).await;
+    let answers: Vec<&str> = inbox.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "meeting_proposal")
+        .map(|n| n["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(answers.len(), 2, "{}", inbox.text);
+    assert!(answers.iter().any(|b| b.contains("期限过长")), "{answers:?}");
+}

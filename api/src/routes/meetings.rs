@@ -27,7 +27,8 @@ use crate::error::{ApiError, ApiResult, FieldError, validate};
 use crate::routes::common::Problem;
 use crate::state::State;
 use crate::store::entity::{meeting, problem, problem_unit, screening, town};
-use crate::store::{audit, org, problems, users};
+use crate::store::{audit, notifications, org, problems, users};
+use domain::reminders::{Kind, Reminder};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_meeting_agenda)
@@ -459,6 +460,17 @@ pub async fn create_meeting(state: State, user: AuthUser, body: Json<CreateMeeti
                 },
                 now,
             )
+            .await?;
+            // The office that may accept it hears of it.
+            let what = p.description.chars().take(40).collect::<String>();
+            let deadline = d.deadline.map(|dl| format!("，整改期限改为{dl}")).unwrap_or_default();
+            notifications::tell_roles(&txn, &[(Role::RroStaff, &[town])], now, |rro| Reminder {
+                user: rro,
+                kind: Kind::MeetingProposal,
+                key: format!("meeting_proposal:{}:{}:{rro}", m.id, p.id),
+                title: "村级会议提议待采纳".into(),
+                body: format!("{}提议调整问题“{what}”{deadline}，请在问题台账中采纳或不采纳。", m.title),
+            })
             .await?;
             continue;
         }

@@ -27,7 +27,11 @@ use domain::meetings::{MeetingKind, may_settle_leftover};
 /// How the caller stands to the problem, for the authority table: its finder, the one who claimed
 /// it done, its responsible person or a member of one of its units (a cadre's village grant does not
 /// make them the village committee).
-async fn relations(txn: &DatabaseTransaction, user: &AuthUser, p: &problem::Model) -> ApiResult<Vec<Relation>> {
+pub(super) async fn relations(
+    txn: &DatabaseTransaction,
+    user: &AuthUser,
+    p: &problem::Model,
+) -> ApiResult<Vec<Relation>> {
     let mut out = vec![];
     if p.found_by == user.id {
         out.push(Relation::Finder);

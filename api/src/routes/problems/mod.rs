@@ -5,6 +5,7 @@ mod create;
 mod json;
 mod lifecycle;
 mod list;
+mod proposal;
 
 pub use json::*;
 pub use list::{label, views};
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(lifecycle::verify_problem)
         .service(lifecycle::hand_over_problem)
         .service(lifecycle::decide_problem)
+        .service(proposal::answer_meeting_proposal)
         .service(lifecycle::reopen_problem);
 }
 
