@@ -129,6 +129,7 @@ pub const OPERATIONS: &[(&str, Gate)] = &[
     ("export_feedback_list", act(Act::ReadHousehold)),
     ("update_feedback_list", act(Act::SubmitList)),
     ("submit_feedback_list", act(Act::SubmitList)),
+    ("comment_on_feedback_list", act(Act::CommentOnList)),
     ("list_meetings", SignedIn),
     ("get_meeting", SignedIn),
     ("list_missed_meetings", SignedIn),

@@ -55,6 +55,8 @@ pub enum Act {
     ExportLedger,
     /// Edit and submit a village's feedback list.
     SubmitList,
+    /// Comment beside a village's feedback list (the town office; never over the village's text).
+    CommentOnList,
     /// Upload a department's monthly screening.
     UploadScreening,
     /// See the reminder queue and its dead letters, and replay them.
@@ -170,7 +172,7 @@ pub struct Row {
 }
 
 impl Act {
-    pub const ALL: [Act; 40] = [
+    pub const ALL: [Act; 41] = [
         Act::ReadHousehold,
         Act::WriteHousehold,
         Act::RevealHousehold,
@@ -193,6 +195,7 @@ impl Act {
         Act::HandOverProblem,
         Act::ExportLedger,
         Act::SubmitList,
+        Act::CommentOnList,
         Act::UploadScreening,
         Act::ManageReminders,
         Act::ManagePhoneChecks,
@@ -312,6 +315,8 @@ impl Act {
             ),
             // A village's list is written by its officer and secretary; the RRO comments beside it.
             Act::SubmitList => row(&[R(InfoOfficer), R(VillageSecretary)], &[], "编辑和报送问题反馈清单"),
+            // The office writes beside a village's list, never in it.
+            Act::CommentOnList => row(&[R(RroStaff), R(Leader), R(DeputyMayor)], &[], "对村问题反馈清单提出意见"),
             Act::UploadScreening => row(&[R(DeptStaff), R(InfoOfficer)], &[], "上传部门筛查数据"),
             Act::ManageReminders => row(&[R(RroStaff), R(Admin)], &[], "管理提醒队列"),
             Act::ManagePhoneChecks => row(&[R(RroStaff)], &[], "管理电话抽查"),

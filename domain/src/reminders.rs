@@ -35,10 +35,12 @@ pub enum Kind {
     ScreeningUnmatched,
     /// A village meeting proposed a change to a problem, for the RRO to accept or decline.
     MeetingProposal,
+    /// The town office commented on a village's feedback list (told to the village).
+    ListComment,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 20] = [
         Kind::UnvisitedHouseholds,
         Kind::ListDue,
         Kind::ListMissing,
@@ -58,6 +60,7 @@ impl Kind {
         Kind::RevealLimit,
         Kind::ScreeningUnmatched,
         Kind::MeetingProposal,
+        Kind::ListComment,
     ];
 
     pub fn parse(s: &str) -> Option<Kind> {
@@ -85,6 +88,7 @@ impl Kind {
             Kind::RevealLimit => "reveal_limit",
             Kind::ScreeningUnmatched => "screening_unmatched",
             Kind::MeetingProposal => "meeting_proposal",
+            Kind::ListComment => "list_comment",
         }
     }
 }

@@ -25,6 +25,7 @@ mod m20261130_000019_scope_columns_indexed;
 mod m20261130_000020_visit_photo_households;
 mod m20261130_000021_photo_band_hashes;
 mod m20261205_000022_upload_days;
+mod m20261205_000023_list_comments;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000020_visit_photo_households::Migration),
             Box::new(m20261130_000021_photo_band_hashes::Migration),
             Box::new(m20261205_000022_upload_days::Migration),
+            Box::new(m20261205_000023_list_comments::Migration),
         ]
     }
 }

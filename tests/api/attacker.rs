@@ -73,7 +73,7 @@ fn path_for(template: &str, r: &Records) -> Option<String> {
             "{owner_kind}" => "village".to_owned(),
             "{kind}" => "routine".to_owned(),
             "{period}" | "{month}" => "2026-11".to_owned(),
-            "{department_id}" | "{file_id}" | "{grant_id}" | "{key}" => unknown.clone(),
+            "{department_id}" | "{file_id}" | "{grant_id}" | "{key}" | "{proposal_id}" => unknown.clone(),
             other if other.starts_with('{') => return None,
             other => (*other).to_owned(),
         };
@@ -104,6 +104,8 @@ fn body_for(schema: &str, r: &Records) -> Option<Value> {
         "CreateGrant" => json!({ "role": "cadre", "scope_kind": "village", "scope_id": r.village }),
         "SetGroups" => json!({ "group_ids": [] }),
         "UpdateList" => json!({ "remarks": "越权", "items": [] }),
+        "CommentOnList" => json!({ "body": "越权意见" }),
+        "AnswerProposal" => json!({ "answer": "accept" }),
         "ReviewRequest" => json!({ "decision": "accept", "reason": "越权审核" }),
         _ => return None,
     })

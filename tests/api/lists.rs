@@ -94,3 +94,41 @@ async fn a_list_submitted_by_the_25th_is_on_time() {
         .await
         .assert_problem(403, "not_permitted");
 }
+
+#[tokio::test]
+async fn the_office_comments_beside_a_submitted_list_and_the_village_text_stays_its_own() {
+    let app = spawn_app().await;
+    let officer = app.login("demo-officer-a").await;
+    let rro = app.login("demo-rro").await;
+    let a = app.village_id(&rro, "红光村").await;
+    let path = format!("/api/v1/villages/{a}/feedback-lists/routine/2026-11");
+    let put = |token: String| {
+        let app = &app;
+        let path = path.clone();
+        async move {
+            app.request(reqwest::Method::PUT, &path, Some(&token), Some(json!({ "remarks": "村里写的说明" })), &[])
+                .await
+        }
+    };
+    assert_eq!(put(officer.clone()).await.status, StatusCode::OK);
+    app.post(&format!("{path}/submit"), &officer, json!({})).await;
+    // The office neither edits the village's list nor comments as the village.
+    put(rro.clone()).await.assert_problem(403, "not_permitted");
+    app.post(&format!("{path}/comments"), &officer, json!({ "body": "自己评自己" }))
+        .await
+        .assert_problem(403, "not_permitted");
+    app.post(&format!("{path}/comments"), &rro, json!({ "body": "" })).await.assert_problem(422, "validation_failed");
+    let commented = app.post(&format!("{path}/comments"), &rro, json!({ "body": "二社饮水问题请补充整改时限" })).await;
+    assert_eq!(commented.status, StatusCode::CREATED, "{}", commented.text);
+    assert_eq!(commented.body["remarks"], "村里写的说明", "the village's text is its own");
+    assert_eq!(commented.body["comments"][0]["body"], "二社饮水问题请补充整改时限");
+    assert!(commented.body["comments"][0]["author_name"].as_str().is_some_and(|n| !n.is_empty()));
+    let seen = app.get(&path, &officer).await;
+    assert_eq!(seen.body["comments"].as_array().map(Vec::len), Some(1), "{}", seen.text);
+    let inbox = app.get("/api/v1/notifications", &officer).await;
+    assert!(inbox.body["items"].as_array().unwrap().iter().any(|n| n["kind"] == "list_comment"), "{}", inbox.text);
+    // Another village's list is out of a cadre's reach, and the office's comment is not theirs to write.
+    let b_officer = app.login("demo-cadre-b").await;
+    let res = app.post(&format!("{path}/comments"), &b_officer, json!({ "body": "x" })).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text);
+}

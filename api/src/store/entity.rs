@@ -658,6 +658,27 @@ pub mod feedback_list {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod feedback_list_comment {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "feedback_list_comments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub list_id: Uuid,
+        pub author_id: Uuid,
+        #[sea_orm(column_type = "Text")]
+        pub body: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod feedback_list_item {
     use sea_orm::entity::prelude::*;
 

@@ -6,7 +6,7 @@ use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder};
 use uuid::Uuid;
 
-use super::entity::{feedback_list, feedback_list_item, problem};
+use super::entity::{feedback_list, feedback_list_comment, feedback_list_item, problem};
 
 pub async fn find<C: ConnectionTrait>(
     db: &C,
@@ -130,4 +130,32 @@ pub async fn submit<C: ConnectionTrait>(
     am.submitted_at = Set(Some(now));
     am.updated_at = Set(now);
     am.update(db).await
+}
+
+/// Adds the office's comment beside a list.
+pub async fn add_comment<C: ConnectionTrait>(
+    db: &C,
+    list: Uuid,
+    author: Uuid,
+    body: String,
+    now: DateTime<Utc>,
+) -> Result<feedback_list_comment::Model, DbErr> {
+    feedback_list_comment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        list_id: Set(list),
+        author_id: Set(author),
+        body: Set(body),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
+/// The comments beside a list, oldest first.
+pub async fn comments<C: ConnectionTrait>(db: &C, list: Uuid) -> Result<Vec<feedback_list_comment::Model>, DbErr> {
+    feedback_list_comment::Entity::find()
+        .filter(feedback_list_comment::Column::ListId.eq(list))
+        .order_by_asc(feedback_list_comment::Column::CreatedAt)
+        .all(db)
+        .await
 }

@@ -50,6 +50,25 @@ pub struct FeedbackList {
     pub submitted_by: Option<Uuid>,
     /// While a draft: the period's problems as they stand now; once submitted: as submitted.
     pub items: Vec<ListItem>,
+    /// The town office's comments, beside the village's own remarks (never over them).
+    pub comments: Vec<ListComment>,
+}
+
+/// A comment of the town office on a village's list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListComment {
+    pub id: Uuid,
+    pub author_id: Uuid,
+    pub author_name: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CommentOnList {
+    #[validate(length(min = 1, max = 2000, message = "意见应为1至2000字"))]
+    #[schema(min_length = 1, max_length = 2000)]
+    pub body: String,
 }
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]

@@ -2,6 +2,7 @@
 //! edited (remarks), submitted to the RRO; submission time against the 25th is kept, and late or
 //! missing lists are listable. Both lists export to xlsx.
 
+mod comment;
 mod json;
 mod routes;
 
@@ -14,5 +15,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(routes::get_feedback_list)
         .service(routes::update_feedback_list)
         .service(routes::submit_feedback_list)
+        .service(comment::comment_on_feedback_list)
         .service(routes::export_feedback_list);
 }

@@ -11,16 +11,16 @@ use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::json::{FeedbackList, ListItem, ListQuery, ListStatus, UpdateList};
+use super::json::{FeedbackList, ListComment, ListItem, ListQuery, ListStatus, UpdateList};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, validate};
 use crate::routes::common::Problem;
 use crate::routes::problems::{ProblemView, label, views};
 use crate::state::State;
 use crate::store::entity::{feedback_list, village};
-use crate::store::{audit, households, lists, org, problems};
+use crate::store::{audit, households, lists, org, problems, users};
 
-fn parse(kind: &str, period: &str) -> ApiResult<(ListKind, Period)> {
+pub(super) fn parse(kind: &str, period: &str) -> ApiResult<(ListKind, Period)> {
     let kind = ListKind::parse(kind)
         .ok_or_else(|| ApiError::field("kind", "invalid", "清单类型应为 routine 或 cross_check"))?;
     let period = Period::parse(kind, period).map_err(|_| {
@@ -30,12 +30,12 @@ fn parse(kind: &str, period: &str) -> ApiResult<(ListKind, Period)> {
 }
 
 /// The village, if within the caller's reach for `act`.
-async fn village_in_reach(state: &State, user: &AuthUser, id: Uuid, act: Act) -> ApiResult<village::Model> {
+pub(super) async fn village_in_reach(state: &State, user: &AuthUser, id: Uuid, act: Act) -> ApiResult<village::Model> {
     let reach = user.access.reach(act);
     org::village(&state.db, id).await?.filter(|v| reach.covers(v.town_id, v.id, None)).ok_or_else(ApiError::not_found)
 }
 
-async fn assemble(
+pub(super) async fn assemble(
     state: &State,
     v: &village::Model,
     kind: ListKind,
@@ -66,6 +66,22 @@ async fn assemble(
             (items, list.as_ref().map(|l| l.remarks.clone()).unwrap_or_default(), None, None)
         }
     };
+    let comments = match &list {
+        Some(l) => lists::comments(&state.db, l.id).await?,
+        None => vec![],
+    };
+    let authors: Vec<Uuid> = comments.iter().map(|c| c.author_id).collect();
+    let names = users::names(&state.db, &authors).await?;
+    let comments = comments
+        .into_iter()
+        .map(|c| ListComment {
+            author_name: names.get(&c.author_id).cloned().unwrap_or_default(),
+            id: c.id,
+            author_id: c.author_id,
+            body: c.body,
+            created_at: c.created_at,
+        })
+        .collect();
     Ok(FeedbackList {
         village_id: v.id,
         village_name: v.name.clone(),
@@ -78,6 +94,7 @@ async fn assemble(
         submitted_at,
         submitted_by,
         items,
+        comments,
     })
 }
 
