@@ -43,6 +43,8 @@ pub struct KindGrounds {
     pub open_verification_task: bool,
     /// The caller is this quarter's assigned checker of the household in a cross spot-check round.
     pub assigned_checker: bool,
+    /// The caller belongs to a department whose screening task on the household is open.
+    pub task_department: bool,
 }
 
 /// Why a visit may not be recorded under the kind it was sent with.
@@ -82,6 +84,19 @@ pub fn kind_allowed(kind: VisitKind, grounds: KindGrounds) -> Result<(), KindRef
         VisitKind::CrossCheck if grounds.assigned_checker => Ok(()),
         VisitKind::CrossCheck => Err(KindRefusal::NotAssignedChecker),
         VisitKind::Unannounced => Err(KindRefusal::UnannouncedThroughLeadersFlow),
+    }
+}
+
+/// The kind a visit is recorded under. One sent must rest on the records ([`kind_allowed`]); where
+/// none is sent, the records set it: the assigned checker's visit to their sample household is the
+/// cross-check, a department's visit to a household its screening flagged is the joint
+/// verification, anything else a routine visit. So the phone need not know which task it serves.
+pub fn settle_kind(sent: Option<VisitKind>, grounds: KindGrounds) -> Result<VisitKind, KindRefusal> {
+    match sent {
+        Some(kind) => kind_allowed(kind, grounds).map(|()| kind),
+        None if grounds.assigned_checker => Ok(VisitKind::CrossCheck),
+        None if grounds.open_verification_task && grounds.task_department => Ok(VisitKind::JointVerification),
+        None => Ok(VisitKind::Routine),
     }
 }
 
@@ -327,8 +342,25 @@ mod tests {
         assert_eq!(kind_allowed(VisitKind::JointVerification, task), Ok(()));
         assert_eq!(kind_allowed(VisitKind::CrossCheck, task), Err(KindRefusal::NotAssignedChecker));
         assert_eq!(kind_allowed(VisitKind::CrossCheck, assigned), Ok(()));
-        let all = KindGrounds { open_verification_task: true, assigned_checker: true };
+        let all = KindGrounds { open_verification_task: true, assigned_checker: true, task_department: true };
         assert_eq!(kind_allowed(VisitKind::Unannounced, all), Err(KindRefusal::UnannouncedThroughLeadersFlow));
+    }
+
+    #[test]
+    fn where_a_task_exists_the_records_set_the_kind() {
+        let none = KindGrounds::default();
+        let assigned = KindGrounds { assigned_checker: true, ..none };
+        let flagged = KindGrounds { open_verification_task: true, ..none };
+        let department = KindGrounds { task_department: true, ..flagged };
+        assert_eq!(settle_kind(None, none), Ok(VisitKind::Routine));
+        assert_eq!(settle_kind(None, assigned), Ok(VisitKind::CrossCheck));
+        // A village cadre's visit to a flagged household does not settle the department's task alone.
+        assert_eq!(settle_kind(None, flagged), Ok(VisitKind::Routine));
+        assert_eq!(settle_kind(None, department), Ok(VisitKind::JointVerification));
+        // What is sent is checked, not replaced.
+        assert_eq!(settle_kind(Some(VisitKind::AlongTheWay), assigned), Ok(VisitKind::AlongTheWay));
+        assert_eq!(settle_kind(Some(VisitKind::CrossCheck), none), Err(KindRefusal::NotAssignedChecker));
+        assert_eq!(settle_kind(Some(VisitKind::JointVerification), flagged), Ok(VisitKind::JointVerification));
     }
     use chrono::Duration;
 

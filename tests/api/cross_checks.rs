@@ -55,7 +55,7 @@ async fn the_same_seed_draws_the_same_sample_and_nobody_checks_their_own_village
             "/api/v1/visits",
             &cadre,
             json!({
-                "client_id": uuid::Uuid::new_v4(), "household_id": target, "kind": "cross_check", "visited_at": "2026-11-28T09:00:00+08:00",
+                "client_id": uuid::Uuid::new_v4(), "household_id": target, "visited_at": "2026-11-28T09:00:00+08:00",
                 "checklist": { "income_stable": false, "food_secure": true, "clothing_secure": true, "compulsory_education_ok": true,
                     "basic_medical_ok": false, "housing_safe": true, "drinking_water_safe": true, "satisfaction": "basically_satisfied" },
                 "problems": [{ "category": "medical", "description": "慢性病卡未办理", "fixed_on_spot": false }]
@@ -63,6 +63,7 @@ async fn the_same_seed_draws_the_same_sample_and_nobody_checks_their_own_village
         )
         .await;
     assert_eq!(visit.status, StatusCode::CREATED, "{}", visit.text);
+    assert_eq!(visit.body["kind"], "cross_check", "the assignment sets the kind the phone left out");
     assert_eq!(visit.body["round_id"], round.body["id"]);
     let after = app.get(&format!("/api/v1/cross-check-rounds/{}", round.body["id"].as_str().unwrap()), &rro).await;
     assert_eq!(after.body["done"], 1);

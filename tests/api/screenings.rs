@@ -69,12 +69,28 @@ async fn a_screening_creates_tasks_for_matched_rows_reports_the_rest_and_never_d
     assert_eq!(tasks.body[0]["due_on"], "2026-12-04");
     assert_eq!(app.get("/api/v1/screening-tasks", &app.login("demo-cadre-b").await).await.body, json!([]));
 
-    // The department joins the village on a joint verification visit: the task is done and fed back.
+    // The village's own visit to a flagged household is routine (the records set the kind when the
+    // phone leaves it out): it does not settle the department's task alone.
+    let own = app
+        .post(
+            "/api/v1/visits",
+            &sec,
+            json!({ "client_id": Uuid::new_v4(), "household_id": ids[1].0, "visited_at": "2026-11-28T08:00:00+08:00",
+                "checklist": { "income_stable": true, "food_secure": true, "clothing_secure": true, "compulsory_education_ok": true,
+                    "basic_medical_ok": true, "housing_safe": true, "drinking_water_safe": true, "satisfaction": "satisfied" } }),
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::CREATED, "{}", own.text);
+    assert_eq!(own.body["kind"], "routine");
+    assert_eq!(app.get("/api/v1/screening-tasks?status=open", &sec).await.body.as_array().map(Vec::len), Some(2));
+
+    // The department joins the village on a joint verification visit (its kind set by the task):
+    // the task is done and fed back.
     let visit = app
         .post(
             "/api/v1/visits",
             &dept,
-            json!({ "client_id": Uuid::new_v4(), "household_id": ids[0].0, "kind": "joint_verification", "visited_at": "2026-11-28T09:00:00+08:00",
+            json!({ "client_id": Uuid::new_v4(), "household_id": ids[0].0, "visited_at": "2026-11-28T09:00:00+08:00",
                 "visitor_ids": [app.get("/api/v1/me", &sec).await.body["id"]],
                 "checklist": { "income_stable": true, "food_secure": true, "clothing_secure": true, "compulsory_education_ok": true,
                     "basic_medical_ok": false, "housing_safe": true, "drinking_water_safe": true, "satisfaction": "basically_satisfied" },
@@ -82,6 +98,7 @@ async fn a_screening_creates_tasks_for_matched_rows_reports_the_rest_and_never_d
         )
         .await;
     assert_eq!(visit.status, StatusCode::CREATED, "{}", visit.text);
+    assert_eq!(visit.body["kind"], "joint_verification");
     let mine = app.get("/api/v1/screening-tasks", &dept).await;
     let done = mine.body.as_array().unwrap().iter().find(|t| t["household_id"] == ids[0].0.as_str()).unwrap();
     assert_eq!(done["status"], "done");

@@ -11,7 +11,7 @@ use domain::calendar::{Month, mechanism_start};
 use domain::geo::{Datum, Position};
 use domain::org::Act;
 use domain::problem::{self, Category, Source};
-use domain::visit::{Flag, KindGrounds, PhotoEvidence, ProofInput, Review, VisitKind, flags, kind_allowed};
+use domain::visit::{Flag, KindGrounds, KindRefusal, PhotoEvidence, ProofInput, Review, VisitKind, flags, settle_kind};
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
@@ -33,14 +33,18 @@ fn datum(d: crate::routes::households::Datum) -> Datum {
     }
 }
 
+/// What [`household_for`] found: the household, the round of a cross-check visit, the kind the
+/// visit is recorded under (or why the kind sent may not be), and the departments whose tasks are open.
+struct Found {
+    household: household::Model,
+    round_id: Option<Uuid>,
+    kind: Result<VisitKind, KindRefusal>,
+    task_departments: Vec<Uuid>,
+}
+
 /// The household the caller may visit — within reach, a department's for its open screening task,
 /// or assigned to them in this quarter's cross-check round — with the records its kind rests on.
-async fn household_for(
-    txn: &DatabaseTransaction,
-    user: &AuthUser,
-    body: &CreateVisit,
-) -> ApiResult<(household::Model, Option<Uuid>, KindGrounds, Vec<Uuid>)> {
-    let kind = VisitKind::from(body.kind);
+async fn household_for(txn: &DatabaseTransaction, user: &AuthUser, body: &CreateVisit) -> ApiResult<Found> {
     let quarter = Month::containing(body.visited_at).quarter().to_string();
     let mut round_id = None;
     for a in cross_check_assignment::Entity::find()
@@ -55,20 +59,30 @@ async fn household_for(
         }
     }
     let open_tasks = screenings::open_for_household(txn, body.household_id, None).await?;
-    let grounds = KindGrounds { open_verification_task: !open_tasks.is_empty(), assigned_checker: round_id.is_some() };
     let departments = user.access.departments();
+    let grounds = KindGrounds {
+        open_verification_task: !open_tasks.is_empty(),
+        assigned_checker: round_id.is_some(),
+        task_department: open_tasks.iter().any(|t| departments.contains(&t.department_id)),
+    };
+    let kind = settle_kind(body.kind.map(VisitKind::from), grounds);
+    let reach_kind = kind.unwrap_or(body.kind.map_or(VisitKind::Routine, VisitKind::from));
     let reached = households::find_scoped(txn, &user.access, Act::RecordVisit, body.household_id).await?.is_some()
         // A department joins the village for the households its screening flagged.
-        || (kind == VisitKind::JointVerification && open_tasks.iter().any(|t| departments.contains(&t.department_id)))
-        || (kind == VisitKind::CrossCheck && round_id.is_some());
+        || (reach_kind == VisitKind::JointVerification && grounds.task_department)
+        || (reach_kind == VisitKind::CrossCheck && round_id.is_some());
     let household = match reached {
         true => household::Entity::find_by_id(body.household_id).by_key(txn).await?,
         false => None,
     };
     let household =
         household.ok_or_else(|| ApiError::field("household_id", "not_found", "农户不存在或不在您的走访范围内"))?;
-    let task_departments = open_tasks.iter().map(|t| t.department_id).collect();
-    Ok((household, round_id.filter(|_| kind == VisitKind::CrossCheck), grounds, task_departments))
+    Ok(Found {
+        household,
+        round_id: round_id.filter(|_| reach_kind == VisitKind::CrossCheck),
+        kind,
+        task_departments: open_tasks.iter().map(|t| t.department_id).collect(),
+    })
 }
 
 fn evidence(p: &photo::Model, reused: bool) -> PhotoEvidence {
@@ -166,17 +180,21 @@ pub async fn create_visit(
 
     // A repeat is answered as first even where the submission would no longer pass (the month
     // closed since, the household moved away).
-    let (household, round_id, grounds, task_departments) = match household_for(&txn, &user, &body).await {
+    let Found { household, round_id, kind, task_departments } = match household_for(&txn, &user, &body).await {
         Ok(found) => found,
         Err(e) => return earlier(&txn, user.id, &body, &request_hash, StatusCode::OK).await?.ok_or(e),
     };
-    if let Err(refusal) = kind_allowed(VisitKind::from(body.kind), grounds) {
-        // A repeat of a visit recorded before is answered as first, whatever changed since.
-        if let Some(res) = earlier(&txn, user.id, &body, &request_hash, StatusCode::OK).await? {
-            return Ok(res);
+    let kind = match kind {
+        Ok(kind) => kind,
+        Err(refusal) => {
+            // A repeat of a visit recorded before is answered as first, whatever changed since.
+            if let Some(res) = earlier(&txn, user.id, &body, &request_hash, StatusCode::OK).await? {
+                return Ok(res);
+            }
+            errors.push(FieldError::new("kind", refusal.code(), refusal.message_zh()));
+            VisitKind::Routine
         }
-        errors.push(FieldError::new("kind", refusal.code(), refusal.message_zh()));
-    }
+    };
     let mut visitors: BTreeSet<Uuid> = BTreeSet::from([user.id]);
     for (i, v) in body.visitor_ids.iter().enumerate() {
         match users::by_id(&txn, *v).await? {
@@ -252,7 +270,6 @@ pub async fn create_visit(
         flags(&input, &state.settings.photos.thresholds())
     };
     let review = Review::initial(&flag_set);
-    let kind = VisitKind::from(body.kind);
     let flag_names: Vec<&str> = flag_set.iter().map(|f| f.as_str()).collect();
     let model = visit::ActiveModel {
         id: Set(Uuid::now_v7()),

@@ -129,7 +129,10 @@ pub struct CreateVisit {
     /// Made by the phone when the visit is recorded; a repeat with the same id returns the first.
     pub client_id: Uuid,
     pub household_id: Uuid,
-    pub kind: VisitKindName,
+    /// Leave it out and the records set it: the assigned checker's visit to their sample household
+    /// is `cross_check`, a department's to a household its screening flagged `joint_verification`,
+    /// anything else `routine`. A kind that is sent must rest on those records.
+    pub kind: Option<VisitKindName>,
     #[serde(default)]
     pub outcome: OutcomeName,
     /// Why nobody was home (needed when `absent_attempted`).
