@@ -182,3 +182,72 @@ async fn a_file_bad_on_every_row_gets_a_bounded_answer_that_says_how_many_more()
     assert_eq!(errors[200]["code"], "more_errors");
     assert!(errors[200]["message"].as_str().unwrap().contains("另有400处"), "{}", errors[200]);
 }
+
+/// Sends a form of `parts` (name, file name or none for a text part, bytes) to `path`.
+async fn form(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    parts: Vec<(&'static str, Option<&'static str>, Vec<u8>)>,
+) -> crate::helpers::Res {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, file_name, bytes) in parts {
+        let part = reqwest::multipart::Part::bytes(bytes);
+        form = form.part(name, if let Some(f) = file_name { part.file_name(f) } else { part });
+    }
+    let res = app.client.post(app.url(path)).bearer_auth(token).multipart(form).send().await.unwrap();
+    crate::helpers::into_res(res).await
+}
+
+#[tokio::test]
+async fn every_upload_endpoint_says_what_is_wrong_with_a_form_and_keeps_nothing() {
+    let app = crate::helpers::spawn_with(|s| s.max_upload_bytes = 64 << 10).await;
+    let clerk = app.login("demo-clerk").await;
+    let depts = app.get("/api/v1/departments", &clerk).await.body;
+    let civil =
+        depts.as_array().unwrap().iter().find(|d| d["name"] == "民政办").unwrap()["id"].as_str().unwrap().to_owned();
+    let archives = format!("/api/v1/archives/{civil}/2026-11");
+    let pdf = b"%PDF-1.4\n%%EOF\n".to_vec();
+    let csv = "身份证号,类别\n".as_bytes().to_vec();
+    let endpoints: Vec<(String, String, &'static str, Vec<u8>)> = vec![
+        ("/api/v1/photos".into(), app.login("demo-cadre-a").await, "a.jpg", jpeg(1)),
+        ("/api/v1/screenings?month=2026-11".into(), app.login("demo-dept").await, "a.csv", csv.clone()),
+        ("/api/v1/households/import".into(), app.login("demo-rro").await, "a.csv", csv),
+        (archives.clone(), clerk.clone(), "a.pdf", pdf.clone()),
+    ];
+    for (path, token, name, bytes) in &endpoints {
+        let none = form(&app, path, token, vec![]).await;
+        none.assert_problem(422, "validation_failed");
+        assert_eq!(none.body["errors"][0]["field"], "file", "{path}: {}", none.text);
+        let huge = form(&app, path, token, vec![("file", Some(*name), vec![b'x'; 65 << 10])]).await;
+        huge.assert_problem(413, "payload_too_large");
+        assert!(huge.body["message"].as_str().unwrap().contains("最大允许"), "{path}: {}", huge.text);
+        if !path.starts_with("/api/v1/archives") {
+            let two = form(
+                &app,
+                path,
+                token,
+                vec![("file", Some(*name), bytes.clone()), ("file", Some(*name), bytes.clone())],
+            )
+            .await;
+            two.assert_problem(422, "validation_failed");
+            assert_eq!(two.body["errors"][0]["code"], "too_many", "{path}: {}", two.text);
+        }
+    }
+    // An archive submission takes up to twenty files, a note, and nothing else.
+    let many = form(&app, &archives, &clerk, (0..21).map(|_| ("file", Some("a.pdf"), pdf.clone())).collect()).await;
+    many.assert_problem(422, "validation_failed");
+    assert_eq!(many.body["errors"][0]["code"], "too_many");
+    let stray =
+        form(&app, &archives, &clerk, vec![("file", Some("a.pdf"), pdf.clone()), ("owner", None, b"x".to_vec())]).await;
+    stray.assert_problem(422, "validation_failed");
+    assert_eq!(stray.body["errors"][0]["code"], "unknown_field");
+    let long_note =
+        form(&app, &archives, &clerk, vec![("file", Some("a.pdf"), pdf), ("note", None, vec![b'n'; 5000])]).await;
+    long_note.assert_problem(422, "validation_failed");
+    assert_eq!(long_note.body["errors"][0]["field"], "note");
+    let listed = app.get("/api/v1/archives?month=2026-11", &clerk).await;
+    assert_eq!(listed.body.as_array().map(Vec::len), Some(0), "nothing was submitted: {}", listed.text);
+    let photos = app.get("/api/v1/screening-tasks", &app.login("demo-dept").await).await;
+    assert_eq!(photos.body.as_array().map(Vec::len), Some(0));
+}

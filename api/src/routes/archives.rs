@@ -21,7 +21,7 @@ use validator::Validate;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, FieldError, validate};
-use crate::routes::common::{Problem, Spooled, count_upload, spool};
+use crate::routes::common::{Problem, Spooled, count_upload, spool, unreadable_form};
 use crate::state::State;
 use crate::store::entity::{archive_file, archive_submission};
 use crate::store::{ByKey, audit, org};
@@ -148,7 +148,7 @@ async fn read_uploads(
     let mut files = vec![];
     let mut note = String::new();
     while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| bad(e.to_string()))?;
+        let mut field = field.map_err(|e| unreadable_form(&e, files.is_empty() && note.is_empty()))?;
         let name = field.name().map(str::to_owned);
         match name.as_deref() {
             Some("file") => {

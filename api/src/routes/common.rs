@@ -304,10 +304,10 @@ pub fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
 /// soon as it grows past `max_bytes`, without reading the rest.
 pub async fn read_file_field(mut payload: actix_multipart::Multipart, max_bytes: usize) -> ApiResult<Vec<u8>> {
     use futures_util::StreamExt;
-    let bad = |d: String| ApiError::bad_request("invalid_multipart", "上传内容格式不正确，请重新选择文件上传", d);
+    let bad = |d: String| ApiError::unprocessable("invalid_multipart", "上传内容格式不正确，请重新选择文件上传", d);
     let mut file: Option<Vec<u8>> = None;
     while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| bad(e.to_string()))?;
+        let mut field = field.map_err(|e| unreadable_form(&e, file.is_none()))?;
         if field.name() != Some("file") {
             return Err(unknown_part(field.name()));
         }
@@ -390,6 +390,16 @@ pub async fn count_upload(state: &crate::state::State, user: &crate::auth::AuthU
         message: exceeded.message_zh(),
         retry_after_seconds: u64::try_from(seconds_until_reset(now)).unwrap_or(1),
     })
+}
+
+/// A form that cannot be read. One that ends before its first part is a form without a file (the
+/// multipart reader finds no part at all), and is told so on `file`.
+pub fn unreadable_form(e: &actix_multipart::MultipartError, before_any_part: bool) -> ApiError {
+    if before_any_part {
+        ApiError::field("file", "required", "请选择要上传的文件（字段名 file）")
+    } else {
+        ApiError::unprocessable("invalid_multipart", "上传内容格式不正确，请重新上传", e.to_string())
+    }
 }
 
 /// A form part the upload does not take (the contract declares each form's parts, and no others).

@@ -16,7 +16,7 @@ use super::json::{Photo, PhotoUpload};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::media::{self, PhotoError};
-use crate::routes::common::{Problem, Spooled, count_upload, spool};
+use crate::routes::common::{Problem, Spooled, count_upload, spool, unreadable_form};
 use crate::state::State;
 use crate::store::entity::photo;
 use crate::store::{audit, photos};
@@ -45,7 +45,7 @@ async fn receive(mut payload: Multipart, state: &State) -> ApiResult<Received> {
     let mut received: Option<Spooled> = None;
     let mut parts = 0;
     while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| bad(e.to_string()))?;
+        let mut field = field.map_err(|e| unreadable_form(&e, parts == 0))?;
         let name = field.name().unwrap_or_default().to_owned();
         parts += 1;
         if parts > MAX_PARTS {
