@@ -53,6 +53,8 @@ pub enum Act {
     HandOverProblem,
     /// Export the ledger.
     ExportLedger,
+    /// Read one's own monthly assessment sheet (a cadre's).
+    ReadOwnAssessment,
     /// Edit and submit a village's feedback list.
     SubmitList,
     /// Comment beside a village's feedback list (the town office; never over the village's text).
@@ -172,7 +174,7 @@ pub struct Row {
 }
 
 impl Act {
-    pub const ALL: [Act; 41] = [
+    pub const ALL: [Act; 42] = [
         Act::ReadHousehold,
         Act::WriteHousehold,
         Act::RevealHousehold,
@@ -194,6 +196,7 @@ impl Act {
         Act::AnswerProposal,
         Act::HandOverProblem,
         Act::ExportLedger,
+        Act::ReadOwnAssessment,
         Act::SubmitList,
         Act::CommentOnList,
         Act::UploadScreening,
@@ -313,6 +316,7 @@ impl Act {
                 &[],
                 "导出整改台账",
             ),
+            Act::ReadOwnAssessment => row(&[R(Cadre)], &[], "查看本人考核"),
             // A village's list is written by its officer and secretary; the RRO comments beside it.
             Act::SubmitList => row(&[R(InfoOfficer), R(VillageSecretary)], &[], "编辑和报送问题反馈清单"),
             // The office writes beside a village's list, never in it.

@@ -311,12 +311,16 @@ impl Access {
         self.grants.iter().flat_map(|g| g.place.towns()).collect()
     }
 
-    /// (town, department) of every department the caller holds one of `roles` in; all roles when empty.
-    pub fn departments_as(&self, roles: &[Role]) -> Vec<(Uuid, Uuid)> {
+    /// (town, department) of every department in which the caller holds a grant that admits `act`.
+    pub fn departments_for(&self, act: Act) -> Vec<(Uuid, Uuid)> {
+        self.departments_where(|g| act.in_scope(g.role))
+    }
+
+    fn departments_where(&self, keep: impl Fn(&Grant) -> bool) -> Vec<(Uuid, Uuid)> {
         let mut out: Vec<(Uuid, Uuid)> = self
             .grants
             .iter()
-            .filter(|g| roles.is_empty() || roles.contains(&g.role))
+            .filter(|g| keep(g))
             .filter_map(|g| match g.place {
                 Place::Department { town, department } => Some((town, department)),
                 _ => None,
@@ -327,9 +331,29 @@ impl Access {
         out
     }
 
+    /// Whether the caller holds, at a place that `at` accepts, a grant whose role the act admits
+    /// (in scope, or on its own place, as `RoleWhen(role, OwnVillage)`): a department's information
+    /// officer at that department, a village's secretary at that village.
+    pub fn acts_at(&self, act: Act, at: impl Fn(&Place) -> bool) -> bool {
+        self.grants.iter().any(|g| act.admits(g.role) && at(&g.place))
+    }
+
+    /// Whether the caller answers for a problem's responsible unit (of `kind`, `id`): a member of
+    /// that department or work team, or of that village's own staff. A village's cadres answer for
+    /// their households (as the responsible person, when named), not for the village as a unit, so
+    /// they may still verify the village's work.
+    pub fn answers_for_unit(&self, kind: ScopeKind, id: Uuid) -> bool {
+        self.grants.iter().any(|g| match (&g.place, kind) {
+            (Place::Village { village, .. }, ScopeKind::Village) => *village == id && g.role != Role::Cadre,
+            (Place::WorkTeam { team, .. }, ScopeKind::WorkTeam) => *team == id,
+            (Place::Department { department, .. }, ScopeKind::Department) => *department == id,
+            _ => false,
+        })
+    }
+
     /// Every department the caller belongs to, in any role.
     pub fn departments(&self) -> Vec<Uuid> {
-        self.departments_as(&[]).into_iter().map(|(_, d)| d).collect()
+        self.departments_where(|_| true).into_iter().map(|(_, d)| d).collect()
     }
 
     /// Whether the caller's reach for `act` touches this village at all: the whole village or town, a
@@ -476,6 +500,52 @@ mod tests {
     }
 
     #[test]
+    fn a_village_answers_as_a_unit_through_its_staff_not_its_cadres() {
+        let (user, town, village, team) = ids();
+        let secretary = Access::build(
+            user,
+            vec![Grant { role: Role::VillageSecretary, place: Place::Village { town, village } }],
+            vec![],
+        );
+        let cadre =
+            Access::build(user, vec![Grant { role: Role::Cadre, place: Place::Village { town, village } }], vec![]);
+        let member = Access::build(
+            user,
+            vec![Grant { role: Role::WorkTeamLeader, place: Place::WorkTeam { town, village, team } }],
+            vec![],
+        );
+        assert!(secretary.answers_for_unit(ScopeKind::Village, village));
+        assert!(!cadre.answers_for_unit(ScopeKind::Village, village));
+        assert!(member.answers_for_unit(ScopeKind::WorkTeam, team));
+        assert!(!member.answers_for_unit(ScopeKind::Village, village), "the team is its own unit");
+        assert!(!secretary.answers_for_unit(ScopeKind::Village, Uuid::from_u128(77)), "another village");
+    }
+
+    #[test]
+    fn a_grant_acts_where_it_is_held_and_only_for_the_acts_of_its_role() {
+        let (user, town, village, _) = ids();
+        let department = Uuid::from_u128(55);
+        let officer = Access::build(
+            user,
+            vec![
+                Grant { role: Role::InfoOfficer, place: Place::Department { town, department } },
+                Grant { role: Role::ArchiveClerk, place: Place::Village { town, village } },
+            ],
+            vec![],
+        );
+        assert_eq!(officer.departments_for(Act::UploadScreening), vec![(town, department)]);
+        assert_eq!(officer.departments_for(Act::SubmitArchives), vec![], "the clerk's grant is not on a department");
+        assert!(officer.acts_at(
+            Act::UpdateMustKnow,
+            |p| matches!(p, Place::Department { department: d, .. } if *d == department)
+        ));
+        assert!(
+            !officer.acts_at(Act::UpdateMustKnow, |p| matches!(p, Place::Village { .. })),
+            "a clerk does not update"
+        );
+    }
+
+    #[test]
     fn a_work_team_leader_reaches_the_team_village() {
         let (user, town, village, team) = ids();
         let a = Access::build(
@@ -498,7 +568,7 @@ mod tests {
         assert!(a.reach(Act::ReadHousehold).is_empty());
         assert!(!a.may(Act::ReadHousehold));
         assert_eq!(a.departments(), vec![department]);
-        assert_eq!(a.departments_as(&[Role::ArchiveClerk]), vec![]);
+        assert_eq!(a.departments_for(Act::SubmitArchives), vec![]);
     }
 
     #[test]

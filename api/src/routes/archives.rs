@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use domain::Month;
 use domain::meetings::{Review, archive_standing};
-use domain::org::{Act, Place, Role};
+use domain::org::Act;
 use rust_xlsxwriter::{Format, Workbook};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
@@ -123,9 +123,7 @@ async fn view(state: &State, s: archive_submission::Model) -> ApiResult<Submissi
 }
 
 fn clerk_of(user: &AuthUser, department: Uuid) -> bool {
-    user.access.grants.iter().any(|g| {
-        g.role == Role::ArchiveClerk && matches!(g.place, Place::Department { department: d, .. } if d == department)
-    })
+    user.access.departments_for(Act::SubmitArchives).iter().any(|(_, d)| *d == department)
 }
 
 /// A received file, on disk until it is stored: twenty files of the upload limit are never held
@@ -310,15 +308,7 @@ pub async fn list_archive_submissions(
     q: web::Query<ArchiveQuery>,
 ) -> ApiResult<web::Json<Vec<Submission>>> {
     let towns: Vec<Uuid> = user.access.towns_for(Act::ReadTownFigures).into_iter().collect();
-    let own: Vec<Uuid> = user
-        .access
-        .grants
-        .iter()
-        .filter_map(|g| match (g.role, &g.place) {
-            (Role::ArchiveClerk, Place::Department { department, .. }) => Some(*department),
-            _ => None,
-        })
-        .collect();
+    let own: Vec<Uuid> = user.access.departments_for(Act::SubmitArchives).into_iter().map(|(_, d)| d).collect();
     if towns.is_empty() && own.is_empty() {
         return Err(ApiError::forbidden("archives are for the clerks, the RRO and the leaders"));
     }

@@ -134,7 +134,7 @@ pub async fn list_cadre_assessments(
     let month = crate::routes::common::month_param(&q.month)?;
     let (town, only) = match user.town_for(Act::ReadTownFigures, q.town_id) {
         Ok(t) => (t, None),
-        Err(_) if user.access.has_role(Role::Cadre) => {
+        Err(_) if user.access.may(Act::ReadOwnAssessment) => {
             let me = users::by_id(&state.db, user.id).await?.and_then(|u| u.town_id).ok_or_else(ApiError::not_found)?;
             (me, Some(user.id))
         }

@@ -8,7 +8,7 @@ use domain::Month;
 use domain::calendar::local_date;
 use domain::leadership::{self, Topic, Verdict};
 use domain::lists::Timeliness;
-use domain::org::{Act, Place, Role};
+use domain::org::{Act, Place};
 use rust_xlsxwriter::{Format, Workbook};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
@@ -114,13 +114,10 @@ pub async fn update_must_know(
     user.require(Act::UpdateMustKnow)?;
     validate(&*body)?;
     let (kind, id) = path.into_inner();
-    let mine = user.access.grants.iter().any(|g| {
-        g.role == Role::InfoOfficer
-            && match (&g.place, kind.as_str()) {
-                (Place::Department { department, .. }, "department") => *department == id,
-                (Place::Village { village, .. }, "village") => *village == id,
-                _ => false,
-            }
+    let mine = user.access.acts_at(Act::UpdateMustKnow, |place| match (place, kind.as_str()) {
+        (Place::Department { department, .. }, "department") => *department == id,
+        (Place::Village { village, .. }, "village") => *village == id,
+        _ => false,
     });
     if !mine {
         return Err(ApiError::not_found());

@@ -365,9 +365,10 @@ pub async fn create_meeting(state: State, user: AuthUser, body: Json<CreateMeeti
     let (town, village) = match (kind, body.village_id) {
         (MeetingKind::VillageQuarterly, Some(v)) => {
             let v = org::village(&state.db, v).await?.ok_or_else(ApiError::not_found)?;
-            let own = user.access.grants.iter().any(|g| {
-                g.role == Role::VillageSecretary && matches!(g.place, Place::Village { village, .. } if village == v.id)
-            }) || user.access.towns_for(Act::ManageMeetings).contains(&v.town_id);
+            let own = user
+                .access
+                .acts_at(Act::ManageMeetings, |p| matches!(p, Place::Village { village, .. } if *village == v.id))
+                || user.access.towns_for(Act::ManageMeetings).contains(&v.town_id);
             if !own {
                 return Err(ApiError::not_found());
             }

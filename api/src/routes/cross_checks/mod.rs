@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use domain::Quarter;
 use domain::calendar::local_date;
 use domain::cross_check::{AssignError, Checker, SampleError, SampleSize, assign, draw};
-use domain::org::{Act, Role};
+use domain::org::Act;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -199,10 +199,9 @@ pub async fn create_cross_check_round(
     Ok(HttpResponse::build(StatusCode::CREATED).json(round_view(&state, &user, round).await?))
 }
 
-/// Town roles see every round of their town and every assignment in it.
+/// Those who read the town's figures see every round of their town and every assignment in it.
 fn town_wide(user: &AuthUser, town: Uuid) -> bool {
-    user.access.towns().contains(&town)
-        && [Role::RroStaff, Role::Leader, Role::DeputyMayor, Role::Discipline].iter().any(|r| user.access.has_role(*r))
+    user.access.towns_for(Act::ReadTownFigures).contains(&town)
 }
 
 /// A round as the caller may see it: town roles see every assignment, a checker their own.

@@ -261,7 +261,7 @@ async fn compute(state: &State, user: &AuthUser, q: &FiguresQuery) -> ApiResult<
     let month: Month = crate::routes::common::month_param(&q.month)?;
     // The town figures are for those who see the whole town.
     let town = user.town_for(Act::ManagePhoneChecks, q.town_id).or_else(|_| {
-        let towns = user.access.reach_except(Act::ReadPhoneChecks, &[domain::Role::CallTaker]).towns;
+        let towns = user.access.towns_for(Act::ReadTownFigures);
         match q.town_id {
             Some(t) if towns.contains(&t) => Ok(t),
             None if towns.len() == 1 => towns.into_iter().next().ok_or_else(ApiError::not_found),

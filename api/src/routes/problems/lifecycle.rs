@@ -7,7 +7,7 @@ use actix_web::{post, web};
 use chrono::{DateTime, Utc};
 use domain::authority::Relation;
 use domain::calendar::local_date;
-use domain::org::{Act, Place, Role};
+use domain::org::Act;
 use domain::problem::{Action, Class, State, deadline, transition};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
@@ -51,14 +51,7 @@ async fn answers_for(txn: &DatabaseTransaction, user: &AuthUser, p: &problem::Mo
         return Ok(true);
     }
     let units = problems::units_of(txn, &[p.id]).await?;
-    Ok(units.iter().any(|u| {
-        user.access.grants.iter().any(|g| match (&g.place, u.unit_kind.as_str()) {
-            (Place::Village { village, .. }, "village") => *village == u.unit_id && g.role != Role::Cadre,
-            (Place::WorkTeam { team, .. }, "work_team") => *team == u.unit_id,
-            (Place::Department { department, .. }, "department") => *department == u.unit_id,
-            _ => false,
-        })
-    }))
+    Ok(units.iter().any(|u| u.unit_kind.parse().is_ok_and(|kind| user.access.answers_for_unit(kind, u.unit_id))))
 }
 
 /// Applies one step: loads the problem within scope, checks the transition, lets `change` fill

@@ -10,7 +10,7 @@ use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use domain::IdNumber;
 use domain::calendar::{Month, local_date};
-use domain::org::Role;
+use domain::org::{Act, Role};
 use domain::reminders::{Kind, Reminder};
 use domain::screening::Finding;
 use sea_orm::TransactionTrait;
@@ -130,7 +130,7 @@ pub async fn upload_screening(
     q: web::Query<UploadQuery>,
     payload: Multipart,
 ) -> ApiResult<HttpResponse> {
-    let mine = user.access.departments_as(&[Role::DeptStaff, Role::InfoOfficer]);
+    let mine = user.access.departments_for(Act::UploadScreening);
     let (town, department) = match (q.department_id, mine.as_slice()) {
         (_, []) => return Err(ApiError::forbidden("only a department uploads its screening")),
         (Some(d), list) => *list.iter().find(|(_, x)| *x == d).ok_or_else(ApiError::not_found)?,
