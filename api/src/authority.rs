@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::query::Declared;
 
 /// What an operation asks of its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +102,7 @@ pub const OPERATIONS: &[(&str, Gate)] = &[
     ("list_cross_check_rounds", SignedIn),
     ("get_cross_check_round", SignedIn),
     ("create_cross_check_round", act(Act::ManageCrossCheck)),
+    ("cancel_cross_check_round", act(Act::ManageCrossCheck)),
     // The ledger.
     ("list_problems", SignedIn),
     ("get_problem", SignedIn),
@@ -219,17 +221,17 @@ pub fn describe(gate: Gate) -> Value {
 
 /// (method, route template) → gate, built from the contract the app serves.
 #[derive(Debug, Default)]
-pub struct Gates(HashMap<(Method, String), Gate>);
+pub struct Gates(HashMap<(Method, String), (Option<Gate>, Declared)>);
 
 impl Gates {
     pub fn of(api: &utoipa::openapi::OpenApi) -> Self {
+        let contract = serde_json::to_value(api).unwrap_or_default();
         let mut gates = HashMap::new();
         for (path, item) in &api.paths.paths {
             for (method, op) in crate::openapi::operations(item) {
                 let gate = op.operation_id.as_deref().and_then(gate_of);
-                if let Some(gate) = gate {
-                    gates.insert((method, path.clone()), gate);
-                }
+                let entry = &contract["paths"][path.as_str()][method.as_str().to_lowercase()];
+                gates.insert((method, path.clone()), (gate, Declared::of(entry, &contract)));
             }
         }
         Self(gates)
@@ -242,16 +244,19 @@ pub async fn gate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let gate = match (req.app_data::<web::Data<Gates>>(), req.match_pattern()) {
-        (Some(gates), Some(pattern)) => gates.0.get(&(req.method().clone(), pattern.clone())).copied().or_else(|| {
+    let (gate, declared) = match (req.app_data::<web::Data<Gates>>(), req.match_pattern()) {
+        (Some(gates), Some(pattern)) => match gates.0.get(&(req.method().clone(), pattern.clone())) {
+            Some((gate, declared)) => (*gate, Some(declared)),
             // A route of the API that the contract does not know: refused, never open.
-            (pattern.starts_with("/api/v1/") && pattern != "/api/v1/openapi.json").then_some(Gate::SignedIn)
-        }),
-        _ => None,
+            None => {
+                ((pattern.starts_with("/api/v1/") && pattern != "/api/v1/openapi.json").then_some(Gate::SignedIn), None)
+            }
+        },
+        _ => (None, None),
     };
-    if let Some(Gate::Act(act)) = gate {
-        let user = AuthUser::from_request(req.request(), &mut Payload::None).await;
-        let refusal = match user {
+    // Who calls first (a caller refused is told so whatever their query), then what they ask.
+    let refusal = match gate {
+        Some(Gate::Act(act)) => match AuthUser::from_request(req.request(), &mut Payload::None).await {
             Err(e) => Some(e),
             Ok(user) if !user.access.roles().into_iter().any(|r| act.admits(r)) => {
                 Some(ApiError::refused(&Refusal::NotPermitted { act }))
@@ -260,11 +265,21 @@ pub async fn gate(
                 req.extensions_mut().insert(user);
                 None
             }
-        };
-        if let Some(err) = refusal {
-            let res = err.error_response();
-            return Ok(req.into_response(res).map_into_right_body());
-        }
+        },
+        Some(Gate::SignedIn) => match AuthUser::from_request(req.request(), &mut Payload::None).await {
+            Err(e) => Some(e),
+            Ok(user) => {
+                req.extensions_mut().insert(user);
+                None
+            }
+        },
+        _ => None,
+    };
+    // Only the query parameters the operation declares, each within its schema.
+    let refusal = refusal.or_else(|| declared.and_then(|d| d.admit(req.query_string()).err()));
+    if let Some(err) = refusal {
+        let res = err.error_response();
+        return Ok(req.into_response(res).map_into_right_body());
     }
     next.call(req).await.map(ServiceResponse::map_into_left_body)
 }

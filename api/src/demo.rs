@@ -138,7 +138,8 @@ pub async fn seed_if_empty(
     let town = org::create_town(&txn, Some(district.id), "蔡家镇", "500116-caijia", now).await?;
     let mut departments = vec![];
     for d in DEPARTMENTS {
-        departments.push(org::create_department(&txn, town.id, d, now).await?);
+        let duties = domain::screening::DepartmentDuties::default_for(d);
+        departments.push(org::create_department(&txn, town.id, d, &duties, now).await?);
     }
     let mut villages = vec![];
     let mut teams = vec![];

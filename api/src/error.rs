@@ -74,6 +74,10 @@ pub enum ApiError {
     /// A whole submission refused (e.g. an import), with its own code and message and every bad field.
     #[error("{code}: rejected")]
     Rejected { code: &'static str, message: String, errors: Vec<FieldError> },
+    /// A request refused as malformed (400) with its own code and message and the fields at fault
+    /// (e.g. query parameters the operation does not take).
+    #[error("{code}: bad request")]
+    BadRequest { code: &'static str, message: String, errors: Vec<FieldError> },
     /// Any other expected failure with its status, stable code and Chinese message.
     #[error("{code}: {detail}")]
     Problem { status: StatusCode, code: &'static str, message: String, detail: String },
@@ -152,7 +156,7 @@ impl ApiError {
         match self {
             _ if self.only_missing_references() => "not_found",
             Self::Validation(_) => "validation_failed",
-            Self::Rejected { code, .. } => code,
+            Self::Rejected { code, .. } | Self::BadRequest { code, .. } => code,
             Self::Problem { code, .. } => code,
             Self::RateLimited { .. } => "too_many_requests",
             Self::Exhausted { code, .. } => code,
@@ -176,6 +180,9 @@ impl ApiError {
             ),
             Self::Rejected { message, errors, .. } => {
                 (message.clone(), Some("the submission was refused; nothing was written".to_owned()), bounded(errors))
+            }
+            Self::BadRequest { message, errors, .. } => {
+                (message.clone(), Some("the request is malformed".to_owned()), bounded(errors))
             }
             Self::Problem { message, detail, .. } => (message.clone(), Some(detail.clone()), vec![]),
             Self::RateLimited { retry_after_seconds } => (
@@ -206,6 +213,7 @@ impl ResponseError for ApiError {
         match self {
             _ if self.only_missing_references() => StatusCode::NOT_FOUND,
             Self::Validation(_) | Self::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Problem { status, .. } => *status,
             Self::RateLimited { .. } | Self::Exhausted { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -82,7 +82,7 @@ pub async fn generate(
             org::create_town(&txn, Some(district.id), &format!("生成镇{:02}", t + 1), &format!("gen-{t:02}"), now)
                 .await?;
         for d in DEPARTMENTS {
-            org::create_department(&txn, town.id, d, now).await?;
+            org::create_department(&txn, town.id, d, &domain::screening::DepartmentDuties::default_for(d), now).await?;
         }
         for (role, name) in [
             (Role::RroStaff, "rro"),

@@ -13,6 +13,7 @@ pub mod generator;
 pub mod media;
 pub mod metrics;
 pub mod openapi;
+pub mod query;
 pub mod queue;
 pub mod reminders;
 pub mod roster;

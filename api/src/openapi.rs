@@ -213,9 +213,10 @@ fn declare_errors(api: &mut utoipa::openapi::OpenApi) {
             let has_params = shared_params || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let has_body = op.request_body.is_some();
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
-            let mut statuses = vec!["404", "503"];
+            // Any request may carry a query the operation does not take: 400 names it.
+            let mut statuses = vec!["400", "404", "503"];
             if has_params || has_body {
-                statuses.extend(["400", "422"]);
+                statuses.push("422");
             }
             if has_body {
                 statuses.extend(["413", "415"]);

@@ -99,6 +99,7 @@ pub async fn due_in_town(db: &DatabaseConnection, town: Uuid, now: DateTime<Utc>
         .await?;
     let duties: Vec<MustKnowDuty> = departments
         .iter()
+        .filter(|d| d.owes_archives)
         .map(|d| {
             let first = submissions.iter().filter(|s| s.department_id == d.id).map(|s| s.submitted_at).min();
             MustKnowDuty {
@@ -113,7 +114,7 @@ pub async fn due_in_town(db: &DatabaseConnection, town: Uuid, now: DateTime<Utc>
 
     // The RRO and the cross spot-check.
     let rro: Vec<Uuid> = users::with_role(db, Role::RroStaff, &[town]).await?.into_iter().map(|(u, _)| u).collect();
-    let round_open = !cross_checks::rounds(db, &[town], Some(&quarter.to_string())).await?.is_empty();
+    let round_open = cross_checks::standing(db, town, &quarter.to_string()).await?.is_some();
     out.extend(reminders::cross_check(now, round_open, &rro));
     let held = meeting::Entity::find().filter(meeting::Column::TownId.eq(town)).all(db).await?;
     let joint_held = held.iter().any(|m| m.kind == "joint_monthly" && m.period == month.to_string());
@@ -125,6 +126,18 @@ pub async fn due_in_town(db: &DatabaseConnection, town: Uuid, now: DateTime<Utc>
         users::with_role(db, Role::Discipline, &[town]).await?.into_iter().map(|(u, _)| u).collect();
     let f = problems::ListFilter { active: Some(true), ..Default::default() };
     let (active, _) = problems::list(db, &access, &f, 1, 10_000).await?;
+    // Who answers for a unit: a department's staff, a village's secretary, a work team's leader.
+    let active_ids: Vec<Uuid> = active.iter().map(|p| p.id).collect();
+    let units = problems::units_of(db, &active_ids).await?;
+    let team_ids: Vec<Uuid> = org::work_teams(db, &[town]).await?.into_iter().map(|t| t.id).collect();
+    let mut members: std::collections::HashMap<Uuid, Vec<Uuid>> = std::collections::HashMap::new();
+    for (role, scopes) in
+        [(Role::DeptStaff, &dept_ids), (Role::VillageSecretary, &village_ids), (Role::WorkTeamLeader, &team_ids)]
+    {
+        for (user, scope) in users::with_role(db, role, scopes).await? {
+            members.entry(scope).or_default().push(user);
+        }
+    }
     let duties: Vec<ProblemDuty> = active
         .into_iter()
         .filter_map(|p| {
@@ -136,6 +149,11 @@ pub async fn due_in_town(db: &DatabaseConnection, town: Uuid, now: DateTime<Utc>
                 deadline,
                 overdue: is_overdue(state, Some(deadline), p.claimed_on, today),
                 responsible: p.responsible_user_id,
+                unit_members: units
+                    .iter()
+                    .filter(|u| u.problem_id == p.id)
+                    .flat_map(|u| members.get(&u.unit_id).cloned().unwrap_or_default())
+                    .collect(),
             })
         })
         .collect();
@@ -181,7 +199,9 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<usize> {
         None => {
             let now = state.clock.now();
             let mut delivered = 0;
-            for r in due_now(state).await? {
+            let due = due_now(state).await?;
+            clear_done(state, &due, now).await?;
+            for r in due {
                 // A failure is retried by the next pass, which derives the reminder again.
                 match delivery::deliver(state, &r, now).await {
                     Ok(d) => delivered += usize::from(d.new_in_inbox),
@@ -194,6 +214,17 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<usize> {
             Ok(delivered)
         }
     }
+}
+
+/// Reminders of work now done clear themselves: an unread reminder of a kind that stands for work
+/// to do, which the records no longer give, is marked read.
+async fn clear_done(state: &AppState, due: &[Reminder], now: DateTime<Utc>) -> Result<(), DbErr> {
+    let still: std::collections::HashSet<&str> = due.iter().map(|r| r.key.as_str()).collect();
+    let cleared = notifications::clear_unless(&state.db, &still, now).await?;
+    if cleared > 0 {
+        tracing::info!(reminders.cleared = cleared, "reminders of work done cleared");
+    }
+    Ok(())
 }
 
 /// How long the scheduler lease lasts without renewal.
@@ -209,6 +240,7 @@ pub async fn schedule_pass(state: &AppState, queue: &RedisQueue) -> anyhow::Resu
     }
     let now = state.clock.now();
     let due = due_now(state).await?;
+    clear_done(state, &due, now).await?;
     let keys: Vec<String> = due.iter().map(|r| r.key.clone()).collect();
     let done = notifications::delivered(&state.db, &keys).await?;
     let mut queued = 0;

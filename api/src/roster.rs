@@ -33,7 +33,9 @@ impl Column {
     pub fn names(self) -> &'static [&'static str] {
         match self {
             Column::Village => &["村", "村（社区）", "村社区", "village"],
-            Column::Group => &["社", "村民小组", "组", "group"],
+            Column::Group => {
+                &["社", "组", "社/组", "组/社", "社（组）", "社(组)", "村民小组", "所在社", "社名", "group"]
+            }
             Column::HeadName => &["户主姓名", "户主", "姓名", "head_name"],
             Column::IdNumber => &["身份证号", "身份证号码", "户主身份证号", "id_number"],
             Column::Phones => &["联系电话", "电话", "手机号", "phones"],
@@ -85,6 +87,16 @@ impl Column {
         Column::Notes,
     ];
 
+    /// Every column by its canonical header: "村、社、户主姓名、…".
+    pub fn all_headers_zh() -> String {
+        Column::ALL.iter().map(|c| c.names()[0]).collect::<Vec<_>>().join("、")
+    }
+
+    /// The header names accepted for the column, for a message: "村、村（社区）、村社区、village".
+    pub fn accepted_zh(self) -> String {
+        self.names().join("、")
+    }
+
     fn find(header: &str) -> Option<Column> {
         let h: String = header.chars().filter(|c| !c.is_whitespace() && *c != '*').collect::<String>().to_lowercase();
         Column::ALL.into_iter().find(|c| c.names().contains(&h.as_str()))
@@ -112,6 +124,11 @@ pub enum RosterError {
     Empty,
     #[error("required columns are missing: {0:?}")]
     MissingColumns(Vec<&'static str>),
+    /// Headers that name no column the roster knows: refused rather than dropped, since a column
+    /// ignored is data lost without a word (a 社 column under another name left every household
+    /// without its group).
+    #[error("columns the roster does not know: {0:?}")]
+    UnknownColumns(Vec<String>),
     /// The file is larger than a roster can be, in the way named: it is refused before it is read.
     #[error("the spreadsheet exceeds a bound: {0}")]
     TooLarge(Bound),
@@ -213,11 +230,23 @@ pub async fn read_off_thread(bytes: Vec<u8>) -> anyhow::Result<Result<Vec<Row>, 
 }
 
 /// Reads the first sheet of an xlsx file, or a csv file, into rows.
+/// A row-number column (every office's sheet starts with one): known, and not data.
+const ROW_NUMBER_HEADERS: [&str; 3] = ["序号", "编号", "No."];
+
 pub fn read(bytes: &[u8]) -> Result<Vec<Row>, RosterError> {
     let table = read_table(bytes)?;
     let mut lines = table.into_iter();
     let header = lines.next().ok_or(RosterError::Empty)?;
     let columns: Vec<Option<Column>> = header.iter().map(|h| Column::find(h)).collect();
+    let unknown: Vec<String> = header
+        .iter()
+        .zip(&columns)
+        .filter(|(h, c)| c.is_none() && !h.trim().is_empty() && !ROW_NUMBER_HEADERS.contains(&h.trim()))
+        .map(|(h, _)| h.trim().chars().take(40).collect())
+        .collect();
+    if !unknown.is_empty() {
+        return Err(RosterError::UnknownColumns(unknown));
+    }
     let missing: Vec<&'static str> =
         Column::REQUIRED.into_iter().filter(|c| !columns.contains(&Some(*c))).map(|c| c.names()[0]).collect();
     if !missing.is_empty() {
@@ -238,6 +267,9 @@ fn cell_text(d: &Data) -> String {
         Data::Empty => String::new(),
         // Whole numbers typed into cells (member counts) must not read "3.0".
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+        // Past 15 digits a number has lost digits (an ID number in a number-formatted column):
+        // written as the spreadsheet shows it, so that the reader can say what happened.
+        Data::Float(f) if f.abs() >= 1e15 => format!("{f:E}"),
         Data::DateTime(dt) => excel_serial_to_date(dt.as_f64()).map(|d| d.to_string()).unwrap_or_default(),
         other => other.to_string(),
     }
@@ -387,6 +419,17 @@ mod tests {
     fn missing_required_columns_are_named() {
         let err = read("村,户主姓名\n红光村,张三\n".as_bytes()).unwrap_err();
         assert_eq!(err, RosterError::MissingColumns(vec!["身份证号", "户类型", "家庭人口"]));
+    }
+
+    #[test]
+    fn every_header_maps_to_a_column_or_is_refused_by_name() {
+        let rows =
+            read("村,社/组,户主姓名,身份证号,户类型,家庭人口\n红光村,五社,张三,x,脱贫户,3\n".as_bytes()).unwrap();
+        assert_eq!(rows[0].get(Column::Group), "五社", "社/组 is the group");
+        let err = read("村,户主姓名,身份证号,户类型,家庭人口,收入来源\n红光村,张三,x,脱贫户,3,务工\n".as_bytes())
+            .unwrap_err();
+        assert_eq!(err, RosterError::UnknownColumns(vec!["收入来源".to_owned()]));
+        assert!(Column::Group.accepted_zh().contains("社/组"));
     }
 }
 

@@ -48,12 +48,26 @@ pub struct VillageFigures {
     pub coverage: Option<f64>,
     /// 1 − overdue share of the problems being rectified at the month's end.
     pub rectification: Option<f64>,
-    /// The month's feedback list: 1 on time (or not yet due), ½ late, 0 missing.
+    /// The month's feedback list: 1 on time, ½ late, 0 missing; not measured before it is due
+    /// ([`list_part`]).
     pub list_timeliness: Option<f64>,
     /// Phone spot-check satisfaction rate.
     pub satisfaction: Option<f64>,
     /// Share of interviewees not named in the circular.
     pub interviews: Option<f64>,
+}
+
+/// The list's part of a village's score: 1 submitted by the 25th, ½ late, 0 missing past its day.
+/// A list not yet due (`Pending`) is not measured: counting it as on time would let a village
+/// with nothing done outscore one that did some work.
+pub fn list_part(t: crate::lists::Timeliness) -> Option<f64> {
+    use crate::lists::Timeliness;
+    match t {
+        Timeliness::OnTime => Some(1.0),
+        Timeliness::Late => Some(0.5),
+        Timeliness::Missing => Some(0.0),
+        Timeliness::Pending => None,
+    }
 }
 
 /// One part of a village's score.
@@ -141,6 +155,29 @@ mod tests {
         };
         assert_eq!(village_score(&some).0, Some(((15.0 + 20.0) * 100.0 / 65.0_f64 * 10.0).round() / 10.0));
         assert_eq!(village_score(&VillageFigures::default()).0, None);
+    }
+
+    #[test]
+    fn a_list_not_yet_due_is_not_measured_and_does_not_lift_the_score() {
+        use crate::lists::Timeliness;
+        assert_eq!(list_part(Timeliness::Pending), None);
+        assert_eq!(list_part(Timeliness::OnTime), Some(1.0));
+        assert_eq!(list_part(Timeliness::Late), Some(0.5));
+        assert_eq!(list_part(Timeliness::Missing), Some(0.0));
+        // Village A did some work (half its households) with its list not yet due; village B
+        // nothing. A must not score below B because B's pending list counted as on time.
+        let a = VillageFigures {
+            coverage: Some(0.5),
+            list_timeliness: list_part(Timeliness::Pending),
+            ..Default::default()
+        };
+        let b = VillageFigures {
+            coverage: Some(0.0),
+            list_timeliness: list_part(Timeliness::Pending),
+            ..Default::default()
+        };
+        assert!(village_score(&a).0 > village_score(&b).0);
+        assert_eq!(village_score(&b).0, Some(0.0));
     }
 
     #[test]

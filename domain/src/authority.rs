@@ -368,6 +368,13 @@ impl Act {
         }
     }
 
+    /// Whether a cross spot-check assignment opens the act on its household to the checker (who
+    /// may be of any village): reading it, with its position and what to check, and revealing its
+    /// phone to arrange the visit. Recording the visit has its own rule (`visit::kind_allowed`).
+    pub fn opened_by_sample(self) -> bool {
+        matches!(self, Act::ReadHousehold | Act::RevealHousehold)
+    }
+
     /// Whether `role` may take the act on any record within its reach (what its reach is built from).
     pub fn in_scope(self, role: Role) -> bool {
         self.row().allow.contains(&Rule::Role(role))

@@ -62,9 +62,10 @@ impl Tally {
         }
     }
 
-    /// Visited share in percent, one decimal; 100 when there is no target.
-    pub fn percent(&self) -> f64 {
-        if self.targets == 0 { 100.0 } else { (self.visited as f64 * 1000.0 / self.targets as f64).round() / 10.0 }
+    /// Visited share in percent, one decimal; none when there is no target (nothing to measure is
+    /// "—", never 100 %).
+    pub fn percent(&self) -> Option<f64> {
+        (self.targets > 0).then(|| (self.visited as f64 * 1000.0 / self.targets as f64).round() / 10.0)
     }
 }
 
@@ -163,6 +164,38 @@ pub fn coverage(q: Quarter, households: &[TargetHousehold], visits: &[VisitFact]
     c
 }
 
+/// A cadre's own coverage, household by household: the target households they answer for (linked,
+/// or in a group they are responsible for) and which of them were visited in the quarter's window.
+/// The same rule, and so the same figures, as [`Coverage::by_cadre`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CadreCoverage {
+    pub targets: Vec<Uuid>,
+    pub visited: Vec<Uuid>,
+}
+
+pub fn of_cadre<'a>(
+    cadre: Uuid,
+    households: impl IntoIterator<Item = &'a TargetHousehold>,
+    c: &Coverage,
+) -> CadreCoverage {
+    let mut out = CadreCoverage::default();
+    for h in households.into_iter().filter(|h| h.cadres.contains(&cadre)) {
+        match c.status.get(&h.id) {
+            Some(Status::Visited) => {
+                out.targets.push(h.id);
+                out.visited.push(h.id);
+            }
+            Some(_) => out.targets.push(h.id),
+            None => {}
+        }
+    }
+    out.targets.sort_unstable();
+    out.targets.dedup();
+    out.visited.sort_unstable();
+    out.visited.dedup();
+    out
+}
+
 /// A visitor's work in one month: visits made and distinct households reached.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct MonthlyVisits {
@@ -229,9 +262,13 @@ mod tests {
         ];
         let c = coverage(q, &hs, &vs);
         assert_eq!(c.total, Tally { targets: 3, visited: 1, attempted_absent: 1, not_visited: 1 });
-        assert_eq!(c.total.percent(), 33.3);
+        assert_eq!(c.total.percent(), Some(33.3));
         assert_eq!(c.status.get(&id(4)), None, "general households are not targets");
         assert_eq!(c.by_cadre[&id(900)].targets, 3);
+        let mine = of_cadre(id(900), &hs, &c);
+        assert_eq!((mine.targets.len() as u64, mine.visited.len() as u64), (3, 1), "as by_cadre counts");
+        assert_eq!(mine.visited, vec![id(1)]);
+        assert_eq!(of_cadre(id(901), &hs, &c), CadreCoverage::default(), "another cadre answers for none");
     }
 
     #[test]
@@ -272,7 +309,7 @@ mod tests {
         assert_eq!(c.by_village[&id(20)].not_visited, 1);
         assert_eq!(c.by_tag[&Tag::Alleviated], Tally { targets: 2, visited: 1, attempted_absent: 0, not_visited: 1 });
         assert_eq!(c.by_tag[&Tag::Disabled].visited, 1);
-        assert_eq!(Tally::default().percent(), 100.0);
+        assert_eq!(Tally::default().percent(), None, "nothing to measure is not 100 %");
     }
 
     #[test]

@@ -126,10 +126,53 @@ pub fn assign(sample: &[(Uuid, Uuid)], checkers: &[Checker]) -> Result<Vec<(Uuid
     Ok(out)
 }
 
+/// Why a round may not be cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelRefusal {
+    /// Cancelled already; its history stays as it is.
+    AlreadyCancelled,
+    /// A checker has already visited a sample household: the round has started, and its record
+    /// stands (a redraw now would let a town pick the sample it likes).
+    Started,
+}
+
+impl CancelRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            CancelRefusal::AlreadyCancelled => "round_cancelled",
+            CancelRefusal::Started => "round_started",
+        }
+    }
+
+    pub fn message_zh(self) -> &'static str {
+        match self {
+            CancelRefusal::AlreadyCancelled => "该轮交叉抽查已撤销",
+            CancelRefusal::Started => "该轮交叉抽查已有入户记录，不能撤销或重新抽样",
+        }
+    }
+}
+
+/// A round may be cancelled (and so redrawn) by the office only before it starts: while no sample
+/// household has been visited for it.
+pub fn may_cancel(cancelled: bool, visited: usize) -> Result<(), CancelRefusal> {
+    match (cancelled, visited) {
+        (true, _) => Err(CancelRefusal::AlreadyCancelled),
+        (false, 0) => Ok(()),
+        (false, _) => Err(CancelRefusal::Started),
+    }
+}
+
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_round_is_cancelled_only_before_its_first_visit_and_once() {
+        assert_eq!(may_cancel(false, 0), Ok(()));
+        assert_eq!(may_cancel(false, 1), Err(CancelRefusal::Started));
+        assert_eq!(may_cancel(true, 0), Err(CancelRefusal::AlreadyCancelled));
+    }
 
     fn id(n: u128) -> Uuid {
         Uuid::from_u128(n)

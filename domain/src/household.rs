@@ -59,15 +59,26 @@ impl Tag {
         }
     }
 
-    /// Parses the machine name or the Chinese label (rosters are filled in Chinese).
+    /// Parses the machine name or the Chinese label (rosters are filled in Chinese). A bare
+    /// "监测户" names no type: which of the three kinds of monitored household it is decides its
+    /// measures, so it is asked for ([`Tag::parse_label`]), never guessed.
     pub fn parse_any(s: &str) -> Option<Tag> {
+        Tag::parse_label(s).ok()
+    }
+
+    /// As [`Tag::parse_any`], saying why a label is not a tag.
+    pub fn parse_label(s: &str) -> Result<Tag, TagError> {
         let s = s.trim();
-        Tag::ALL.into_iter().find(|t| t.as_str() == s || t.label_zh() == s).or(match s {
-            "监测户" | "脱贫不稳定" => Some(Tag::MonitoredUnstable),
-            "边缘户" | "边缘易致贫" => Some(Tag::MonitoredEdge),
-            "突发困难户" | "突发严重困难" => Some(Tag::MonitoredSudden),
-            _ => None,
-        })
+        if let Some(t) = Tag::ALL.into_iter().find(|t| t.as_str() == s || t.label_zh() == s) {
+            return Ok(t);
+        }
+        match s {
+            "脱贫不稳定" => Ok(Tag::MonitoredUnstable),
+            "边缘户" | "边缘易致贫" => Ok(Tag::MonitoredEdge),
+            "突发困难户" | "突发严重困难" => Ok(Tag::MonitoredSudden),
+            "监测户" | "监测对象" | "防返贫监测户" => Err(TagError::SubtypeNeeded),
+            _ => Err(TagError::Unknown),
+        }
     }
 
     pub fn is_monitored(self) -> bool {
@@ -97,6 +108,8 @@ impl FromStr for Tag {
 pub enum TagError {
     #[error("unknown tag")]
     Unknown,
+    #[error("a monitored household's type is needed")]
+    SubtypeNeeded,
     #[error("a household needs at least one tag")]
     Empty,
     #[error("`general` is for households met along the way and cannot be combined with other tags")]
@@ -107,6 +120,7 @@ impl TagError {
     pub fn message_zh(self) -> &'static str {
         match self {
             TagError::Unknown => "户类型不正确",
+            TagError::SubtypeNeeded => "“监测户”请注明类型：脱贫不稳定户、边缘易致贫户或突发严重困难户",
             TagError::Empty => "至少选择一个户类型",
             TagError::GeneralCombined => "一般户不能与其他户类型同时选择",
         }
@@ -262,6 +276,14 @@ mod tests {
         assert_eq!(Tag::parse_any(" 边缘易致贫户 "), Some(Tag::MonitoredEdge));
         assert_eq!(Tag::parse_any("extreme_poverty"), Some(Tag::ExtremePoverty));
         assert_eq!(Tag::parse_any("富裕户"), None);
+    }
+
+    #[test]
+    fn a_bare_monitored_label_asks_for_its_type() {
+        assert_eq!(Tag::parse_label("监测户"), Err(TagError::SubtypeNeeded));
+        assert!(TagError::SubtypeNeeded.message_zh().contains("边缘易致贫户"));
+        assert_eq!(Tag::parse_label("脱贫不稳定户"), Ok(Tag::MonitoredUnstable));
+        assert_eq!(Tag::parse_label("富裕户"), Err(TagError::Unknown));
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub enum IdNumberError {
     FifteenDigits,
     #[error("the birth date in the ID number is in the future")]
     FutureBirth,
+    #[error("the ID number was stored as a number by a spreadsheet and lost its last digits")]
+    TypedAsNumber,
 }
 
 impl IdNumberError {
@@ -44,6 +46,9 @@ impl IdNumberError {
                 "这是15位的一代身份证号，请换算为18位：在第6位后补“19”，再按国家标准补上最后一位校验码（或以户口簿上的18位号码为准）"
             }
             Self::FutureBirth => "身份证号中的出生日期晚于今天，请核对",
+            Self::TypedAsNumber => {
+                "身份证号被表格存成了数字（显示为科学计数法，后几位已丢失）：请把该列设为“文本”格式后重新录入"
+            }
         }
     }
 }
@@ -57,6 +62,9 @@ impl IdNumber {
     /// groups: "500116 19850317 1234").
     pub fn parse(raw: &str) -> Result<Self, IdNumberError> {
         let s: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+        if typed_as_number(&s) {
+            return Err(IdNumberError::TypedAsNumber);
+        }
         if s.len() == 15 && s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(IdNumberError::FifteenDigits);
         }
@@ -105,6 +113,17 @@ impl IdNumber {
     }
 }
 
+/// A spreadsheet's number in scientific notation ("5.10105E+17", "5.101051980010101E17"): what an
+/// ID number becomes when its column was left as numbers; its last digits are gone.
+fn typed_as_number(s: &str) -> bool {
+    let Some((mantissa, exponent)) = s.split_once('E') else { return false };
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    !mantissa.is_empty()
+        && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && !exponent.is_empty()
+        && exponent.chars().all(|c| c.is_ascii_digit())
+}
+
 /// Computes the check character of the first 17 digits.
 pub fn check_digit(first17: &[u8]) -> char {
     let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
@@ -122,6 +141,15 @@ impl fmt::Debug for IdNumber {
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_number_a_spreadsheet_stored_as_a_number_says_so() {
+        for raw in ["5.10105E+17", "5.101051980010101E17", "5.10105e+17"] {
+            assert_eq!(IdNumber::parse(raw), Err(IdNumberError::TypedAsNumber), "{raw}");
+        }
+        assert!(IdNumberError::TypedAsNumber.message_zh().contains("文本"));
+        assert_eq!(IdNumber::parse("E17"), Err(IdNumberError::Length));
+    }
 
     /// A structurally valid number with the right check digit appended.
     fn make(first17: &str) -> String {

@@ -128,34 +128,66 @@ fn median(v: &[i64]) -> Option<f64> {
     Some(if n % 2 == 1 { s[n / 2] as f64 } else { (s[n / 2 - 1] + s[n / 2]) as f64 / 2.0 })
 }
 
+/// Where a village stands against the rule, proposed or not: its figures and which of the rule's
+/// tests it meets, so that a leader sees a village coming close before it is proposed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Standing {
+    pub village: Uuid,
+    pub problems: u32,
+    pub problems_per_100: f64,
+    pub overdue_share: Option<f64>,
+    pub median_days_to_close: Option<f64>,
+    /// Problems prominent: at least the rule's count and rate.
+    pub prominent: bool,
+    /// Rectification slow: overdue share or closing time at the rule's mark.
+    pub slow: bool,
+    /// Both: proposed for an admonishment talk.
+    pub proposed: bool,
+}
+
+pub fn standing(rule: &AdmonishmentRule, v: &VillageRecord) -> Standing {
+    let per_100 =
+        if v.target_households == 0 { 0.0 } else { f64::from(v.problems) * 100.0 / f64::from(v.target_households) };
+    let share = (v.active > 0).then(|| f64::from(v.overdue) / f64::from(v.active));
+    let med = median(&v.days_to_close);
+    let prominent = v.problems >= rule.min_problems && per_100 >= rule.min_problems_per_100;
+    let slow =
+        share.is_some_and(|s| s >= rule.min_overdue_share) || med.is_some_and(|m| m >= rule.min_median_days_to_close);
+    Standing {
+        village: v.village,
+        problems: v.problems,
+        problems_per_100: per_100,
+        overdue_share: share,
+        median_days_to_close: med,
+        prominent,
+        slow,
+        proposed: prominent && slow,
+    }
+}
+
 /// Villages whose problems are prominent **and** whose rectification is slow.
 pub fn propose(rule: &AdmonishmentRule, villages: &[VillageRecord]) -> Vec<Proposal> {
     let mut out = vec![];
     for v in villages {
-        let per_100 =
-            if v.target_households == 0 { 0.0 } else { f64::from(v.problems) * 100.0 / f64::from(v.target_households) };
-        let share = (v.active > 0).then(|| f64::from(v.overdue) / f64::from(v.active));
-        let med = median(&v.days_to_close);
-        let prominent = v.problems >= rule.min_problems && per_100 >= rule.min_problems_per_100;
-        let slow_overdue = share.is_some_and(|s| s >= rule.min_overdue_share);
-        let slow_closing = med.is_some_and(|m| m >= rule.min_median_days_to_close);
-        if prominent && (slow_overdue || slow_closing) {
-            let mut why = vec![format!("问题{}个，每百户{:.1}个", v.problems, per_100)];
-            if slow_overdue {
-                why.push(format!("整改中问题逾期{}个，占{:.0}%", v.overdue, share.unwrap_or(0.0) * 100.0));
-            }
-            if slow_closing {
-                why.push(format!("整改销号中位用时{:.0}天", med.unwrap_or(0.0)));
-            }
-            out.push(Proposal {
-                village: v.village,
-                problems: v.problems,
-                problems_per_100: per_100,
-                overdue_share: share,
-                median_days_to_close: med,
-                reason: why.join("；"),
-            });
+        let s = standing(rule, v);
+        if !s.proposed {
+            continue;
         }
+        let mut why = vec![format!("问题{}个，每百户{:.1}个", s.problems, s.problems_per_100)];
+        if s.overdue_share.is_some_and(|x| x >= rule.min_overdue_share) {
+            why.push(format!("整改中问题逾期{}个，占{:.0}%", v.overdue, s.overdue_share.unwrap_or(0.0) * 100.0));
+        }
+        if s.median_days_to_close.is_some_and(|m| m >= rule.min_median_days_to_close) {
+            why.push(format!("整改销号中位用时{:.0}天", s.median_days_to_close.unwrap_or(0.0)));
+        }
+        out.push(Proposal {
+            village: s.village,
+            problems: s.problems,
+            problems_per_100: s.problems_per_100,
+            overdue_share: s.overdue_share,
+            median_days_to_close: s.median_days_to_close,
+            reason: why.join("；"),
+        });
     }
     out.sort_by(|a, b| b.problems_per_100.total_cmp(&a.problems_per_100).then(a.village.cmp(&b.village)));
     out
@@ -207,9 +239,11 @@ pub fn score(answers: &[(Topic, Verdict)]) -> Scored {
         })
         .sum();
     let score = if answers.is_empty() { 0.0 } else { (points * 100.0 / answers.len() as f64 * 10.0).round() / 10.0 };
+    // Knowing a topic is answering one of its questions right; a partial answer is half a point
+    // of the score, not knowledge of the village.
     let knows = |t: Topic| {
         let of: Vec<&Verdict> = answers.iter().filter(|(x, _)| *x == t).map(|(_, v)| v).collect();
-        of.is_empty() || of.iter().any(|v| **v != Verdict::Wrong)
+        of.is_empty() || of.iter().any(|v| **v == Verdict::Correct)
     };
     let (knows_village, knows_policies) = (knows(Topic::Village), knows(Topic::Policy));
     let mut reasons = vec![];
@@ -257,6 +291,21 @@ pub fn must_know_due(month: crate::Month) -> NaiveDate {
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_partial_answer_on_the_village_is_not_knowing_the_village() {
+        use Topic::{Policy, Village};
+        let s = score(&[
+            (Village, Verdict::Partial),
+            (Village, Verdict::Wrong),
+            (Village, Verdict::Wrong),
+            (Policy, Verdict::Correct),
+        ]);
+        assert!(!s.knows_village, "{s:?}");
+        assert!(s.named && s.reasons.iter().any(|r| r.contains("本村")));
+        let s = score(&[(Village, Verdict::Correct), (Village, Verdict::Wrong), (Policy, Verdict::Correct)]);
+        assert!(s.knows_village);
+    }
 
     fn id(n: u128) -> Uuid {
         Uuid::from_u128(n)
@@ -313,6 +362,18 @@ mod tests {
     }
 
     #[test]
+    fn every_village_shows_how_close_it_stands_to_the_rule() {
+        let rule = AdmonishmentRule::default();
+        let close = standing(&rule, &record(2, 40, 8, 6, 0, &[3, 5, 4]));
+        assert!(close.prominent && !close.slow && !close.proposed, "prominent, not yet slow: {close:?}");
+        assert_eq!(close.problems_per_100, 20.0);
+        let proposed = standing(&rule, &record(1, 40, 8, 6, 3, &[]));
+        assert!(proposed.proposed);
+        let quiet = standing(&rule, &record(7, 40, 0, 0, 0, &[]));
+        assert!(!quiet.prominent && !quiet.slow && quiet.overdue_share.is_none());
+    }
+
+    #[test]
     fn an_interviewee_who_misses_the_village_or_the_policies_or_the_mark_is_named() {
         use Topic::*;
         use Verdict::*;
@@ -323,9 +384,11 @@ mod tests {
         assert_eq!(no_village.score, 75.0);
         assert!(no_village.named && !no_village.knows_village);
         assert_eq!(no_village.reasons, ["不熟悉本村基本情况"]);
-        let low = score(&[(Village, Partial), (Policy, Partial), (Policy, Wrong)]);
+        let low = score(&[(Village, Correct), (Policy, Correct), (Policy, Wrong), (Village, Wrong), (Policy, Wrong)]);
         assert!(low.named && low.knows_village && low.knows_policies);
-        assert!(low.reasons[0].contains("33.3"));
+        assert!(low.reasons[0].contains("40"), "{low:?}");
+        let partial = score(&[(Village, Correct), (Policy, Partial), (Policy, Partial)]);
+        assert!(!partial.knows_policies, "a partial answer is not knowing: {partial:?}");
         assert!(score(&[]).named);
     }
 

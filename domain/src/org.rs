@@ -242,11 +242,21 @@ pub struct Access {
     pub assigned_groups: Vec<(Uuid, Uuid)>,
     /// The households linked to the caller (联户); reached when a grant gives [`Reach::linked`].
     pub linked_households: Vec<Uuid>,
+    /// The households assigned to the caller in this quarter's cross spot-check: read and revealed
+    /// for the check ([`Act::opened_by_sample`]), wherever they are; nothing else of their village.
+    pub sample_households: Vec<Uuid>,
 }
 
 impl Access {
     pub fn build(user_id: Uuid, grants: Vec<Grant>, assigned_groups: Vec<(Uuid, Uuid)>) -> Self {
-        Self { user_id, grants, assigned_groups, linked_households: vec![] }
+        Self { user_id, grants, assigned_groups, linked_households: vec![], sample_households: vec![] }
+    }
+
+    /// The same access, with the households the caller checks this quarter.
+    #[must_use]
+    pub fn with_sample(mut self, households: Vec<Uuid>) -> Self {
+        self.sample_households = households;
+        self
     }
 
     /// The same access, with the households linked to the caller.
@@ -283,7 +293,9 @@ impl Access {
     /// queries, for a household already in memory.
     pub fn reaches_household(&self, act: Act, id: Uuid, town: Uuid, village: Uuid, group: Option<Uuid>) -> bool {
         let reach = self.reach(act);
-        reach.covers(town, village, group) || (reach.linked && self.linked_households.contains(&id))
+        reach.covers(town, village, group)
+            || (reach.linked && self.linked_households.contains(&id))
+            || (act.opened_by_sample() && self.sample_households.contains(&id))
     }
 
     /// Where the caller may perform `act` through grants other than those of `roles` (a call taker's

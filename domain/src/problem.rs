@@ -44,6 +44,24 @@ impl Source {
     /// The act whose holders may record a problem of this source by hand: a source carries
     /// authority, so a cadre cannot file a problem as the Discipline Commission's supervision or a
     /// leader's unannounced visit. Visits and cross-checks record their own problems.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// The word the office files it under.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Source::Visit => "入户走访",
+            Source::CrossCheck => "交叉抽查",
+            Source::PhoneCheck => "电话抽查",
+            Source::DeptScreening => "部门筛查",
+            Source::Supervision => "部门督查",
+            Source::Unannounced => "领导暗访",
+            Source::Interview => "访谈",
+            Source::Meeting => "会议",
+        }
+    }
+
     pub fn recorded_by(self) -> Option<crate::authority::Act> {
         use crate::authority::Act;
         match self {
@@ -116,6 +134,22 @@ impl Category {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
+
+    /// The word the office files it under (the notice's 两不愁三保障 and the rest).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Category::Income => "收入",
+            Category::Education => "义务教育",
+            Category::Medical => "基本医疗",
+            Category::Housing => "住房安全",
+            Category::DrinkingWater => "饮水安全",
+            Category::PolicyNotEnjoyed => "政策未享受",
+            Category::Satisfaction => "群众满意度",
+            Category::CadreWorkStyle => "干部作风",
+            Category::Archive => "档案资料",
+            Category::Other => "其他",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -141,6 +175,24 @@ mod tests {
         assert_eq!(Source::Meeting.recorded_by(), Some(Act::ManageMeetings));
     }
     use crate::visit::VisitKind;
+
+    #[test]
+    fn every_word_the_ledger_files_has_a_chinese_label_and_reads_back() {
+        for s in Source::ALL {
+            assert_eq!(Source::parse(s.as_str()), Some(s));
+            assert!(!s.label_zh().is_ascii(), "{s:?}");
+        }
+        for c in Category::ALL {
+            assert!(!c.label_zh().is_ascii(), "{c:?}");
+        }
+        for c in Class::ALL {
+            assert!(!c.label_zh().is_ascii(), "{c:?}");
+        }
+        for s in State::ALL {
+            assert!(!s.label_zh().is_ascii(), "{s:?}");
+        }
+        assert_eq!(Category::PolicyNotEnjoyed.label_zh(), "政策未享受");
+    }
 
     #[test]
     fn a_problem_fixed_on_the_spot_needs_evidence() {
@@ -190,6 +242,14 @@ impl Class {
 
     pub fn parse(s: &str) -> Option<Self> {
         [Class::Small, Class::Large, Class::Special].into_iter().find(|c| c.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Class::Small => "小问题（当月清零）",
+            Class::Large => "大问题（限时清零）",
+            Class::Special => "特殊问题（有方案）",
+        }
     }
 }
 
@@ -278,6 +338,17 @@ impl State {
         [State::FixedOnSpot, State::Open, State::Assigned, State::CompletionClaimed, State::Closed, State::Decided]
             .into_iter()
             .find(|x| x.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            State::FixedOnSpot => "当场整改",
+            State::Open => "待交办",
+            State::Assigned => "整改中",
+            State::CompletionClaimed => "待核验",
+            State::Closed => "已销号",
+            State::Decided => "党委会议定",
+        }
     }
 
     /// The state a problem is recorded in: fixed on the spot (which needs evidence, SPEC §5.1) or open.
@@ -461,42 +532,69 @@ mod lifecycle_tests {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LookBack {
-    /// Rectified as its class requires (small this month, large by its deadline).
+    /// Rectified and verified (or fixed on the spot).
     Cleared,
+    /// Being rectified on schedule: not yet assigned, assigned and within its deadline, or claimed
+    /// done by its deadline and awaiting verification. Not a failure of anyone's.
+    InProgress,
+    /// The Party committee decided it (议定) as a leftover that could not be rectified: what the
+    /// committee decided stands; it is neither cleared nor a failure.
+    Decided,
     /// Past its deadline and not rectified.
     Overdue,
-    /// Not rectified (no deadline passed yet, but nothing done, or sent back).
+    /// Found not rectified on the look-back, whatever the records say (the Commission's own finding;
+    /// never suggested by the records).
     NotRectified,
     /// A special problem without its plan.
     PlanMissing,
 }
 
 impl LookBack {
-    pub const ALL: [LookBack; 4] =
-        [LookBack::Cleared, LookBack::Overdue, LookBack::NotRectified, LookBack::PlanMissing];
+    pub const ALL: [LookBack; 6] = [
+        LookBack::Cleared,
+        LookBack::InProgress,
+        LookBack::Decided,
+        LookBack::Overdue,
+        LookBack::NotRectified,
+        LookBack::PlanMissing,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             LookBack::Cleared => "cleared",
+            LookBack::InProgress => "in_progress",
+            LookBack::Decided => "decided",
             LookBack::Overdue => "overdue",
             LookBack::NotRectified => "not_rectified",
             LookBack::PlanMissing => "plan_missing",
         }
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
-        [LookBack::Cleared, LookBack::Overdue, LookBack::NotRectified, LookBack::PlanMissing]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            LookBack::Cleared => "已整改销号",
+            LookBack::InProgress => "正在按期整改",
+            LookBack::Decided => "党委会议定",
+            LookBack::Overdue => "逾期未整改",
+            LookBack::NotRectified => "回头看未整改",
+            LookBack::PlanMissing => "特殊问题无整改方案",
+        }
     }
 
-    /// Whatever is not cleared is handed to the Discipline Commission.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// What is handed to the Discipline Commission: overdue, found not rectified, or a special
+    /// problem without its plan. Work on schedule and the committee's decisions are not.
     pub fn fails(self) -> bool {
-        self != LookBack::Cleared
+        matches!(self, LookBack::Overdue | LookBack::NotRectified | LookBack::PlanMissing)
     }
 }
 
-/// The finding the records suggest; the Commission confirms or corrects it.
+/// The finding the records suggest by the ledger's own rules; the Commission confirms or corrects it.
+/// Only a problem past its deadline and unfinished is overdue; one on schedule is in progress,
+/// whatever its state; a decided leftover is what the committee decided.
 pub fn suggest_look_back(
     state: State,
     class: Option<Class>,
@@ -506,11 +604,11 @@ pub fn suggest_look_back(
     today: chrono::NaiveDate,
 ) -> LookBack {
     match state {
-        State::FixedOnSpot | State::Closed | State::Decided => LookBack::Cleared,
+        State::FixedOnSpot | State::Closed => LookBack::Cleared,
+        State::Decided => LookBack::Decided,
         _ if class == Some(Class::Special) && !has_plan => LookBack::PlanMissing,
         _ if is_overdue(state, deadline, claimed_on, today) => LookBack::Overdue,
-        State::CompletionClaimed => LookBack::Cleared,
-        State::Open | State::Assigned => LookBack::NotRectified,
+        State::Open | State::Assigned | State::CompletionClaimed => LookBack::InProgress,
     }
 }
 
@@ -525,26 +623,34 @@ mod look_back_tests {
 
     #[test]
     fn the_records_suggest_each_finding() {
+        let today = d(5);
+        let suggest = |state, class, plan, deadline: Option<u32>, claimed: Option<u32>| {
+            suggest_look_back(state, class, plan, deadline.map(d), claimed.map(d), today)
+        };
+        assert_eq!(suggest(State::Closed, Some(Class::Small), false, Some(1), None), LookBack::Cleared);
+        assert_eq!(suggest(State::Assigned, Some(Class::Small), false, Some(1), None), LookBack::Overdue);
+        // On 12-05: a small problem due 12-31 is on schedule.
+        assert_eq!(suggest(State::Assigned, Some(Class::Small), false, Some(31), None), LookBack::InProgress);
+        // A special problem with its plan, within its deadline.
+        assert_eq!(suggest(State::Assigned, Some(Class::Special), true, Some(20), None), LookBack::InProgress);
+        assert_eq!(suggest(State::Assigned, Some(Class::Special), false, Some(20), None), LookBack::PlanMissing);
+        // Found today, not yet assigned: nobody has failed anything.
+        assert_eq!(suggest(State::Open, None, false, None, None), LookBack::InProgress);
+        // Claimed done by its deadline, awaiting verification.
         assert_eq!(
-            suggest_look_back(State::Closed, Some(Class::Small), false, Some(d(1)), None, d(10)),
-            LookBack::Cleared
+            suggest(State::CompletionClaimed, Some(Class::Large), false, Some(20), Some(4)),
+            LookBack::InProgress
         );
-        assert_eq!(
-            suggest_look_back(State::Assigned, Some(Class::Small), false, Some(d(1)), None, d(10)),
-            LookBack::Overdue
-        );
-        assert_eq!(
-            suggest_look_back(State::Assigned, Some(Class::Large), false, Some(d(20)), None, d(10)),
-            LookBack::NotRectified
-        );
-        assert_eq!(
-            suggest_look_back(State::Assigned, Some(Class::Special), false, Some(d(20)), None, d(10)),
-            LookBack::PlanMissing
-        );
-        assert_eq!(
-            suggest_look_back(State::CompletionClaimed, Some(Class::Large), false, Some(d(20)), Some(d(9)), d(10)),
-            LookBack::Cleared
-        );
-        assert!(LookBack::Overdue.fails() && !LookBack::Cleared.fails());
+        // Decided by the committee, though past its deadline.
+        assert_eq!(suggest(State::Decided, Some(Class::Large), false, Some(1), None), LookBack::Decided);
+    }
+
+    #[test]
+    fn only_failures_go_to_the_discipline_commission() {
+        let handed: Vec<LookBack> = LookBack::ALL.into_iter().filter(|f| f.fails()).collect();
+        assert_eq!(handed, [LookBack::Overdue, LookBack::NotRectified, LookBack::PlanMissing]);
+        for f in LookBack::ALL {
+            assert_eq!(LookBack::parse(f.as_str()), Some(f));
+        }
     }
 }

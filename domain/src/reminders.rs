@@ -37,10 +37,12 @@ pub enum Kind {
     MeetingProposal,
     /// The town office commented on a village's feedback list (told to the village).
     ListComment,
+    /// The RRO returned a department's archive submission (told to its clerk).
+    ArchiveReturned,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 20] = [
+    pub const ALL: [Kind; 21] = [
         Kind::UnvisitedHouseholds,
         Kind::ListDue,
         Kind::ListMissing,
@@ -61,7 +63,24 @@ impl Kind {
         Kind::ScreeningUnmatched,
         Kind::MeetingProposal,
         Kind::ListComment,
+        Kind::ArchiveReturned,
     ];
+
+    /// Whether the reminder stands for work still to do, derived from the records on every pass:
+    /// once the work is done (the meeting held, the list submitted, the problem rectified) the
+    /// records no longer give it, and it clears itself from the inbox. Events (a problem assigned,
+    /// a comment, a proposal) stay until read.
+    pub fn clears_itself(self) -> bool {
+        !matches!(
+            self,
+            Kind::ProblemAssigned
+                | Kind::RevealLimit
+                | Kind::ScreeningUnmatched
+                | Kind::MeetingProposal
+                | Kind::ListComment
+                | Kind::ArchiveReturned
+        )
+    }
 
     pub fn parse(s: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)
@@ -89,6 +108,7 @@ impl Kind {
             Kind::ScreeningUnmatched => "screening_unmatched",
             Kind::MeetingProposal => "meeting_proposal",
             Kind::ListComment => "list_comment",
+            Kind::ArchiveReturned => "archive_returned",
         }
     }
 }
@@ -343,6 +363,25 @@ pub struct ProblemDuty {
     pub deadline: NaiveDate,
     pub overdue: bool,
     pub responsible: Option<Uuid>,
+    /// The members of its responsible units (a department's staff, a village's secretary, a work
+    /// team's leader): reminded when no one person is named.
+    pub unit_members: Vec<Uuid>,
+}
+
+impl ProblemDuty {
+    /// Who is reminded of it, each with their key's suffix: the named person (keyed as before), or
+    /// else every member of its units.
+    fn reminded(&self) -> Vec<(Uuid, String)> {
+        match self.responsible {
+            Some(r) => vec![(r, String::new())],
+            None => {
+                let mut members = self.unit_members.clone();
+                members.sort_unstable();
+                members.dedup();
+                members.into_iter().map(|u| (u, format!(":{u}"))).collect()
+            }
+        }
+    }
 }
 
 /// Deadlines within three days remind the responsible person; overdue problems remind them and
@@ -352,15 +391,13 @@ pub fn problems(now: DateTime<Utc>, duties: &[ProblemDuty], discipline: &[Uuid])
     let mut out = vec![];
     for d in duties {
         if d.overdue {
-            if let Some(r) = d.responsible {
-                out.push(Reminder {
-                    user: r,
-                    kind: Kind::ProblemOverdue,
-                    key: format!("problem_overdue:{}:{}", d.problem, d.deadline),
-                    title: "整改已逾期".into(),
-                    body: format!("问题“{}”已超过整改期限（{}），请尽快整改。", d.description, d.deadline),
-                });
-            }
+            out.extend(d.reminded().into_iter().map(|(r, suffix)| Reminder {
+                user: r,
+                kind: Kind::ProblemOverdue,
+                key: format!("problem_overdue:{}:{}{suffix}", d.problem, d.deadline),
+                title: "整改已逾期".into(),
+                body: format!("问题“{}”已超过整改期限（{}），请尽快整改。", d.description, d.deadline),
+            }));
             out.extend(discipline.iter().map(|u| Reminder {
                 user: *u,
                 kind: Kind::DisciplineOverdue,
@@ -368,17 +405,14 @@ pub fn problems(now: DateTime<Utc>, duties: &[ProblemDuty], discipline: &[Uuid])
                 title: "有问题逾期未整改".into(),
                 body: format!("问题“{}”整改期限为{}，已逾期。", d.description, d.deadline),
             }));
-        } else if let Some(r) = d.responsible
-            && d.deadline >= today
-            && (d.deadline - today).num_days() <= 3
-        {
-            out.push(Reminder {
+        } else if d.deadline >= today && (d.deadline - today).num_days() <= 3 {
+            out.extend(d.reminded().into_iter().map(|(r, suffix)| Reminder {
                 user: r,
                 kind: Kind::ProblemDeadlineNear,
-                key: format!("problem_due:{}:{}", d.problem, d.deadline),
+                key: format!("problem_due:{}:{}{suffix}", d.problem, d.deadline),
                 title: "整改期限临近".into(),
                 body: format!("问题“{}”应于{}前整改完成。", d.description, d.deadline),
-            });
+            }));
         }
     }
     out
@@ -571,6 +605,7 @@ mod tests {
             deadline: NaiveDate::parse_from_str(deadline, "%Y-%m-%d").unwrap(),
             overdue,
             responsible: Some(id(4)),
+            unit_members: vec![id(5), id(6)],
         };
         let now = at("2026-11-27T10:00:00+08:00");
         assert_eq!(problems(now, &[d("2026-11-30", false)], &[id(8)])[0].kind, Kind::ProblemDeadlineNear);
@@ -579,5 +614,39 @@ mod tests {
         let kinds: Vec<Kind> = overdue.iter().map(|r| r.kind).collect();
         assert_eq!(kinds, [Kind::ProblemOverdue, Kind::DisciplineOverdue]);
         assert_ne!(overdue[0].key, overdue[1].key);
+        assert_eq!(overdue[0].user, id(4), "the named person, not the unit");
+    }
+
+    #[test]
+    fn a_problem_with_no_one_named_reminds_every_member_of_its_units() {
+        let unnamed = ProblemDuty {
+            problem: id(3),
+            description: "饮水管破损".into(),
+            deadline: NaiveDate::parse_from_str("2026-11-20", "%Y-%m-%d").unwrap(),
+            overdue: true,
+            responsible: None,
+            unit_members: vec![id(6), id(5), id(6)],
+        };
+        let now = at("2026-11-27T10:00:00+08:00");
+        let told: Vec<(Uuid, Kind)> =
+            problems(now, std::slice::from_ref(&unnamed), &[]).iter().map(|r| (r.user, r.kind)).collect();
+        assert_eq!(told, [(id(5), Kind::ProblemOverdue), (id(6), Kind::ProblemOverdue)]);
+        let near = ProblemDuty {
+            overdue: false,
+            deadline: NaiveDate::parse_from_str("2026-11-29", "%Y-%m-%d").unwrap(),
+            ..unnamed
+        };
+        let keys: Vec<String> = problems(now, &[near], &[]).into_iter().map(|r| r.key).collect();
+        assert_eq!(keys.len(), 2);
+        assert_ne!(keys[0], keys[1], "one key a member");
+    }
+
+    #[test]
+    fn work_still_to_do_clears_itself_and_events_stay() {
+        assert!(Kind::PartyMeetingDue.clears_itself());
+        assert!(Kind::ProblemOverdue.clears_itself());
+        assert!(Kind::ListMissing.clears_itself());
+        assert!(!Kind::ProblemAssigned.clears_itself());
+        assert!(!Kind::ArchiveReturned.clears_itself());
     }
 }

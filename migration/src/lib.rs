@@ -26,6 +26,8 @@ mod m20261130_000020_visit_photo_households;
 mod m20261130_000021_photo_band_hashes;
 mod m20261205_000022_upload_days;
 mod m20261205_000023_list_comments;
+mod m20261205_000024_department_duties;
+mod m20261205_000025_round_cancellation;
 
 pub struct Migrator;
 
@@ -56,6 +58,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000021_photo_band_hashes::Migration),
             Box::new(m20261205_000022_upload_days::Migration),
             Box::new(m20261205_000023_list_comments::Migration),
+            Box::new(m20261205_000024_department_duties::Migration),
+            Box::new(m20261205_000025_round_cancellation::Migration),
         ]
     }
 }

@@ -105,6 +105,7 @@ fn body_for(schema: &str, r: &Records) -> Option<Value> {
         "SetGroups" => json!({ "group_ids": [] }),
         "UpdateList" => json!({ "remarks": "越权", "items": [] }),
         "CommentOnList" => json!({ "body": "越权意见" }),
+        "CancelRound" => json!({ "reason": "越权撤销" }),
         "AnswerProposal" => json!({ "answer": "accept" }),
         "ReviewRequest" => json!({ "decision": "accept", "reason": "越权审核" }),
         _ => return None,
@@ -286,7 +287,12 @@ async fn oversized_bodies_and_pages_are_refused_before_they_cost_anything() {
     assert!(["HTTP/1.1 413", "HTTP/1.1 400", "HTTP/1.1 422"].iter().any(|s| upload.starts_with(s)), "{upload}");
 
     app.get("/api/v1/households?per_page=201", &cadre).await.assert_problem(422, "validation_failed");
-    app.get("/api/v1/households?per_page=99999999999999999999", &cadre).await.assert_problem(400, "invalid_query");
+    let huge = app.get("/api/v1/households?per_page=99999999999999999999", &cadre).await;
+    huge.assert_problem(422, "validation_failed");
+    assert_eq!(huge.body["errors"][0]["field"], "per_page", "{}", huge.text);
+    let unknown = app.get("/api/v1/households?per_page=20&id_number=110105198001010013", &cadre).await;
+    unknown.assert_problem(400, "unknown_parameter");
+    assert_eq!(unknown.body["errors"][0]["field"], "id_number", "{}", unknown.text);
 }
 
 #[tokio::test]

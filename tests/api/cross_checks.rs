@@ -23,7 +23,14 @@ async fn the_same_seed_draws_the_same_sample_and_nobody_checks_their_own_village
     real["dry_run"] = json!(false);
     let round = app.post("/api/v1/cross-check-rounds", &rro, real.clone()).await;
     assert_eq!(round.status, StatusCode::CREATED, "{}", round.text);
-    assert_eq!(round.body["assignments"], p1.body["assignments"], "the stored round is the previewed draw");
+    let pairs = |v: &serde_json::Value| -> Vec<(String, String)> {
+        v.as_array().unwrap().iter().map(|a| (a["household_id"].to_string(), a["checker_id"].to_string())).collect()
+    };
+    assert_eq!(
+        pairs(&round.body["assignments"]),
+        pairs(&p1.body["assignments"]),
+        "the stored round is the previewed draw"
+    );
     let village_a = app.village_id(&rro, "红光村").await.to_string();
     let village_b = app.village_id(&rro, "双桥村").await.to_string();
     for asg in round.body["assignments"].as_array().unwrap() {
@@ -109,4 +116,93 @@ async fn a_round_whose_only_checkers_live_in_the_sampled_village_is_refused() {
     app.post("/api/v1/cross-check-rounds", &rro, json!({ "quarter": "2026-Q5", "count": 4, "checker_ids": [a] }))
         .await
         .assert_problem(422, "validation_failed");
+}
+
+#[tokio::test]
+async fn a_checker_reaches_the_sample_households_only_and_a_round_is_redrawn_before_it_starts() {
+    let app = spawn_app().await;
+    let rro = app.login("demo-rro").await;
+    let (a, b) = (app.user_id("demo-cadre-a").await, app.user_id("demo-cadre-b").await);
+    let body = json!({ "quarter": "2026-Q4", "rate": 0.3, "seed": "7", "checker_ids": [a, b] });
+    let round = app.post("/api/v1/cross-check-rounds", &rro, body.clone()).await;
+    assert_eq!(round.status, StatusCode::CREATED, "{}", round.text);
+    let of_b = |r: &serde_json::Value| {
+        r["assignments"].as_array().unwrap().iter().find(|x| x["checker_id"] == b.as_str()).unwrap().clone()
+    };
+    let first = of_b(&round.body);
+    // What to go to: whom, where, and the position.
+    assert!(first["head_name"].as_str().is_some_and(|n| !n.is_empty()), "{first}");
+    assert!(first["village_name"].as_str().is_some_and(|n| !n.is_empty()), "{first}");
+    assert!(first["address"].is_string() && first.get("latitude").is_some(), "{first}");
+
+    let checker = app.login("demo-cadre-b").await;
+    let target = first["household_id"].as_str().unwrap().to_owned();
+    let read = app.get(&format!("/api/v1/households/{target}"), &checker).await;
+    assert_eq!(read.status, StatusCode::OK, "the checker reads the sample household: {}", read.text);
+    let reveal = app
+        .post(&format!("/api/v1/households/{target}/reveal"), &checker, json!({ "reason": "交叉抽查联系农户" }))
+        .await;
+    assert_eq!(reveal.status, StatusCode::OK, "{}", reveal.text);
+    // Nothing else of that village.
+    let sampled: Vec<String> = round.body["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["household_id"].as_str().unwrap().to_owned())
+        .collect();
+    let village = first["village_id"].as_str().unwrap().parse().unwrap();
+    let other = app
+        .households_of(village)
+        .await
+        .into_iter()
+        .find(|h| !sampled.contains(&h["id"].as_str().unwrap().to_owned()))
+        .unwrap();
+    app.get(&format!("/api/v1/households/{}", other["id"].as_str().unwrap()), &checker)
+        .await
+        .assert_problem(404, "not_found");
+
+    // Cancelled before it starts: kept as history, the sample closed again, the quarter redrawn.
+    let id = round.body["id"].as_str().unwrap().to_owned();
+    let cancel = |reason: &'static str| {
+        let (app, rro, id) = (&app, rro.clone(), id.clone());
+        async move { app.post(&format!("/api/v1/cross-check-rounds/{id}/cancel"), &rro, json!({ "reason": reason })).await }
+    };
+    app.post(&format!("/api/v1/cross-check-rounds/{id}/cancel"), &checker, json!({ "reason": "越权撤销" }))
+        .await
+        .assert_problem(403, "not_permitted");
+    let cancelled = cancel("抽查比例填错").await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
+    assert_eq!(cancelled.body["status"], "cancelled");
+    assert_eq!(cancelled.body["cancel_reason"], "抽查比例填错");
+    cancel("再撤一次").await.assert_problem(409, "round_cancelled");
+    app.get(&format!("/api/v1/households/{target}"), &checker).await.assert_problem(404, "not_found");
+    let redrawn = app
+        .post(
+            "/api/v1/cross-check-rounds",
+            &rro,
+            json!({ "quarter": "2026-Q4", "rate": 0.3, "seed": "8", "checker_ids": [a, b] }),
+        )
+        .await;
+    assert_eq!(redrawn.status, StatusCode::CREATED, "{}", redrawn.text);
+    let rounds = app.get("/api/v1/cross-check-rounds?quarter=2026-Q4", &rro).await;
+    let statuses: Vec<&str> = rounds.body.as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses.len(), 2, "the cancelled round stays: {statuses:?}");
+    assert!(statuses.contains(&"cancelled") && statuses.contains(&"active"));
+
+    // Once a sample household is visited, the round stands.
+    let new_first = of_b(&redrawn.body);
+    let checker = app.login("demo-cadre-b").await;
+    let visit = app
+        .post(
+            "/api/v1/visits",
+            &checker,
+            json!({ "client_id": uuid::Uuid::new_v4(), "household_id": new_first["household_id"], "visited_at": "2026-11-28T09:00:00+08:00",
+                "outcome": "absent_attempted", "absent_reason": "外出务工" }),
+        )
+        .await;
+    assert_eq!(visit.status, StatusCode::CREATED, "{}", visit.text);
+    let new_id = redrawn.body["id"].as_str().unwrap();
+    app.post(&format!("/api/v1/cross-check-rounds/{new_id}/cancel"), &rro, json!({ "reason": "想重抽" }))
+        .await
+        .assert_problem(409, "round_started");
 }

@@ -80,7 +80,7 @@ async fn a_small_problem_unfixed_at_the_month_end_is_overdue_and_reaches_the_dis
         .assert_problem(409, "already_handed_over");
     let events = app.get(&format!("/api/v1/problems/{pid}/events"), &discipline).await;
     let actions: Vec<&str> = events.body.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["assign", "hand_to_discipline"]);
+    assert_eq!(actions, ["found", "assign", "hand_to_discipline"], "the history begins where it was found");
 }
 
 #[tokio::test]
@@ -181,7 +181,7 @@ async fn completion_is_verified_by_someone_else_and_illegal_steps_are_refused() 
     let actions: Vec<&str> = events.body.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(
         actions,
-        ["assign", "report_progress", "claim_completion", "send_back", "claim_completion", "verify", "reopen"]
+        ["found", "assign", "report_progress", "claim_completion", "send_back", "claim_completion", "verify", "reopen"]
     );
 }
 

@@ -70,6 +70,8 @@ async fn the_village_list_drafts_from_the_problems_submits_late_and_shows_as_lat
     assert_eq!(rows.len(), 5, "title, unit line, header, two problems: {rows:?}");
     assert_eq!(rows[3][1], "红光村");
     assert_eq!(rows[3][5], "部门督查");
+    assert_eq!(rows[3][6], "其他", "the category in Chinese");
+    assert_eq!(rows[3][7], "2026-11-20", "the day it was found");
 
     // Another village's people cannot read or submit it.
     let cadre_b = app.login("demo-cadre-b").await;

@@ -248,6 +248,14 @@ async fn a_cadre_without_visits_in_two_months_of_a_quarter_is_barred_from_good_a
         assert!(s["reason"].as_str().unwrap().contains("两个月未入户"));
         assert_eq!(s["visits"], 0);
     }
+    // Coverage on the sheet is /coverage's by cadre, with the households behind it.
+    let cov = app.get("/api/v1/coverage?quarter=2026-Q4", &rro).await;
+    let by_cadre = cov.body["by_cadre"].as_array().unwrap().iter().find(|c| c["id"] == cadre_a).unwrap().clone();
+    let s = sheet(&app.get("/api/v1/assessments/cadres?month=2026-12", &rro).await.body);
+    assert_eq!(s["households_covered"], by_cadre["visited"], "{s}");
+    assert_eq!(s["households_target"], by_cadre["targets"], "{s}");
+    assert_eq!(s["households_covered"], 0, "no visit, nothing covered: {s}");
+    assert_eq!(s["unvisited_household_ids"].as_array().map(Vec::len), by_cadre["targets"].as_u64().map(|n| n as usize));
     // The cadre sees their own sheet only.
     let own = app.get("/api/v1/assessments/cadres?month=2026-12", &app.login("demo-cadre-a").await).await;
     assert_eq!(own.body.as_array().unwrap().len(), 1, "{}", own.text);
@@ -330,7 +338,8 @@ async fn the_dashboard_agrees_with_the_ledger_and_coverage_for_each_scope() {
     assert!(behind[1..].iter().all(|v| v["overdue"] == 0), "{behind:?}");
     assert_eq!(d.body["due_month"], "2026-11");
     assert_eq!(d.body["lists_late"], 5, "November's lists are all missing");
-    assert_eq!(d.body["materials_late"], 14, "and every department's materials");
+    // Every department's materials but the office's own and the Commission's, which file none.
+    assert_eq!(d.body["materials_late"], 12, "and every filing department's materials");
     let mine = app.get("/api/v1/dashboard", &sec).await;
     assert_eq!(mine.body["problems_open"], 1, "the village sees its own");
     assert!(mine.body["materials_late"].is_null());

@@ -27,7 +27,7 @@ async fn a_screening_creates_tasks_for_matched_rows_reports_the_rest_and_never_d
     let dept = app.login("demo-dept").await;
     let stranger = id_number("11010519800101001");
     let csv = format!(
-        "身份证号,类别,说明\n{},大额医疗自费,自付3.2万元\n{},农村危房,C级危房\n{stranger},失学辍学,初二辍学\n",
+        "身份证号,类别,说明\n{},大额医疗自费,自付3.2万元\n{},大额医疗自费,住院自付5万元\n{stranger},大额医疗自费,门诊慢病自付\n",
         ids[0].1, ids[1].1
     );
     let res = app.upload("/api/v1/screenings?month=2026-11", &dept, "s.csv", csv.clone().into_bytes()).await;
@@ -47,7 +47,7 @@ async fn a_screening_creates_tasks_for_matched_rows_reports_the_rest_and_never_d
     let told = told.unwrap_or_else(|| panic!("the RRO was not told: {}", inbox.text));
     let body = told["body"].as_str().unwrap();
     assert!(body.contains("1人") && body.contains("第4行") && body.contains(&stranger[14..]), "{body}");
-    assert!(body.contains("失学辍学"), "{body}");
+    assert!(body.contains("大额医疗自费"), "{body}");
 
     let again = app.upload("/api/v1/screenings?month=2026-11", &dept, "s.csv", csv.clone().into_bytes()).await;
     assert_eq!(again.status, StatusCode::OK);
@@ -112,13 +112,14 @@ async fn a_screening_with_a_bad_row_writes_nothing() {
     let app = spawn_app().await;
     let dept = app.login("demo-dept").await;
     let csv = format!(
-        "身份证号,类别\n{},农村危房\n123,危房\n{},其他\n",
+        "身份证号,类别\n{},大额医疗自费\n123,危房\n{},其他\n",
         id_number("11010519800101002"),
         id_number("11010519800101003")
     );
     let res = app.upload("/api/v1/screenings?month=2026-11", &dept, "s.csv", csv.into_bytes()).await;
     res.assert_problem(422, "screening_invalid");
-    assert_eq!(res.fields(), ["rows[3].id_number", "rows[4].finding"]);
+    // Row 3's 危房 is housing: not the health office's to report.
+    assert_eq!(res.fields(), ["rows[3].id_number", "rows[3].finding", "rows[4].finding"]);
     let sec = app.login("demo-secretary-a").await;
     assert_eq!(app.get("/api/v1/screening-tasks", &sec).await.body, json!([]));
     let cadre = app.login("demo-cadre-a").await;
@@ -130,11 +131,21 @@ async fn a_screening_with_a_bad_row_writes_nothing() {
             "/api/v1/screenings?month=2026-11",
             &dept,
             "s.json",
-            format!("[{{\"id_number\":\"{}\",\"finding\":\"dropout\"}}]", id_number("11010519800101004")).into_bytes(),
+            format!("[{{\"id_number\":\"{}\",\"finding\":\"large_medical_expense\"}}]", id_number("11010519800101004"))
+                .into_bytes(),
         )
         .await;
     assert_eq!(json_upload.status, StatusCode::CREATED, "{}", json_upload.text);
     assert_eq!(json_upload.body["unmatched"], 1);
+    // The health office reports medical expenses, not another department's field; nor a month to come.
+    let housing = format!("身份证号,类别\n{},农村危房\n", id_number("11010519800101005"));
+    let res = app.upload("/api/v1/screenings?month=2026-11", &dept, "h.csv", housing.into_bytes()).await;
+    res.assert_problem(422, "screening_invalid");
+    assert_eq!(res.body["errors"][0]["code"], "not_own_finding", "{}", res.text);
+    assert!(res.body["errors"][0]["message"].as_str().unwrap().contains("卫健办"));
+    let future = app.upload("/api/v1/screenings?month=2027-01", &dept, "f.csv", b"x".to_vec()).await;
+    future.assert_problem(422, "validation_failed");
+    assert_eq!(future.body["errors"][0]["field"], "month");
 }
 
 #[tokio::test]

@@ -66,30 +66,36 @@ async fn a_look_back_hands_over_what_fails_and_reports_per_village_and_departmen
         candidates.body.as_array().unwrap().iter().find(|c| c["problem_id"] == id).unwrap()["suggested"].clone()
     };
     assert_eq!(suggested(&ids[0]), "overdue");
-    assert_eq!(suggested(&ids[1]), "cleared", "completion was claimed in time");
+    assert_eq!(suggested(&ids[1]), "in_progress", "completion was claimed in time, awaiting verification");
+    // Found today and not yet assigned: on schedule, nobody's failure.
+    let today = app.post("/api/v1/problems", &app.login("demo-rro").await, json!({ "client_id": Uuid::new_v4(), "source": "meeting", "village_id": a, "category": "other", "description": "今日发现" })).await;
+    let fresh = today.body["id"].as_str().unwrap().to_owned();
 
     let sup = app
         .post(
             "/api/v1/supervisions",
             &discipline,
-            json!({ "title": "11月问题整改回头看", "held_on": "2026-12-03", "findings": [{ "problem_id": ids[0] }, { "problem_id": ids[1], "note": "待核验" }] }),
+            json!({ "title": "11月问题整改回头看", "held_on": "2026-12-03", "findings": [{ "problem_id": ids[0] }, { "problem_id": ids[1], "note": "待核验" }, { "problem_id": fresh }] }),
         )
         .await;
     assert_eq!(sup.status, StatusCode::CREATED, "{}", sup.text);
-    assert_eq!(sup.body["handed_over"], json!([ids[0]]));
+    assert_eq!(sup.body["handed_over"], json!([ids[0]]), "only the overdue one goes to the Commission");
     let p = app.get(&format!("/api/v1/problems/{}", ids[0]), &discipline).await;
     assert!(p.body["handed_over_at"].is_string());
 
     let report = app.get("/api/v1/supervisions/report?month=2026-12", &discipline).await;
     assert_eq!(report.body["supervisions"], 1);
     let v = &report.body["by_village"][0];
-    assert_eq!((v["looked_back"].as_u64(), v["overdue"].as_u64(), v["cleared"].as_u64()), (Some(2), Some(1), Some(1)));
+    assert_eq!(
+        (v["looked_back"].as_u64(), v["overdue"].as_u64(), v["in_progress"].as_u64(), v["cleared"].as_u64()),
+        (Some(3), Some(1), Some(2), Some(0))
+    );
     assert_eq!(report.body["by_department"][0]["name"], "民政办");
 
     // Last quarter's unresolved problems are the Party committee's agenda.
     let rro = app.login("demo-rro").await;
     let agenda = app.get("/api/v1/problems?quarter=2026-Q4&active=true", &rro).await;
-    assert_eq!(agenda.body["total"], 2);
+    assert_eq!(agenda.body["total"], 3);
     // Still in Q4 the committee cannot settle a Q4 problem: it is on schedule, not a leftover.
     let q4 = app
         .post(

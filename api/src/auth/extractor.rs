@@ -156,7 +156,7 @@ impl FromRequest for AuthUser {
                 Some(access) => access,
                 None => {
                     let generation = state.access_cache.generation();
-                    let access = Arc::new(store::users::load_access(&state.db, user_id).await?);
+                    let access = Arc::new(store::users::load_access(&state.db, user_id, state.clock.now()).await?);
                     state.access_cache.put(user_id, access.clone(), generation, Instant::now());
                     access
                 }

@@ -24,7 +24,8 @@ use crate::error::{ApiError, ApiResult, FieldError, validate};
 use crate::routes::common::{Problem, Spooled, count_upload, spool, unreadable_form};
 use crate::state::State;
 use crate::store::entity::{archive_file, archive_submission};
-use crate::store::{ByKey, audit, org};
+use crate::store::{ByKey, audit, notifications, org};
+use domain::reminders::{Kind, Reminder};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(submit_archives)
@@ -373,12 +374,41 @@ pub async fn review_archive_submission(
         return Err(ApiError::field("reason", "required", "退回须填写原因"));
     }
     let now = state.clock.now();
+    let (clerk, town, month) = (s.submitted_by, s.town_id, s.month.clone());
     let mut am: archive_submission::ActiveModel = s.into();
-    am.review = Set(if body.decision == ArchiveDecision::Accept { "accepted" } else { "returned" }.into());
+    let decision = if body.decision == ArchiveDecision::Accept { "accepted" } else { "returned" };
+    am.review = Set(decision.into());
     am.review_reason = Set(body.reason.as_deref().map(|r| r.trim().to_owned()));
     am.reviewed_by = Set(Some(user.id));
     am.reviewed_at = Set(Some(now));
-    let s = am.update(&state.db).await?;
+    let txn = state.db.begin().await?;
+    let s = am.update(&txn).await?;
+    audit::record(
+        &txn,
+        Some(&user),
+        audit::Event {
+            town_id: Some(town),
+            action: "archive.review",
+            object_type: "archive_submission",
+            object_id: Some(s.id),
+            detail: json!({ "decision": decision, "reason": s.review_reason }),
+        },
+        now,
+    )
+    .await?;
+    if body.decision == ArchiveDecision::Return {
+        // The clerk who sent it hears why, and that it is theirs to send again.
+        let reason = s.review_reason.clone().unwrap_or_default();
+        let reminder = Reminder {
+            user: clerk,
+            kind: Kind::ArchiveReturned,
+            key: format!("archive_returned:{}", s.id),
+            title: "档案资料被退回".into(),
+            body: format!("{month}报送的档案资料被乡村振兴办退回，原因：{reason}。请修改后重新报送。"),
+        };
+        notifications::deliver(&txn, &reminder, now).await?;
+    }
+    txn.commit().await?;
     Ok(web::Json(view(&state, s).await?))
 }
 
@@ -402,6 +432,19 @@ pub async fn download_archive_file(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let bytes = state.storage.get(&f.storage_key).await.map_err(ApiError::Internal)?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        audit::Event {
+            town_id: Some(s.town_id),
+            action: "archive.download",
+            object_type: "archive_file",
+            object_id: Some(f.id),
+            detail: json!({ "submission_id": s.id, "name": f.name }),
+        },
+        state.clock.now(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().content_type(f.content_type).body(bytes))
 }
 
@@ -451,6 +494,7 @@ async fn summary(state: &State, user: &AuthUser, q: &SummaryQuery) -> ApiResult<
         month: month.to_string(),
         departments: departments
             .into_iter()
+            .filter(|d| d.owes_archives)
             .map(|d| {
                 let mine: Vec<&archive_submission::Model> = subs.iter().filter(|s| s.department_id == d.id).collect();
                 let pairs: Vec<(DateTime<Utc>, Review)> =

@@ -45,7 +45,6 @@ pub struct MonthQuery {
 /// A visit that counts (SPEC §4), with who made it.
 struct CountedVisit {
     id: Uuid,
-    household: Uuid,
     at: DateTime<Utc>,
     visitors: Vec<Uuid>,
 }
@@ -76,12 +75,7 @@ async fn counted_visits(
                 VisitReview::parse(&v.review).unwrap_or(VisitReview::Pending),
             )
         })
-        .map(|v| CountedVisit {
-            id: v.id,
-            household: v.household_id,
-            at: v.visited_at,
-            visitors: visitors.remove(&v.id).unwrap_or_default(),
-        })
+        .map(|v| CountedVisit { id: v.id, at: v.visited_at, visitors: visitors.remove(&v.id).unwrap_or_default() })
         .collect())
 }
 
@@ -102,8 +96,12 @@ pub struct CadreSheet {
     /// Household visits this month that count (ids below).
     pub visits: usize,
     pub visit_ids: Vec<Uuid>,
-    /// Distinct households visited this quarter.
+    /// The target households the cadre answers for (linked, or in their groups) and of them those
+    /// visited in this quarter's window: the same rule and figures as `GET /coverage` by cadre.
+    pub households_target: usize,
     pub households_covered: usize,
+    pub covered_household_ids: Vec<Uuid>,
+    pub unvisited_household_ids: Vec<Uuid>,
     /// Problems the cadre found this month, and of them closed.
     pub problems_found: usize,
     pub problems_closed: usize,
@@ -155,6 +153,7 @@ pub async fn list_cadre_assessments(
         .filter(|u| only.is_none_or(|o| o == *u))
         .collect();
     let visits = counted_visits(&state, town, q_from, q_to).await?;
+    let inputs = state.coverage_inputs.inputs(&state.reports, &domain::Access::town_wide(town), None, quarter).await?;
     let found = problem::Entity::find()
         .filter(problem::Column::TownId.eq(town))
         .filter(problem::Column::FoundAt.gte(m_from))
@@ -196,13 +195,18 @@ pub async fn list_cadre_assessments(
         let this_month: Vec<Uuid> = mine.iter().filter(|v| month.contains(v.at)).map(|v| v.id).collect();
         let problems: Vec<&problem::Model> = found.iter().filter(|p| p.found_by == c).collect();
         let calls = calls_made.iter().filter(|x| **x == c).count() as u64;
+        let covered = domain::coverage::of_cadre(c, inputs.households(), &inputs.coverage);
+        let unvisited: Vec<Uuid> = covered.targets.iter().filter(|h| !covered.visited.contains(h)).copied().collect();
         out.push(CadreSheet {
             user_id: c,
             name,
             month: month.to_string(),
             visits: this_month.len(),
             visit_ids: this_month,
-            households_covered: mine.iter().map(|v| v.household).collect::<BTreeSet<_>>().len(),
+            households_target: covered.targets.len(),
+            households_covered: covered.visited.len(),
+            covered_household_ids: covered.visited,
+            unvisited_household_ids: unvisited,
             problems_found: problems.len(),
             problems_closed: problems.iter().filter(|p| p.status == "closed").count(),
             problem_ids: problems.iter().map(|p| p.id).collect(),
@@ -317,11 +321,7 @@ pub async fn list_village_assessments(
         let figures = VillageFigures {
             coverage: (tally.targets > 0).then(|| tally.visited as f64 / tally.targets as f64),
             rectification: (!active.is_empty()).then(|| 1.0 - overdue.len() as f64 / active.len() as f64),
-            list_timeliness: Some(match list {
-                Timeliness::OnTime | Timeliness::Pending => 1.0,
-                Timeliness::Late => 0.5,
-                Timeliness::Missing => 0.0,
-            }),
+            list_timeliness: domain::assessment::list_part(list),
             satisfaction: (satisfied + unsatisfied > 0).then(|| satisfied as f64 / (satisfied + unsatisfied) as f64),
             interviews: (!people.is_empty()).then(|| 1.0 - named as f64 / people.len() as f64),
         };
@@ -365,7 +365,8 @@ pub async fn list_village_assessments(
 pub struct VillageBehind {
     pub village_id: Uuid,
     pub name: String,
-    pub coverage_percent: f64,
+    /// `null` when the village has no target household.
+    pub coverage_percent: Option<f64>,
     pub overdue: usize,
 }
 
@@ -375,8 +376,8 @@ pub struct Dashboard {
     pub month: String,
     pub coverage_targets: u64,
     pub coverage_visited: u64,
-    /// As `GET /coverage` computes it.
-    pub coverage_percent: f64,
+    /// As `GET /coverage` computes it; `null` when there is no target household (shown "—").
+    pub coverage_percent: Option<f64>,
     /// Problems being rectified (open, assigned, completion claimed).
     pub problems_open: u64,
     pub problems_overdue: u64,
@@ -441,6 +442,7 @@ async fn dashboard(state: &State, user: &AuthUser) -> ApiResult<Dashboard> {
         Some(
             departments
                 .iter()
+                .filter(|d| d.owes_archives)
                 .filter(|d| {
                     let pairs: Vec<(DateTime<Utc>, Review)> = subs
                         .iter()
@@ -477,7 +479,11 @@ async fn dashboard(state: &State, user: &AuthUser) -> ApiResult<Dashboard> {
             })
         })
         .collect();
-    behind.sort_by(|a, b| a.coverage_percent.total_cmp(&b.coverage_percent).then(b.overdue.cmp(&a.overdue)));
+    // Least covered first; a village with nothing to cover is never "behind" on coverage.
+    behind.sort_by(|a, b| {
+        let key = |p: Option<f64>| p.unwrap_or(f64::INFINITY);
+        key(a.coverage_percent).total_cmp(&key(b.coverage_percent)).then(b.overdue.cmp(&a.overdue))
+    });
     behind.truncate(3);
     Ok(Dashboard {
         quarter: quarter.to_string(),
@@ -506,7 +512,8 @@ pub async fn get_dashboard(state: State, user: AuthUser) -> ApiResult<web::Json<
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MobileDashboard {
-    pub coverage_percent: f64,
+    /// `null` when there is no target household (shown "—").
+    pub coverage_percent: Option<f64>,
     pub problems_open: u64,
     pub problems_overdue: u64,
     pub problems_closed_this_month: u64,

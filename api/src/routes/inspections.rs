@@ -540,6 +540,26 @@ pub struct AdmonishmentProposals {
     /// The rule and its thresholds, in words.
     pub rule: String,
     pub proposals: Vec<AdmonishmentProposal>,
+    /// Every village's figures against the rule, proposed or not, most problems per 100 households
+    /// first: a village coming close shows before it is proposed.
+    pub villages: Vec<VillageStanding>,
+}
+
+/// A village's figures against the admonishment rule.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VillageStanding {
+    pub village_id: Uuid,
+    pub village_name: String,
+    pub problems: u32,
+    pub problems_per_100: f64,
+    pub overdue_share: Option<f64>,
+    pub median_days_to_close: Option<f64>,
+    /// Meets the "problems prominent" test.
+    pub prominent: bool,
+    /// Meets the "rectification slow" test.
+    pub slow: bool,
+    /// Both: proposed.
+    pub proposed: bool,
 }
 
 fn towns_of(user: &AuthUser, act: Act, requested: Option<Uuid>) -> ApiResult<Uuid> {
@@ -596,6 +616,25 @@ pub async fn list_admonishment_proposals(
         .filter(admonishment::Column::Period.eq(month.to_string()))
         .all(&state.db)
         .await?;
+    let name_of = |id: Uuid| villages.iter().find(|v| v.id == id).map(|v| v.name.clone()).unwrap_or_default();
+    let mut standings: Vec<VillageStanding> = records
+        .iter()
+        .map(|r| {
+            let s = leadership::standing(&rule, r);
+            VillageStanding {
+                village_id: s.village,
+                village_name: name_of(s.village),
+                problems: s.problems,
+                problems_per_100: s.problems_per_100,
+                overdue_share: s.overdue_share,
+                median_days_to_close: s.median_days_to_close,
+                prominent: s.prominent,
+                slow: s.slow,
+                proposed: s.proposed,
+            }
+        })
+        .collect();
+    standings.sort_by(|a, b| b.problems_per_100.total_cmp(&a.problems_per_100).then(a.village_id.cmp(&b.village_id)));
     let proposals = leadership::propose(&rule, &records)
         .into_iter()
         .map(|p| {
@@ -623,6 +662,7 @@ pub async fn list_admonishment_proposals(
             rule.min_median_days_to_close
         ),
         proposals,
+        villages: standings,
     }))
 }
 

@@ -24,7 +24,7 @@ use validator::Validate;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, FieldError, validate};
-use crate::routes::common::Problem;
+use crate::routes::common::{IdempotencyKey, Problem, idempotency_begin, idempotency_finish};
 use crate::state::State;
 use crate::store::entity::{meeting, problem, problem_unit, screening, town};
 use crate::store::{audit, notifications, org, problems, users};
@@ -294,8 +294,12 @@ pub struct Decision {
     pub note: String,
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 pub struct CreateMeeting {
+    /// Made by the client when the record is written; sent again (a double click, a retry on a
+    /// weak line), the first meeting is answered and no second is recorded. `Idempotency-Key` does
+    /// the same.
+    pub client_id: Option<Uuid>,
     /// `joint_monthly`, `party_quarterly`, `expanded` or `village_quarterly`.
     pub kind: String,
     /// For a village's quarterly meeting.
@@ -356,11 +360,19 @@ impl From<meeting::Model> for Meeting {
 /// responsible person or deadline where the recorder may assign the problem, and the ledger's history
 /// says which meeting decided it; a village meeting's decision is recorded as a proposal. A meeting
 /// does not decide on a problem found after it, and one of a closed month needs `late_reason`.
-#[utoipa::path(tag = "meetings", operation_id = "create_meeting", security(("bearer" = [])), request_body = CreateMeeting,
+#[utoipa::path(tag = "meetings", operation_id = "create_meeting", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a repeated submission return the first result")),
+    request_body = CreateMeeting,
     responses((status = 201, body = Meeting), (status = 401, response = Problem), (status = 403, response = Problem), (status = 404, response = Problem), (status = 409, response = Problem), (status = 422, response = Problem)))]
 #[post("/meetings")]
-pub async fn create_meeting(state: State, user: AuthUser, body: Json<CreateMeeting>) -> ApiResult<HttpResponse> {
+pub async fn create_meeting(
+    state: State,
+    user: AuthUser,
+    key: IdempotencyKey,
+    body: Json<CreateMeeting>,
+) -> ApiResult<HttpResponse> {
     validate(&*body)?;
+    let key = IdempotencyKey(key.0.clone().or_else(|| body.client_id.map(|c| format!("meeting:{c}"))));
     let kind = kind_of(&body.kind)?;
     let (town, village) = match (kind, body.village_id) {
         (MeetingKind::VillageQuarterly, Some(v)) => {
@@ -396,6 +408,9 @@ pub async fn create_meeting(state: State, user: AuthUser, body: Json<CreateMeeti
     // a proposal, recorded on the problem for the RRO to take up or not.
     let assigns = user.access.reach(Act::AssignProblem);
     let txn = state.db.begin().await?;
+    if let Some(replay) = idempotency_begin(&txn, user.id, &key, "POST /meetings", &*body, now).await? {
+        return Ok(replay);
+    }
     let mut targets = vec![];
     for (i, d) in body.decisions.iter().enumerate() {
         match problems::find_scoped(&txn, &user.access, d.problem_id).await? {
@@ -519,8 +534,10 @@ pub async fn create_meeting(state: State, user: AuthUser, body: Json<CreateMeeti
         now,
     )
     .await?;
+    let answer =
+        idempotency_finish(&txn, user.id, &key, actix_web::http::StatusCode::CREATED, &Meeting::from(m)).await?;
     txn.commit().await?;
-    Ok(HttpResponse::Created().json(Meeting::from(m)))
+    Ok(answer)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

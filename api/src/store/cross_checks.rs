@@ -105,6 +105,9 @@ pub async fn insert<C: ConnectionTrait>(
         size: Set(r.size),
         created_by: Set(r.created_by),
         created_at: Set(now),
+        cancelled_at: Set(None),
+        cancelled_by: Set(None),
+        cancel_reason: Set(None),
     }
     .insert(db)
     .await?;
@@ -138,6 +141,58 @@ pub async fn rounds<C: ConnectionTrait>(
         q = q.filter(cross_check_round::Column::Quarter.eq(qq));
     }
     q.order_by_desc(cross_check_round::Column::Quarter).all(db).await
+}
+
+/// The quarter's round that stands (not cancelled), if any.
+pub async fn standing<C: ConnectionTrait>(
+    db: &C,
+    town: Uuid,
+    quarter: &str,
+) -> Result<Option<cross_check_round::Model>, DbErr> {
+    cross_check_round::Entity::find()
+        .filter(cross_check_round::Column::TownId.eq(town))
+        .filter(cross_check_round::Column::Quarter.eq(quarter))
+        .filter(cross_check_round::Column::CancelledAt.is_null())
+        .one(db)
+        .await
+}
+
+/// Cancels a round: it stays, marked with when, by whom and why.
+pub async fn cancel<C: ConnectionTrait>(
+    db: &C,
+    round: cross_check_round::Model,
+    by: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<cross_check_round::Model, DbErr> {
+    let mut am: cross_check_round::ActiveModel = round.into();
+    am.cancelled_at = Set(Some(now));
+    am.cancelled_by = Set(Some(by));
+    am.cancel_reason = Set(Some(reason.to_owned()));
+    am.update(db).await
+}
+
+/// The households a checker checks in a standing round of `quarter` (what their sample opens).
+pub async fn sample_of_checker<C: ConnectionTrait>(db: &C, user: Uuid, quarter: &str) -> Result<Vec<Uuid>, DbErr> {
+    let standing: Vec<Uuid> = cross_check_round::Entity::find()
+        .filter(cross_check_round::Column::Quarter.eq(quarter))
+        .filter(cross_check_round::Column::CancelledAt.is_null())
+        .select_only()
+        .column(cross_check_round::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if standing.is_empty() {
+        return Ok(vec![]);
+    }
+    cross_check_assignment::Entity::find()
+        .filter(cross_check_assignment::Column::CheckerId.eq(user))
+        .filter(cross_check_assignment::Column::RoundId.is_in(standing))
+        .select_only()
+        .column(cross_check_assignment::Column::HouseholdId)
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 /// Rounds in which the user checks households.

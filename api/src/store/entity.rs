@@ -108,6 +108,10 @@ pub mod department {
         pub town_id: Uuid,
         pub name: String,
         pub created_at: DateTimeUtc,
+        /// Files monthly archive materials (the RRO and the Discipline Commission do not).
+        pub owes_archives: bool,
+        /// The screening findings that are the department's own, comma-separated; empty: any.
+        pub findings: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -555,6 +559,11 @@ pub mod cross_check_round {
         pub size: String,
         pub created_by: Uuid,
         pub created_at: DateTimeUtc,
+        /// Cancelled before it started (then the quarter may be drawn again); kept as history.
+        pub cancelled_at: Option<DateTimeUtc>,
+        pub cancelled_by: Option<Uuid>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub cancel_reason: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

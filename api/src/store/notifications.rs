@@ -50,6 +50,38 @@ pub async fn tell_roles<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Marks read every unread notification of a kind that clears itself whose key is not in `still`
+/// (the work it asked for is done). Returns how many were cleared.
+pub async fn clear_unless<C: ConnectionTrait>(
+    db: &C,
+    still: &std::collections::HashSet<&str>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let kinds: Vec<&str> =
+        domain::reminders::Kind::ALL.into_iter().filter(|k| k.clears_itself()).map(|k| k.as_str()).collect();
+    let unread: Vec<(Uuid, String)> = notification::Entity::find()
+        .select_only()
+        .column(notification::Column::Id)
+        .column(notification::Column::DedupKey)
+        .filter(notification::Column::ReadAt.is_null())
+        .filter(notification::Column::Kind.is_in(kinds))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let done: Vec<Uuid> =
+        unread.into_iter().filter(|(_, key)| !still.contains(key.as_str())).map(|(id, _)| id).collect();
+    let mut cleared = 0;
+    for chunk in done.chunks(500) {
+        cleared += notification::Entity::update_many()
+            .col_expr(notification::Column::ReadAt, sea_orm::sea_query::Expr::value(now))
+            .filter(notification::Column::Id.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok(cleared)
+}
+
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     user: Uuid,

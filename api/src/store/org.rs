@@ -195,6 +195,7 @@ pub async fn create_department<C: ConnectionTrait>(
     db: &C,
     town_id: Uuid,
     name: &str,
+    duties: &domain::screening::DepartmentDuties,
     now: DateTime<Utc>,
 ) -> Result<department::Model, DbErr> {
     department::ActiveModel {
@@ -202,6 +203,8 @@ pub async fn create_department<C: ConnectionTrait>(
         town_id: Set(town_id),
         name: Set(name.to_owned()),
         created_at: Set(now),
+        owes_archives: Set(duties.owes_archives),
+        findings: Set(duties.findings_text()),
     }
     .insert(db)
     .await

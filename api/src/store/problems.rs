@@ -59,8 +59,26 @@ pub struct NewProblem {
     pub unannounced_visit_id: Option<Uuid>,
 }
 
+/// Records a problem and its first event, `found`: its history starts where it was found (by
+/// whom, in which flow), not at its assignment.
 pub async fn insert<C: ConnectionTrait>(db: &C, p: NewProblem, now: DateTime<Utc>) -> Result<problem::Model, DbErr> {
-    new_active(p, now).insert(db).await
+    let m = new_active(p, now).insert(db).await?;
+    record_event(
+        db,
+        NewEvent {
+            problem_id: m.id,
+            action: "found",
+            actor_id: Some(m.found_by),
+            note: &m.description,
+            photo_ids: &serde_json::from_str::<Vec<Uuid>>(&m.evidence_photo_ids).unwrap_or_default(),
+            data: serde_json::json!({ "source": m.source, "found_at": m.found_at, "visit_id": m.visit_id,
+                "call_attempt_id": m.call_attempt_id, "unannounced_visit_id": m.unannounced_visit_id,
+                "fixed_on_spot": m.status == State::FixedOnSpot.as_str() }),
+        },
+        now,
+    )
+    .await?;
+    Ok(m)
 }
 
 /// The row of a new problem (for bulk inserts too).

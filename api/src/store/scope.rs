@@ -18,7 +18,14 @@ pub struct Located<C> {
 
 /// The filter for objects the caller may `act` on. An empty reach matches nothing.
 pub fn condition<C: ColumnTrait + IdenStatic + Copy>(access: &Access, act: Act, cols: &Located<C>) -> Condition {
-    reach_condition(&access.reach(act), access, cols)
+    let c = reach_condition(&access.reach(act), access, cols);
+    match (cols.household, act.opened_by_sample(), access.sample_households.is_empty()) {
+        // The checker's sample households, beside what their grants reach.
+        (Some(household), true, false) => {
+            Condition::any().add(c).add(household.is_in(access.sample_households.iter().copied()))
+        }
+        _ => c,
+    }
 }
 
 /// The filter for objects within `reach`; the caller's linked households (联户) come from `access`

@@ -147,7 +147,13 @@ pub async fn resolve_grants<C: ConnectionTrait>(db: &C, rows: &[role_grant::Mode
 
 /// Everything a user may reach: their grants resolved to places, the groups they answer for, and
 /// the households linked to them.
-pub async fn load_access<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<Access, DbErr> {
+/// What the user may reach at `now`: grants, groups, linked households, and this quarter's
+/// cross spot-check sample.
+pub async fn load_access<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Access, DbErr> {
     let rows = grants_of(db, &[user_id]).await?;
     let grants = resolve_grants(db, &rows).await?;
     let group_ids: Vec<Uuid> = groups_of(db, &[user_id]).await?.into_iter().map(|a| a.group_id).collect();
@@ -170,7 +176,9 @@ pub async fn load_access<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<Ac
         .into_tuple::<Uuid>()
         .all(db)
         .await?;
-    Ok(Access::build(user_id, grants, assigned).with_linked(linked))
+    let quarter = domain::Quarter::containing(now).to_string();
+    let sample = super::cross_checks::sample_of_checker(db, user_id, &quarter).await?;
+    Ok(Access::build(user_id, grants, assigned).with_linked(linked).with_sample(sample))
 }
 
 pub async fn list_in_towns<C: ConnectionTrait>(

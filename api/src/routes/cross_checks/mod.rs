@@ -2,7 +2,7 @@
 //! stratified, reproducible sample and assigns it so nobody checks their own village.
 
 use crate::routes::common::Json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
@@ -11,6 +11,7 @@ use domain::Quarter;
 use domain::calendar::local_date;
 use domain::cross_check::{AssignError, Checker, SampleError, SampleSize, assign, draw};
 use domain::org::Act;
+use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -22,11 +23,14 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, FieldError, validate};
 use crate::routes::common::Problem;
 use crate::state::State;
-use crate::store::entity::cross_check_round;
-use crate::store::{audit, cross_checks, users};
+use crate::store::entity::{cross_check_assignment, cross_check_round, household};
+use crate::store::{audit, cross_checks, households, org, users};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(create_cross_check_round).service(list_cross_check_rounds).service(get_cross_check_round);
+    cfg.service(create_cross_check_round)
+        .service(list_cross_check_rounds)
+        .service(get_cross_check_round)
+        .service(cancel_cross_check_round);
 }
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
@@ -61,6 +65,15 @@ pub struct Assignment {
     pub checker_id: Uuid,
     /// The cross-check visit that settled it, once made.
     pub visit_id: Option<Uuid>,
+    /// Where to go and whom to see (absent on a preview).
+    pub head_name: Option<String>,
+    pub village_name: Option<String>,
+    pub group_name: Option<String>,
+    pub address: Option<String>,
+    /// The household's recorded position, as stored (`datum` says GCJ-02 or WGS-84).
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub datum: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -76,7 +89,19 @@ pub struct Round {
     pub overdue: bool,
     pub total: usize,
     pub done: usize,
+    /// `active`, or `cancelled` (kept as history; the quarter may be drawn again).
+    pub status: String,
+    pub cancelled_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub cancel_reason: Option<String>,
     pub assignments: Vec<Assignment>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CancelRound {
+    /// Why the round is cancelled (a wrong rate, a checker away…), kept with it.
+    #[validate(length(min = 2, max = 500, message = "撤销原因应为2至500字"))]
+    #[schema(min_length = 2, max_length = 500)]
+    pub reason: String,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -152,7 +177,19 @@ pub async fn create_cross_check_round(
     let due_on = quarter.cross_check_deadline();
     let assignments: Vec<Assignment> = rows
         .iter()
-        .map(|(h, v, c)| Assignment { household_id: *h, village_id: *v, checker_id: *c, visit_id: None })
+        .map(|(h, v, c)| Assignment {
+            household_id: *h,
+            village_id: *v,
+            checker_id: *c,
+            visit_id: None,
+            head_name: None,
+            village_name: None,
+            group_name: None,
+            address: None,
+            latitude: None,
+            longitude: None,
+            datum: None,
+        })
         .collect();
     if body.dry_run {
         return Ok(HttpResponse::Ok().json(Round {
@@ -164,11 +201,18 @@ pub async fn create_cross_check_round(
             overdue: local_date(now) > due_on,
             total: assignments.len(),
             done: 0,
+            status: "active".into(),
+            cancelled_at: None,
+            cancel_reason: None,
             assignments,
         }));
     }
-    if !cross_checks::rounds(&state.db, &[town], Some(&quarter.to_string())).await?.is_empty() {
-        return Err(ApiError::conflict("round_exists", "本季度的交叉抽查已经开始", "a round for this quarter exists"));
+    if cross_checks::standing(&state.db, town, &quarter.to_string()).await?.is_some() {
+        return Err(ApiError::conflict(
+            "round_exists",
+            "本季度的交叉抽查已经开始；如需重新抽样，请先撤销该轮",
+            "a standing round for this quarter exists",
+        ));
     }
     let round = cross_checks::insert(
         &state.db,
@@ -196,7 +240,58 @@ pub async fn create_cross_check_round(
         now,
     )
     .await?;
+    // The checkers' sample opens their households to them from the next request.
+    for checker in &body.checker_ids {
+        state.user_changed(*checker);
+    }
     Ok(HttpResponse::build(StatusCode::CREATED).json(round_view(&state, &user, round).await?))
+}
+
+/// Cancels a round before it starts (no sample household visited yet), with the reason; the round is
+/// kept as history and the quarter may be drawn again.
+#[utoipa::path(tag = "cross_checks", operation_id = "cancel_cross_check_round", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = CancelRound,
+    responses((status = 200, body = Round), (status = 401, response = Problem), (status = 403, response = Problem),
+        (status = 404, response = Problem), (status = 409, response = Problem), (status = 422, response = Problem)))]
+#[post("/cross-check-rounds/{id}/cancel")]
+pub async fn cancel_cross_check_round(
+    state: State,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: Json<CancelRound>,
+) -> ApiResult<web::Json<Round>> {
+    validate(&*body)?;
+    let r = cross_checks::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
+    if !user.access.towns_for(Act::ManageCrossCheck).contains(&r.town_id) {
+        return Err(ApiError::not_found());
+    }
+    let visited = cross_checks::done(&state.db, r.id).await?.len();
+    domain::cross_check::may_cancel(r.cancelled_at.is_some(), visited)
+        .map_err(|e| ApiError::conflict(e.code(), e.message_zh(), e.code()))?;
+    let now = state.clock.now();
+    let checkers: BTreeSet<Uuid> =
+        cross_checks::assignments(&state.db, r.id).await?.into_iter().map(|a| a.checker_id).collect();
+    let txn = state.db.begin().await?;
+    let (town, quarter) = (r.town_id, r.quarter.clone());
+    let cancelled = cross_checks::cancel(&txn, r, user.id, body.reason.trim(), now).await?;
+    audit::record(
+        &txn,
+        Some(&user),
+        audit::Event {
+            town_id: Some(town),
+            action: "cross_check.cancel",
+            object_type: "cross_check_round",
+            object_id: Some(cancelled.id),
+            detail: json!({ "quarter": quarter, "reason": body.reason.trim() }),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    for checker in checkers {
+        state.user_changed(checker);
+    }
+    Ok(web::Json(round_view(&state, &user, cancelled).await?))
 }
 
 /// Those who read the town's figures see every round of their town and every assignment in it.
@@ -214,6 +309,34 @@ async fn round_view(state: &State, user: &AuthUser, r: cross_check_round::Model)
     let quarter = quarter_of(&r.quarter)?;
     let due_on = quarter.cross_check_deadline();
     let now = state.clock.now();
+    let mine: Vec<&cross_check_assignment::Model> = all.iter().filter(|a| whole || a.checker_id == user.id).collect();
+    let ids: Vec<Uuid> = mine.iter().map(|a| a.household_id).collect();
+    let households: HashMap<Uuid, household::Model> =
+        households::by_ids(&state.db, &ids).await?.into_iter().map(|h| (h.id, h)).collect();
+    let villages: HashMap<Uuid, String> =
+        org::villages(&state.db, &[r.town_id]).await?.into_iter().map(|v| (v.id, v.name)).collect();
+    let village_ids: Vec<Uuid> = villages.keys().copied().collect();
+    let groups: HashMap<Uuid, String> =
+        org::groups(&state.db, &village_ids).await?.into_iter().map(|g| (g.id, g.name)).collect();
+    let assignments = mine
+        .into_iter()
+        .map(|a| {
+            let h = households.get(&a.household_id);
+            Assignment {
+                visit_id: done.get(&a.household_id).copied(),
+                household_id: a.household_id,
+                village_id: a.village_id,
+                checker_id: a.checker_id,
+                head_name: h.map(|h| h.head_name.clone()),
+                village_name: villages.get(&a.village_id).cloned(),
+                group_name: h.and_then(|h| h.group_id).and_then(|g| groups.get(&g).cloned()),
+                address: h.map(|h| h.address.clone()),
+                latitude: h.and_then(|h| h.latitude),
+                longitude: h.and_then(|h| h.longitude),
+                datum: h.and_then(|h| h.datum.clone()),
+            }
+        })
+        .collect();
     Ok(Round {
         id: Some(r.id),
         quarter: r.quarter,
@@ -223,16 +346,10 @@ async fn round_view(state: &State, user: &AuthUser, r: cross_check_round::Model)
         overdue: done_count < total && local_date(now) > due_on,
         total,
         done: done_count,
-        assignments: all
-            .into_iter()
-            .filter(|a| whole || a.checker_id == user.id)
-            .map(|a| Assignment {
-                visit_id: done.get(&a.household_id).copied(),
-                household_id: a.household_id,
-                village_id: a.village_id,
-                checker_id: a.checker_id,
-            })
-            .collect(),
+        status: if r.cancelled_at.is_some() { "cancelled" } else { "active" }.into(),
+        cancelled_at: r.cancelled_at,
+        cancel_reason: r.cancel_reason,
+        assignments,
     })
 }
 

@@ -86,7 +86,31 @@ pub async fn import_households(
         RosterError::MissingColumns(cols) => ApiError::Rejected {
             code: "import_missing_columns",
             message: format!("导入文件缺少必需的列：{}", cols.join("、")),
-            errors: cols.iter().map(|c| FieldError::new(format!("columns.{c}"), "required", "缺少此列")).collect(),
+            errors: roster::Column::REQUIRED
+                .into_iter()
+                .filter(|c| cols.contains(&c.names()[0]))
+                .map(|c| {
+                    FieldError::new(
+                        format!("columns.{}", c.names()[0]),
+                        "required",
+                        format!("缺少此列；表头可写作：{}", c.accepted_zh()),
+                    )
+                })
+                .collect(),
+        },
+        RosterError::UnknownColumns(cols) => ApiError::Rejected {
+            code: "import_unknown_columns",
+            message: format!("导入文件有无法识别的列：{}。未导入任何数据", cols.join("、")),
+            errors: cols
+                .iter()
+                .map(|c| {
+                    FieldError::new(
+                        format!("columns.{c}"),
+                        "unknown_column",
+                        format!("无法识别此列；可用的列：{}", roster::Column::all_headers_zh()),
+                    )
+                })
+                .collect(),
         },
         RosterError::Empty => ApiError::field("file", "empty", "文件中没有表头或数据"),
         RosterError::Unreadable => {

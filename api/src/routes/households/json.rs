@@ -252,11 +252,13 @@ impl<'a> Fields<'a> {
         let mut tags = Vec::new();
         let mut unknown = false;
         for (i, t) in raw.iter().enumerate() {
-            match Tag::parse_any(t) {
-                Some(t) => tags.push(t),
-                None => {
+            match Tag::parse_label(t) {
+                Ok(t) => tags.push(t),
+                Err(e) => {
                     unknown = true;
-                    self.err(&format!("tags[{i}]"), "unknown_tag", "户类型不正确");
+                    let code =
+                        if e == domain::household::TagError::SubtypeNeeded { "subtype_needed" } else { "unknown_tag" };
+                    self.err(&format!("tags[{i}]"), code, e.message_zh());
                 }
             }
         }

@@ -79,13 +79,14 @@ pub struct ItemRemark {
     pub remark: String,
 }
 
+/// Changes only what it names: remarks left out stay as they were, and each named item's remark is
+/// set (an empty one clears it) while the others keep theirs.
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 pub struct UpdateList {
     #[validate(length(max = 2000, message = "说明最多2000字"))]
     #[schema(max_length = 2000)]
-    pub remarks: String,
-    #[serde(default)]
+    pub remarks: Option<String>,
     #[validate(length(max = 1000), nested)]
     #[schema(max_items = 1000)]
-    pub items: Vec<ItemRemark>,
+    pub items: Option<Vec<ItemRemark>>,
 }

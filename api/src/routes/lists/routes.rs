@@ -15,10 +15,10 @@ use super::json::{FeedbackList, ListComment, ListItem, ListQuery, ListStatus, Up
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, validate};
 use crate::routes::common::Problem;
-use crate::routes::problems::{ProblemView, label, views};
+use crate::routes::problems::{LedgerNames, ProblemView, label, views};
 use crate::state::State;
 use crate::store::entity::{feedback_list, village};
-use crate::store::{audit, households, lists, org, problems, users};
+use crate::store::{audit, lists, org, problems, users};
 
 pub(super) fn parse(kind: &str, period: &str) -> ApiResult<(ListKind, Period)> {
     let kind = ListKind::parse(kind)
@@ -176,16 +176,34 @@ pub async fn update_feedback_list(
     if list.submitted_at.is_some() {
         return Err(ApiError::conflict("list_submitted", "该清单已报送，不能再修改", "the list was submitted"));
     }
-    let remarks: HashMap<Uuid, String> =
-        body.items.iter().map(|i| (i.problem_id, i.remark.trim().to_owned())).collect();
-    let saved = lists::save_draft(
-        &state.db,
-        list,
-        body.remarks.trim().to_owned(),
-        serde_json::to_string(&remarks).map_err(anyhow::Error::from)?,
+    let mut item_remarks: HashMap<Uuid, String> = serde_json::from_str(&list.item_remarks)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("list {} has unreadable item remarks: {e}", list.id)))?;
+    for i in body.items.iter().flatten() {
+        match i.remark.trim() {
+            "" => item_remarks.remove(&i.problem_id),
+            r => item_remarks.insert(i.problem_id, r.to_owned()),
+        };
+    }
+    let remarks = body.remarks.as_deref().map_or_else(|| list.remarks.clone(), |r| r.trim().to_owned());
+    let txn = state.db.begin().await?;
+    let saved =
+        lists::save_draft(&txn, list, remarks, serde_json::to_string(&item_remarks).map_err(anyhow::Error::from)?, now)
+            .await?;
+    audit::record(
+        &txn,
+        Some(&user),
+        audit::Event {
+            town_id: Some(v.town_id),
+            action: "list.edit",
+            object_type: "feedback_list",
+            object_id: Some(saved.id),
+            detail: json!({ "kind": kind.as_str(), "period": period.label(),
+                "remarks": body.remarks.is_some(), "items": body.items.as_ref().map_or(0, Vec::len) }),
+        },
         now,
     )
     .await?;
+    txn.commit().await?;
     Ok(web::Json(assemble(&state, &v, kind, period, Some(saved)).await?))
 }
 
@@ -245,10 +263,22 @@ pub async fn export_feedback_list(
     let (kind, period) = parse(&kind, &period)?;
     let list = lists::find(&state.db, v.id, kind, &period.label()).await?;
     let doc = assemble(&state, &v, kind, period, list).await?;
-    let household_ids: Vec<Uuid> = doc.items.iter().filter_map(|i| i.problem.household_id).collect();
-    let heads: HashMap<Uuid, String> =
-        households::by_ids(&state.db, &household_ids).await?.into_iter().map(|h| (h.id, h.head_name)).collect();
-    let bytes = list_xlsx(&doc, &heads).map_err(|e| ApiError::Internal(anyhow::anyhow!("xlsx: {e}")))?;
+    let problems: Vec<ProblemView> = doc.items.iter().map(|i| i.problem.clone()).collect();
+    let names = LedgerNames::load(&state, &user, &problems).await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        audit::Event {
+            town_id: Some(v.town_id),
+            action: "list.export",
+            object_type: "feedback_list",
+            object_id: None,
+            detail: json!({ "village_id": v.id, "kind": kind.as_str(), "period": period.label(), "items": doc.items.len() }),
+        },
+        state.clock.now(),
+    )
+    .await?;
+    let bytes = list_xlsx(&doc, &names).map_err(|e| ApiError::Internal(anyhow::anyhow!("xlsx: {e}")))?;
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         .insert_header((
@@ -258,7 +288,7 @@ pub async fn export_feedback_list(
         .body(bytes))
 }
 
-fn list_xlsx(doc: &FeedbackList, heads: &HashMap<Uuid, String>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+fn list_xlsx(doc: &FeedbackList, names: &LedgerNames) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("问题反馈清单")?;
@@ -272,9 +302,12 @@ fn list_xlsx(doc: &FeedbackList, heads: &HashMap<Uuid, String>) -> Result<Vec<u8
         "户主",
         "问题描述",
         "问题来源",
+        "问题类型",
+        "发现日期",
         "问题分类",
         "整改措施",
         "责任单位",
+        "责任人",
         "整改期限",
         "整改状态",
         "备注",
@@ -298,12 +331,15 @@ fn list_xlsx(doc: &FeedbackList, heads: &HashMap<Uuid, String>) -> Result<Vec<u8
             (i + 1).to_string(),
             doc.village_name.clone(),
             doc.period.clone(),
-            p.household_id.and_then(|h| heads.get(&h).cloned()).unwrap_or_default(),
+            names.head(p),
             p.description.clone(),
             label("source", &p.source),
+            label("category", &p.category),
+            domain::calendar::local_date(p.found_at).to_string(),
             p.class.as_deref().map(|c| label("class", c)).unwrap_or_default(),
             p.measure.clone().unwrap_or_default(),
-            p.units.iter().map(|u| u.kind.clone()).collect::<Vec<_>>().join("、"),
+            names.units(p),
+            names.person(p),
             p.deadline.map(|d| d.to_string()).unwrap_or_default(),
             label("status", &p.status),
             item.remark.clone(),
@@ -312,7 +348,7 @@ fn list_xlsx(doc: &FeedbackList, heads: &HashMap<Uuid, String>) -> Result<Vec<u8
             ws.write_string_with_format((i + 3) as u32, c as u16, val, &cell)?;
         }
     }
-    for (c, w) in [6, 12, 10, 10, 40, 10, 10, 30, 16, 12, 10, 20].iter().enumerate() {
+    for (c, w) in [6, 12, 10, 10, 40, 10, 10, 12, 10, 30, 16, 10, 12, 10, 20].iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;
     }
     wb.save_to_buffer()

@@ -44,6 +44,60 @@ pub struct Department {
     pub id: Uuid,
     pub town_id: Uuid,
     pub name: String,
+    /// Files monthly archive materials (the RRO's office and the Discipline Commission do not).
+    pub owes_archives: bool,
+    /// The screening findings that are its own; empty: not configured, any is taken.
+    pub findings: Vec<FindingName>,
+}
+
+/// A department's screening finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingName {
+    LargeMedicalExpense,
+    DangerousHousing,
+    Dropout,
+    DrinkingWater,
+}
+
+impl From<FindingName> for domain::screening::Finding {
+    fn from(f: FindingName) -> Self {
+        use domain::screening::Finding as F;
+        match f {
+            FindingName::LargeMedicalExpense => F::LargeMedicalExpense,
+            FindingName::DangerousHousing => F::DangerousHousing,
+            FindingName::Dropout => F::Dropout,
+            FindingName::DrinkingWater => F::DrinkingWater,
+        }
+    }
+}
+
+impl From<domain::screening::Finding> for FindingName {
+    fn from(f: domain::screening::Finding) -> Self {
+        use domain::screening::Finding as F;
+        match f {
+            F::LargeMedicalExpense => FindingName::LargeMedicalExpense,
+            F::DangerousHousing => FindingName::DangerousHousing,
+            F::Dropout => FindingName::Dropout,
+            F::DrinkingWater => FindingName::DrinkingWater,
+        }
+    }
+}
+
+impl Department {
+    /// The stored department as answered; its findings must read back (a corrupt list is an error).
+    pub fn of(d: crate::store::entity::department::Model) -> Result<Self, crate::error::ApiError> {
+        let findings = domain::screening::DepartmentDuties::parse_findings(&d.findings).map_err(|bad| {
+            crate::error::ApiError::Internal(anyhow::anyhow!("department {} has an unknown finding {bad:?}", d.id))
+        })?;
+        Ok(Self {
+            id: d.id,
+            town_id: d.town_id,
+            name: d.name,
+            owes_archives: d.owes_archives,
+            findings: findings.into_iter().map(FindingName::from).collect(),
+        })
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -98,6 +152,11 @@ pub struct CreateDepartment {
     #[validate(length(min = 1, max = 50, message = "名称应为1至50个字"))]
     #[schema(min_length = 1, max_length = 50)]
     pub name: String,
+    /// Default: by the notice (true, except for 乡村振兴办 and 镇纪委).
+    pub owes_archives: Option<bool>,
+    /// Default: by the notice's names (卫健 → large_medical_expense, 规建 → dangerous_housing…).
+    #[schema(max_items = 4)]
+    pub findings: Option<Vec<FindingName>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -185,7 +185,7 @@ pub async fn list_departments(
 ) -> ApiResult<web::Json<Vec<Department>>> {
     let towns = readable_towns(&user, q.town_id)?;
     let rows = org::departments(&state.db, &towns).await?;
-    Ok(web::Json(rows.into_iter().map(|d| Department { id: d.id, town_id: d.town_id, name: d.name }).collect()))
+    Ok(web::Json(rows.into_iter().map(Department::of).collect::<ApiResult<Vec<_>>>()?))
 }
 
 /// Adds a department.
@@ -196,7 +196,15 @@ pub async fn list_departments(
 pub async fn create_department(state: State, user: AuthUser, body: Json<CreateDepartment>) -> ApiResult<HttpResponse> {
     let town = managed_town(&user, body.town_id)?;
     validate(&*body)?;
-    let d = org::create_department(&state.db, town, body.name.trim(), state.clock.now()).await?;
+    let name = body.name.trim();
+    let mut duties = domain::screening::DepartmentDuties::default_for(name);
+    if let Some(owes) = body.owes_archives {
+        duties.owes_archives = owes;
+    }
+    if let Some(findings) = &body.findings {
+        duties.findings = findings.iter().map(|f| (*f).into()).collect();
+    }
+    let d = org::create_department(&state.db, town, name, &duties, state.clock.now()).await?;
     audit_create(&state, &user, town, "department", d.id, &d.name).await?;
-    Ok(HttpResponse::build(StatusCode::CREATED).json(Department { id: d.id, town_id: d.town_id, name: d.name }))
+    Ok(HttpResponse::build(StatusCode::CREATED).json(Department::of(d)?))
 }

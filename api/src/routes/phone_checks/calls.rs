@@ -195,7 +195,9 @@ pub async fn create_call_list(state: State, user: AuthUser, body: Json<DrawCallL
     }
     for (i, id) in body.caller_ids.iter().enumerate() {
         let ok = match users::by_id(&state.db, *id).await? {
-            Some(u) if u.active => may_call(&users::load_access(&state.db, u.id).await?, village.town_id, village.id),
+            Some(u) if u.active => {
+                may_call(&users::load_access(&state.db, u.id, state.clock.now()).await?, village.town_id, village.id)
+            }
             _ => false,
         };
         if !ok {

@@ -35,7 +35,7 @@ pub struct Plan {
     pub milestones: Vec<Milestone>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProblemView {
     pub id: Uuid,
     pub village_id: Uuid,

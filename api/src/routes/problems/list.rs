@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiResult, validate};
 use crate::routes::common::{Page, PageQuery, Problem};
 use crate::state::State;
 use crate::store::entity::problem as entity;
-use crate::store::{households, org, problems, users};
+use crate::store::{audit, households, org, problems, users};
 
 fn filter(q: &ProblemFilter, today: chrono::NaiveDate) -> ApiResult<problems::ListFilter> {
     if let Some(s) = q.status.as_deref()
@@ -137,25 +137,22 @@ pub async fn export_problems(state: State, user: AuthUser, q: web::Query<Problem
     validate(&*q)?;
     let f = filter(&q, local_date(state.clock.now()))?;
     let (rows, _) = problems::list(&state.db, &user.access, &f, 1, 20_000).await?;
-    let towns: Vec<Uuid> = user.access.towns().into_iter().collect();
-    let villages: HashMap<Uuid, String> =
-        org::villages(&state.db, &towns).await?.into_iter().map(|v| (v.id, v.name)).collect();
-    let teams: HashMap<Uuid, String> =
-        org::work_teams(&state.db, &towns).await?.into_iter().map(|t| (t.id, t.name)).collect();
-    let depts: HashMap<Uuid, String> =
-        org::departments(&state.db, &towns).await?.into_iter().map(|d| (d.id, d.name)).collect();
-    let household_ids: Vec<Uuid> = rows.iter().filter_map(|p| p.household_id).collect();
-    let heads: HashMap<Uuid, String> =
-        households::by_ids(&state.db, &household_ids).await?.into_iter().map(|h| (h.id, h.head_name)).collect();
-    let mut people = HashMap::new();
-    for id in rows.iter().filter_map(|p| p.responsible_user_id) {
-        if let std::collections::hash_map::Entry::Vacant(e) = people.entry(id) {
-            e.insert(users::by_id(&state.db, id).await?.map(|u| u.display_name).unwrap_or_default());
-        }
-    }
     let list = views(&state, rows).await?;
-    let bytes = ledger_xlsx(&list, &villages, &teams, &depts, &heads, &people)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("xlsx: {e}")))?;
+    let names = LedgerNames::load(&state, &user, &list).await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        audit::Event {
+            town_id: user.town_id,
+            action: "ledger.export",
+            object_type: "problem",
+            object_id: None,
+            detail: serde_json::json!({ "rows": list.len(), "query": req_query(&q) }),
+        },
+        state.clock.now(),
+    )
+    .await?;
+    let bytes = ledger_xlsx(&list, &names).map_err(|e| ApiError::Internal(anyhow::anyhow!("xlsx: {e}")))?;
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         .insert_header((
@@ -167,37 +164,79 @@ pub async fn export_problems(state: State, user: AuthUser, q: web::Query<Problem
 
 /// The Chinese label of a source, class or status, as the sheets show it.
 pub fn label(kind: &str, s: &str) -> String {
-    let zh = match (kind, s) {
-        ("source", "visit") => "入户走访",
-        ("source", "cross_check") => "交叉抽查",
-        ("source", "phone_check") => "电话抽查",
-        ("source", "dept_screening") => "部门筛查",
-        ("source", "supervision") => "部门督查",
-        ("source", "unannounced") => "领导暗访",
-        ("source", "interview") => "访谈",
-        ("source", "meeting") => "会议",
-        ("class", "small") => "小问题（当月清零）",
-        ("class", "large") => "大问题（限时清零）",
-        ("class", "special") => "特殊问题（有方案）",
-        ("status", "fixed_on_spot") => "当场整改",
-        ("status", "open") => "待交办",
-        ("status", "assigned") => "整改中",
-        ("status", "completion_claimed") => "待核验",
-        ("status", "closed") => "已销号",
-        ("status", "decided") => "党委会议定",
-        _ => s,
+    use domain::problem::{Category, Class, Source, State};
+    let zh = match kind {
+        "source" => Source::parse(s).map(Source::label_zh),
+        "category" => Category::parse(s).map(Category::label_zh),
+        "class" => Class::parse(s).map(Class::label_zh),
+        "status" => State::parse(s).map(State::label_zh),
+        _ => None,
     };
-    zh.to_owned()
+    zh.unwrap_or(s).to_owned()
 }
 
-fn ledger_xlsx(
-    list: &[ProblemView],
-    villages: &HashMap<Uuid, String>,
-    teams: &HashMap<Uuid, String>,
-    depts: &HashMap<Uuid, String>,
-    heads: &HashMap<Uuid, String>,
-    people: &HashMap<Uuid, String>,
-) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+/// The names an exported sheet shows instead of ids: villages, work teams, departments, household
+/// heads, responsible people.
+pub struct LedgerNames {
+    villages: HashMap<Uuid, String>,
+    teams: HashMap<Uuid, String>,
+    depts: HashMap<Uuid, String>,
+    heads: HashMap<Uuid, String>,
+    people: HashMap<Uuid, String>,
+}
+
+impl LedgerNames {
+    pub async fn load(state: &State, user: &AuthUser, list: &[ProblemView]) -> ApiResult<Self> {
+        let towns: Vec<Uuid> = user.access.towns().into_iter().collect();
+        let household_ids: Vec<Uuid> = list.iter().filter_map(|p| p.household_id).collect();
+        let people: Vec<Uuid> = list.iter().filter_map(|p| p.responsible_user_id).collect();
+        Ok(Self {
+            villages: org::villages(&state.db, &towns).await?.into_iter().map(|v| (v.id, v.name)).collect(),
+            teams: org::work_teams(&state.db, &towns).await?.into_iter().map(|t| (t.id, t.name)).collect(),
+            depts: org::departments(&state.db, &towns).await?.into_iter().map(|d| (d.id, d.name)).collect(),
+            heads: households::by_ids(&state.db, &household_ids)
+                .await?
+                .into_iter()
+                .map(|h| (h.id, h.head_name))
+                .collect(),
+            people: users::names(&state.db, &people).await?,
+        })
+    }
+
+    pub fn village(&self, id: Uuid) -> String {
+        self.villages.get(&id).cloned().unwrap_or_default()
+    }
+
+    pub fn head(&self, p: &ProblemView) -> String {
+        p.household_id.and_then(|h| self.heads.get(&h).cloned()).unwrap_or_default()
+    }
+
+    pub fn person(&self, p: &ProblemView) -> String {
+        p.responsible_user_id.and_then(|u| self.people.get(&u).cloned()).unwrap_or_default()
+    }
+
+    /// The responsible units by name, as the office writes them: 红光村、民政办.
+    pub fn units(&self, p: &ProblemView) -> String {
+        let names: Vec<String> = p
+            .units
+            .iter()
+            .map(|u| match u.kind.as_str() {
+                "village" => self.villages.get(&u.id),
+                "work_team" => self.teams.get(&u.id),
+                _ => self.depts.get(&u.id),
+            })
+            .map(|n| n.cloned().unwrap_or_default())
+            .collect();
+        names.join("、")
+    }
+}
+
+/// The filter an export was asked with, for its audit entry.
+fn req_query(q: &ProblemFilter) -> String {
+    format!("{q:?}").chars().take(500).collect()
+}
+
+fn ledger_xlsx(list: &[ProblemView], names: &LedgerNames) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("整改台账")?;
@@ -227,28 +266,18 @@ fn ledger_xlsx(
     }
     for (i, p) in list.iter().enumerate() {
         let r = (i + 2) as u32;
-        let units: Vec<String> = p
-            .units
-            .iter()
-            .map(|u| match u.kind.as_str() {
-                "village" => villages.get(&u.id),
-                "work_team" => teams.get(&u.id),
-                _ => depts.get(&u.id),
-            })
-            .map(|n| n.cloned().unwrap_or_default())
-            .collect();
         let values = [
             (i + 1).to_string(),
-            villages.get(&p.village_id).cloned().unwrap_or_default(),
-            p.household_id.and_then(|h| heads.get(&h).cloned()).unwrap_or_default(),
+            names.village(p.village_id),
+            names.head(p),
             label("source", &p.source),
-            p.category.clone(),
+            label("category", &p.category),
             p.description.clone(),
             local_date(p.found_at).to_string(),
             p.class.as_deref().map(|c| label("class", c)).unwrap_or_default(),
             p.measure.clone().unwrap_or_default(),
-            units.join("、"),
-            p.responsible_user_id.and_then(|u| people.get(&u).cloned()).unwrap_or_default(),
+            names.units(p),
+            names.person(p),
             p.deadline.map(|d| d.to_string()).unwrap_or_default(),
             label("status", &p.status),
             if p.overdue { "是" } else { "否" }.to_owned(),

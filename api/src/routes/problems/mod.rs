@@ -8,7 +8,7 @@ mod list;
 mod proposal;
 
 pub use json::*;
-pub use list::{label, views};
+pub use list::{LedgerNames, label, views};
 
 use utoipa_actix_web::service_config::ServiceConfig;
 

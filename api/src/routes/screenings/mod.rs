@@ -89,7 +89,9 @@ async fn rows_of(bytes: &[u8]) -> ApiResult<Vec<(usize, String, String, String)>
         return Ok(rows.into_iter().enumerate().map(|(i, r)| (i + 1, r.id_number, r.finding, r.detail)).collect());
     }
     let table = read_table_off_thread(bytes.to_vec(), Limits::SCREENING).await?.map_err(|e| match e {
-        RosterError::MissingColumns(_) | RosterError::Empty => ApiError::field("file", "empty", "文件中没有表头或数据"),
+        RosterError::MissingColumns(_) | RosterError::UnknownColumns(_) | RosterError::Empty => {
+            ApiError::field("file", "empty", "文件中没有表头或数据")
+        }
         RosterError::Unreadable => ApiError::field("file", "unreadable", "无法读取文件，请上传 xlsx、csv 或 JSON"),
         RosterError::TooLarge(bound) => too_large(bound),
     })?;
@@ -138,6 +140,20 @@ pub async fn upload_screening(
         (None, _) => return Err(ApiError::field("department_id", "required", "您属于多个部门，请指定部门")),
     };
     let month: Month = crate::routes::common::month_param(&q.month)?;
+    if month.first_day() > local_date(state.clock.now()) {
+        return Err(ApiError::field("month", "future", "不能上传将来月份的筛查数据"));
+    }
+    let dept = org::departments(&state.db, &[town])
+        .await?
+        .into_iter()
+        .find(|d| d.id == department)
+        .ok_or_else(ApiError::not_found)?;
+    let duties = domain::screening::DepartmentDuties {
+        owes_archives: dept.owes_archives,
+        findings: domain::screening::DepartmentDuties::parse_findings(&dept.findings).map_err(|bad| {
+            ApiError::Internal(anyhow::anyhow!("department {} has an unknown finding {bad:?}", dept.id))
+        })?,
+    };
     let bytes = read_file_field(payload, state.settings.max_upload_bytes).await?;
     count_upload(&state, &user, bytes.len() as u64).await?;
     let sha = sha256_hex(&bytes);
@@ -165,12 +181,21 @@ pub async fn upload_screening(
             })
             .ok();
         let finding = Finding::parse(finding);
-        if finding.is_none() {
-            errors.push(FieldError::new(
+        match finding {
+            None => errors.push(FieldError::new(
                 format!("rows[{row}].finding"),
                 "invalid",
                 "类别应为 大额医疗自费、农村危房、失学辍学 或 饮水安全",
-            ));
+            )),
+            Some(f) if !duties.reports(f) => {
+                let own: Vec<&str> = duties.findings.iter().map(|f| f.label_zh()).collect();
+                errors.push(FieldError::new(
+                    format!("rows[{row}].finding"),
+                    "not_own_finding",
+                    format!("“{}”不是{}的筛查类别（本部门：{}）", f.label_zh(), dept.name, own.join("、")),
+                ));
+            }
+            Some(_) => {}
         }
         if let (Some(id), Some(f)) = (id_number, finding) {
             parsed.push((*row, id, f, detail.clone()));

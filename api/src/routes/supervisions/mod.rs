@@ -63,7 +63,7 @@ pub struct Candidate {
     pub status: String,
     pub class: Option<String>,
     pub deadline: Option<NaiveDate>,
-    /// cleared, overdue, not_rectified or plan_missing, as the records suggest.
+    /// cleared, in_progress, decided, overdue, not_rectified or plan_missing, as the records suggest.
     pub suggested: String,
 }
 
@@ -99,7 +99,8 @@ pub async fn list_look_back_candidates(
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 pub struct FindingInput {
     pub problem_id: Uuid,
-    /// cleared, overdue, not_rectified or plan_missing; the records' suggestion when absent.
+    /// cleared, in_progress, decided, overdue, not_rectified or plan_missing; the records' suggestion
+    /// when absent. Only overdue, not_rectified and plan_missing go to the Discipline Commission.
     pub finding: Option<String>,
     #[serde(default)]
     #[validate(length(max = 1000, message = "说明最多1000字"))]
@@ -180,7 +181,7 @@ pub async fn create_supervision(
                     errors.push(FieldError::new(
                         format!("findings[{i}].finding"),
                         "invalid",
-                        "结论应为 cleared、overdue、not_rectified 或 plan_missing",
+                        "结论应为 cleared、in_progress、decided、overdue、not_rectified 或 plan_missing",
                     ));
                     continue;
                 }
@@ -295,6 +296,8 @@ pub struct LookBackCounts {
     pub name: String,
     pub looked_back: u64,
     pub cleared: u64,
+    pub in_progress: u64,
+    pub decided: u64,
     pub overdue: u64,
     pub not_rectified: u64,
     pub plan_missing: u64,
@@ -335,11 +338,14 @@ pub async fn get_supervision_report(
     let mut by_department: BTreeMap<Uuid, LookBackCounts> = BTreeMap::new();
     let bump = |c: &mut LookBackCounts, f: &str| {
         c.looked_back += 1;
-        match f {
-            "cleared" => c.cleared += 1,
-            "overdue" => c.overdue += 1,
-            "not_rectified" => c.not_rectified += 1,
-            _ => c.plan_missing += 1,
+        match LookBack::parse(f) {
+            Some(LookBack::Cleared) => c.cleared += 1,
+            Some(LookBack::InProgress) => c.in_progress += 1,
+            Some(LookBack::Decided) => c.decided += 1,
+            Some(LookBack::Overdue) => c.overdue += 1,
+            Some(LookBack::NotRectified) => c.not_rectified += 1,
+            Some(LookBack::PlanMissing) => c.plan_missing += 1,
+            None => tracing::error!(finding = f, "a stored look-back finding is unknown"),
         }
     };
     for f in &findings {

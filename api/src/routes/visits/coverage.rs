@@ -36,8 +36,8 @@ pub struct Figures {
     pub visited: u64,
     pub attempted_absent: u64,
     pub not_visited: u64,
-    /// visited ÷ targets, percent with one decimal (100 when there is no target).
-    pub percent: f64,
+    /// visited ÷ targets, percent with one decimal; `null` when there is no target (shown "—").
+    pub percent: Option<f64>,
 }
 
 impl From<Tally> for Figures {

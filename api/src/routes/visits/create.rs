@@ -54,7 +54,7 @@ async fn household_for(txn: &DatabaseTransaction, user: &AuthUser, body: &Create
         .await?
     {
         let round = cross_check_round::Entity::find_by_id(a.round_id).by_key(txn).await?;
-        if round.is_some_and(|r| r.quarter == quarter) {
+        if round.is_some_and(|r| r.quarter == quarter && r.cancelled_at.is_none()) {
             round_id = Some(a.round_id);
         }
     }
@@ -201,7 +201,7 @@ pub async fn create_visit(
             Some(u) if u.active && u.town_id == Some(household.town_id) => {
                 // Credit and access follow a co-visitor: only someone who works in the village (or
                 // the town, or a department whose task this is) goes along.
-                let access = users::load_access(&txn, u.id).await?;
+                let access = users::load_access(&txn, u.id, state.clock.now()).await?;
                 if access.works_in(household.town_id, household.village_id, &task_departments) {
                     visitors.insert(u.id);
                 } else {
