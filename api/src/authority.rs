@@ -164,7 +164,7 @@ pub const OPERATIONS: &[(&str, Gate)] = &[
     ("export_circular", SignedIn),
     ("draft_circular", act(Act::DraftCircular)),
     ("edit_circular", act(Act::DraftCircular)),
-    ("review_circular", act(Act::DraftCircular)),
+    ("review_circular", act(Act::ReviewCircular)),
     ("issue_circular", act(Act::IssueCircular)),
     // Phone checks.
     ("list_questionnaires", act(Act::ReadPhoneChecks)),

@@ -47,6 +47,8 @@ pub enum Act {
     VerifyProblem,
     /// Record the Party committee's decision on a leftover problem (议定).
     DecideProblem,
+    /// Review a drafted circular before the leader issues it.
+    ReviewCircular,
     /// Accept or decline a village meeting's proposal on a problem.
     AnswerProposal,
     /// Hand a problem over to the Discipline Commission.
@@ -174,7 +176,7 @@ pub struct Row {
 }
 
 impl Act {
-    pub const ALL: [Act; 42] = [
+    pub const ALL: [Act; 43] = [
         Act::ReadHousehold,
         Act::WriteHousehold,
         Act::RevealHousehold,
@@ -193,6 +195,7 @@ impl Act {
         Act::ReportOnProblem,
         Act::VerifyProblem,
         Act::DecideProblem,
+        Act::ReviewCircular,
         Act::AnswerProposal,
         Act::HandOverProblem,
         Act::ExportLedger,
@@ -352,6 +355,7 @@ impl Act {
             Act::UpdateMustKnow => row(&[R(InfoOfficer)], &[], "更新应知应会"),
             // Nobody reviews their own draft.
             Act::DraftCircular => row(&[R(RroStaff), R(DeputyMayor), R(Leader)], &[], "起草通报"),
+            Act::ReviewCircular => row(&[R(RroStaff), R(DeputyMayor), R(Leader)], &[Drafter], "审核通报"),
             Act::IssueCircular => row(&[R(Leader)], &[], "印发通报"),
             // A village secretary records the village's own quarterly meeting, and only that.
             Act::ManageMeetings => {

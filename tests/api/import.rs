@@ -118,3 +118,41 @@ async fn only_town_offices_import_and_junk_is_refused_clearly() {
     let big = app.upload("/api/v1/households/import", &rro, "r.csv", vec![b'a'; 3 << 20]).await;
     big.assert_problem(413, "payload_too_large");
 }
+
+#[tokio::test]
+async fn every_column_is_mapped_or_refused_and_nothing_is_guessed() {
+    let app = spawn_app().await;
+    let rro = app.login("demo-rro").await;
+    let a = id_number("50038119700101011");
+    // 社/组 is the group column: the household gets its group.
+    let csv = format!("序号,村,社/组,户主姓名,身份证号,户类型,家庭人口\n1,红光村,一社,李一,{a},脱贫户,3\n");
+    let res = app.upload("/api/v1/households/import", &rro, "r.csv", csv.into_bytes()).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let found = app.get("/api/v1/households?q=李一", &rro).await;
+    assert!(found.body["items"][0]["group_id"].is_string(), "the group was read: {}", found.text);
+    // A column it does not know refuses the file, naming it and the accepted headers.
+    let csv = format!(
+        "村,户主姓名,身份证号,户类型,家庭人口,收入来源\n红光村,李二,{},脱贫户,2,务工\n",
+        id_number("50038119700101012")
+    );
+    let res = app.upload("/api/v1/households/import", &rro, "r.csv", csv.into_bytes()).await;
+    res.assert_problem(422, "import_unknown_columns");
+    assert_eq!(res.body["errors"][0]["field"], "columns.收入来源");
+    assert!(res.body["errors"][0]["message"].as_str().unwrap().contains("户主姓名"), "{}", res.text);
+    // A bare 监测户 is asked about; an ID stored as a number says so; a missing column lists its names.
+    let csv = format!(
+        "村,户主姓名,身份证号,户类型,家庭人口,风险状态\n红光村,李三,{},监测户,2,at_risk\n红光村,李四,5.00381E+17,脱贫户,2,\n",
+        id_number("50038119700101013")
+    );
+    let res = app.upload("/api/v1/households/import", &rro, "r.csv", csv.into_bytes()).await;
+    res.assert_problem(422, "import_invalid");
+    let errors = res.body["errors"].as_array().unwrap();
+    let by_field = |f: &str| errors.iter().find(|e| e["field"].as_str().is_some_and(|x| x.starts_with(f))).cloned();
+    let tag = by_field("rows[2].tags").unwrap_or_else(|| panic!("{}", res.text));
+    assert_eq!(tag["code"], "subtype_needed");
+    let id = by_field("rows[3].id_number").unwrap_or_else(|| panic!("{}", res.text));
+    assert!(id["message"].as_str().unwrap().contains("文本"), "{id}");
+    let missing =
+        app.upload("/api/v1/households/import", &rro, "r.csv", "村,户主姓名\n红光村,张三\n".as_bytes().to_vec()).await;
+    assert!(missing.body["errors"][0]["message"].as_str().unwrap().contains("身份证号码"), "{}", missing.text);
+}

@@ -156,6 +156,12 @@ async fn the_proposal_rule_picks_the_village_with_many_slow_problems_and_the_tal
     assert_eq!(proposals[0]["overdue_share"], 1.0);
     assert_eq!(proposals[0]["acted_on"], false);
     assert!(res.body["rule"].as_str().unwrap().contains("每百户"));
+    // Every village's figures, so a village coming close shows before it is proposed.
+    let villages = res.body["villages"].as_array().unwrap();
+    assert_eq!(villages.len(), 5, "{}", res.text);
+    let of = |id: Uuid| villages.iter().find(|v| v["village_id"] == id.to_string()).unwrap().clone();
+    assert_eq!((of(b)["proposed"].as_bool(), of(b)["problems"].as_u64()), (Some(true), Some(4)));
+    assert_eq!((of(a)["proposed"].as_bool(), of(a)["problems"].as_u64()), (Some(false), Some(1)));
     // Village roles do not see proposals.
     let sec = app.login("demo-secretary-a").await;
     app.get("/api/v1/admonishments/proposals?month=2026-11", &sec).await.assert_problem(403, "not_permitted");
@@ -297,7 +303,7 @@ async fn a_wrong_answer_in_an_interview_names_the_person_in_the_draft_circular_a
     // Reviewed by someone else, issued by the main leader.
     app.post(&format!("/api/v1/circulars/{cid}/review"), &rro, json!({}))
         .await
-        .assert_problem(403, "cannot_review_own_draft");
+        .assert_problem(403, "separation_of_duties");
     app.post(&format!("/api/v1/circulars/{cid}/issue"), &app.login("demo-leader").await, json!({}))
         .await
         .assert_problem(409, "circular_state");
@@ -319,4 +325,10 @@ async fn a_wrong_answer_in_an_interview_names_the_person_in_the_draft_circular_a
     let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx.bytes().await.unwrap().to_vec())).unwrap();
     let sheet = wb.worksheet_range("通报").unwrap();
     assert!(sheet.rows().any(|r| r.get(1).is_some_and(|c| c == "彭波")));
+    // Every step of the circular and its export is in the audit.
+    let rro = app.login("demo-rro").await;
+    for action in ["circular.review", "circular.issue", "circular.export", "interview.results"] {
+        let audit = app.get(&format!("/api/v1/audit?action={action}"), &rro).await;
+        assert!(audit.body["total"].as_u64().is_some_and(|n| n >= 1), "{action}: {}", audit.text);
+    }
 }

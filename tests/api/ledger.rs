@@ -214,6 +214,7 @@ async fn a_department_sees_what_is_assigned_to_it_and_the_ledger_exports() {
     assert_eq!(rows[1][1], "村（社区）");
     assert_eq!(rows.len(), 3, "title, header and one problem: {rows:?}");
     assert_eq!(rows[2][1], "红光村");
+    assert!(!rows[2][4].is_ascii(), "the category in Chinese, not its machine name: {:?}", rows[2][4]);
     assert!(rows[2][9].contains("卫健办") && rows[2][9].contains("红光村"));
     assert_eq!(rows[2][11], "2026-11-30");
     let cadre = app.login("demo-cadre-a").await;

@@ -134,3 +134,38 @@ async fn the_office_comments_beside_a_submitted_list_and_the_village_text_stays_
     let res = app.post(&format!("{path}/comments"), &b_officer, json!({ "body": "x" })).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text);
 }
+
+#[tokio::test]
+async fn a_list_edit_changes_only_what_it_names() {
+    let app = spawn_app().await;
+    let officer = app.login("demo-officer-a").await;
+    let rro = app.login("demo-rro").await;
+    let a = app.village_id(&rro, "红光村").await;
+    let discipline = app.login("demo-discipline").await;
+    for text in ["五社饮水管破损", "低保材料缺失"] {
+        app.post("/api/v1/problems", &discipline, json!({ "client_id": Uuid::new_v4(), "source": "supervision", "village_id": a, "category": "other", "description": text, "found_at": "2026-11-20T10:00:00+08:00" })).await;
+    }
+    let path = format!("/api/v1/villages/{a}/feedback-lists/routine/2026-11");
+    let draft = app.get(&path, &officer).await;
+    let (p1, p2) = (draft.body["items"][0]["problem"]["id"].clone(), draft.body["items"][1]["problem"]["id"].clone());
+    let put = |body: serde_json::Value| {
+        let (app, path, officer) = (&app, path.clone(), officer.clone());
+        async move { app.request(reqwest::Method::PUT, &path, Some(&officer), Some(body), &[]).await }
+    };
+    put(json!({ "remarks": "本月两个问题", "items": [{ "problem_id": p1, "remark": "已督促" }, { "problem_id": p2, "remark": "材料已补" }] })).await;
+    // Remarks only: every item keeps its remark.
+    let saved = put(json!({ "remarks": "本月两个问题（更新）" })).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    let remark_of = |body: &serde_json::Value, id: &serde_json::Value| {
+        body["items"].as_array().unwrap().iter().find(|i| i["problem"]["id"] == *id).unwrap()["remark"].clone()
+    };
+    assert_eq!(remark_of(&saved.body, &p1), "已督促");
+    assert_eq!(remark_of(&saved.body, &p2), "材料已补");
+    // One item only: the other keeps its remark, and the list's remarks stay.
+    let saved = put(json!({ "items": [{ "problem_id": p2, "remark": "" }] })).await;
+    assert_eq!(remark_of(&saved.body, &p1), "已督促");
+    assert_eq!(remark_of(&saved.body, &p2), "");
+    assert_eq!(saved.body["remarks"], "本月两个问题（更新）");
+    let audit = app.get("/api/v1/audit?action=list.edit", &rro).await;
+    assert_eq!(audit.body["total"], 3, "every edit is in the audit: {}", audit.text);
+}

@@ -399,3 +399,17 @@ async fn a_districts_coverage_is_the_sum_of_its_towns_and_shows_a_visit_at_once(
     let dashboard = app.get("/api/v1/dashboard", &district).await;
     assert_eq!(dashboard.body["coverage_visited"], after.body["total"]["visited"]);
 }
+
+#[tokio::test]
+async fn a_meeting_sent_twice_is_recorded_once() {
+    let app = spawn_app().await;
+    let rro = app.login("demo-rro").await;
+    let body = json!({ "client_id": Uuid::new_v4(), "kind": "party_quarterly", "held_at": "2026-11-27T09:00:00+08:00",
+        "attendees": ["党委委员"], "minutes": "第四季度专题会。" });
+    let first = app.post("/api/v1/meetings", &rro, body.clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let again = app.post("/api/v1/meetings", &rro, body).await;
+    assert_eq!(again.body["id"], first.body["id"], "the first answer again: {}", again.text);
+    let listed = app.get("/api/v1/meetings?kind=party_quarterly", &rro).await;
+    assert_eq!(listed.body.as_array().map(Vec::len), Some(1), "{}", listed.text);
+}

@@ -79,3 +79,90 @@ async fn an_overdue_problem_reminds_its_person_and_the_discipline_commission() {
         "m3 has begun and no round is open"
     );
 }
+
+#[tokio::test]
+async fn a_units_members_hear_when_no_one_is_named_and_done_work_clears_its_reminder() {
+    let app = spawn_app().await;
+    let rro = app.login("demo-rro").await;
+    let a = app.village_id(&rro, "红光村").await;
+    let depts = app.get("/api/v1/departments", &rro).await.body;
+    let health = depts.as_array().unwrap().iter().find(|d| d["name"] == "卫健办").unwrap()["id"].clone();
+    let p = app.post("/api/v1/problems", &rro, json!({ "client_id": Uuid::new_v4(), "source": "meeting", "village_id": a, "category": "medical", "description": "慢病卡未办理" })).await;
+    let pid = p.body["id"].as_str().unwrap();
+    let res = app
+        .post(
+            &format!("/api/v1/problems/{pid}/assign"),
+            &rro,
+            json!({ "class": "small", "units": [{ "kind": "department", "id": health }], "measure": "办理慢病卡" }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    changxiao::reminders::run_once(&app.state).await.unwrap();
+    let dept = app.login("demo-dept").await;
+    let inbox = app.get("/api/v1/notifications", &dept).await;
+    assert!(inbox.text.contains("problem_deadline_near"), "the department hears of its deadline: {}", inbox.text);
+
+    // December: the Party committee meeting is due; once it is held, the reminder clears itself.
+    app.clock.set(chrono::DateTime::parse_from_rfc3339("2026-12-02T10:00:00+08:00").unwrap().into());
+    changxiao::reminders::run_once(&app.state).await.unwrap();
+    let rro = app.login("demo-rro").await;
+    let party = |body: &serde_json::Value| {
+        body["items"].as_array().unwrap().iter().find(|n| n["kind"] == "party_meeting_due").cloned()
+    };
+    let due = party(&app.get("/api/v1/notifications", &rro).await.body).expect("the meeting is due");
+    assert!(due["read_at"].is_null());
+    let held = app
+        .post("/api/v1/meetings", &rro, json!({ "kind": "party_quarterly", "held_at": "2026-12-02T09:00:00+08:00", "attendees": ["党委委员"], "minutes": "专题研究。" }))
+        .await;
+    assert_eq!(held.status, StatusCode::CREATED, "{}", held.text);
+    changxiao::reminders::run_once(&app.state).await.unwrap();
+    let after = party(&app.get("/api/v1/notifications", &rro).await.body).unwrap();
+    assert!(after["read_at"].is_string(), "the work is done: the reminder cleared itself: {after}");
+}
+
+#[tokio::test]
+async fn a_returned_submission_is_told_to_its_clerk_and_reviews_and_downloads_are_audited() {
+    let app = spawn_app().await;
+    let clerk = app.login("demo-clerk").await;
+    let depts = app.get("/api/v1/departments", &clerk).await.body;
+    let civil =
+        depts.as_array().unwrap().iter().find(|d| d["name"] == "民政办").unwrap()["id"].as_str().unwrap().to_owned();
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec()).file_name("a.pdf"));
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/archives/{civil}/2026-11")))
+        .bearer_auth(&clerk)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let sent = crate::helpers::into_res(res).await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.text);
+    let (sid, fid) =
+        (sent.body["id"].as_str().unwrap().to_owned(), sent.body["files"][0]["id"].as_str().unwrap().to_owned());
+    let rro = app.login("demo-rro").await;
+    let returned = app
+        .post(
+            &format!("/api/v1/archives/submissions/{sid}/review"),
+            &rro,
+            json!({ "decision": "return", "reason": "缺少签字页" }),
+        )
+        .await;
+    assert_eq!(returned.status, StatusCode::OK, "{}", returned.text);
+    let inbox = app.get("/api/v1/notifications", &clerk).await;
+    let told = inbox.body["items"].as_array().unwrap().iter().find(|n| n["kind"] == "archive_returned").cloned();
+    assert!(told.unwrap_or_else(|| panic!("{}", inbox.text))["body"].as_str().unwrap().contains("缺少签字页"));
+    let file = app
+        .client
+        .get(app.url(&format!("/api/v1/archives/submissions/{sid}/files/{fid}")))
+        .bearer_auth(&rro)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), StatusCode::OK);
+    for action in ["archive.review", "archive.download"] {
+        let audit = app.get(&format!("/api/v1/audit?action={action}"), &rro).await;
+        assert_eq!(audit.body["total"], 1, "{action}: {}", audit.text);
+    }
+}

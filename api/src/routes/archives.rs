@@ -543,6 +543,19 @@ pub async fn export_archive_summary(
     q: web::Query<SummaryQuery>,
 ) -> ApiResult<HttpResponse> {
     let s = summary(&state, &user, &q).await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        audit::Event {
+            town_id: user.town_id,
+            action: "archive.summary_export",
+            object_type: "archive_submission",
+            object_id: None,
+            detail: json!({ "month": s.month }),
+        },
+        state.clock.now(),
+    )
+    .await?;
     let bytes = summary_xlsx(&s).map_err(|e| ApiError::Internal(anyhow::anyhow!("xlsx: {e}")))?;
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::Month;
+use domain::authority::Relation;
 use domain::calendar::local_date;
 use domain::leadership::{self, Topic, Verdict};
 use domain::lists::Timeliness;
@@ -491,6 +492,19 @@ pub async fn record_interview_results(
         .insert(&txn)
         .await?;
     }
+    audit::record(
+        &txn,
+        Some(&user),
+        audit::Event {
+            town_id: Some(i.town_id),
+            action: "interview.results",
+            object_type: "interview",
+            object_id: Some(i.id),
+            detail: json!({ "people": body.people.len() }),
+        },
+        state.clock.now(),
+    )
+    .await?;
     txn.commit().await?;
     Ok(web::Json(interview_view(&state, i).await?))
 }
@@ -730,10 +744,8 @@ pub async fn draft_circular(state: State, user: AuthUser, body: Json<DraftCircul
         issued_by: Set(None),
         issued_at: Set(None),
         created_at: Set(now),
-    }
-    .insert(&state.db)
-    .await?;
-    Ok(HttpResponse::Created().json(Circular::from(c)))
+    };
+    Ok(HttpResponse::Created().json(save_circular(&state, &user, c, "circular.draft").await?))
 }
 
 async fn find_circular(state: &State, user: &AuthUser, id: Uuid) -> ApiResult<circular::Model> {
@@ -790,7 +802,7 @@ pub async fn edit_circular(
     am.title = Set(body.title.trim().to_owned());
     am.body = Set(body.body.clone());
     am.entries = Set(serde_json::to_string(&body.entries).unwrap_or_else(|_| "[]".into()));
-    Ok(web::Json(Circular::from(am.update(&state.db).await?)))
+    Ok(web::Json(save_circular(&state, &user, am, "circular.edit").await?))
 }
 
 /// Reviews a draft (someone other than the drafter).
@@ -798,24 +810,18 @@ pub async fn edit_circular(
     responses((status = 200, body = Circular), (status = 401, response = Problem), (status = 403, response = Problem), (status = 404, response = Problem), (status = 409, response = Problem)))]
 #[post("/circulars/{id}/review")]
 pub async fn review_circular(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<web::Json<Circular>> {
-    user.require(Act::DraftCircular)?;
     let c = find_circular(&state, &user, *id).await?;
     if c.status != "draft" {
         return Err(wrong_state("草稿"));
     }
-    if c.drafted_by == user.id {
-        return Err(ApiError::problem(
-            StatusCode::FORBIDDEN,
-            "cannot_review_own_draft",
-            "不能审核自己起草的通报",
-            "the drafter cannot review",
-        ));
-    }
+    // Nobody reviews their own draft: a row of the authority table.
+    let relations = if c.drafted_by == user.id { vec![Relation::Drafter] } else { vec![] };
+    user.authorize(Act::ReviewCircular, &relations)?;
     let mut am: circular::ActiveModel = c.into();
     am.status = Set("reviewed".into());
     am.reviewed_by = Set(Some(user.id));
     am.reviewed_at = Set(Some(state.clock.now()));
-    Ok(web::Json(Circular::from(am.update(&state.db).await?)))
+    Ok(web::Json(save_circular(&state, &user, am, "circular.review").await?))
 }
 
 /// Issues a reviewed circular: the main leader.
@@ -828,27 +834,33 @@ pub async fn issue_circular(state: State, user: AuthUser, id: web::Path<Uuid>) -
     if c.status != "reviewed" {
         return Err(wrong_state("已审核"));
     }
-    let now = state.clock.now();
-    let town = c.town_id;
     let mut am: circular::ActiveModel = c.into();
     am.status = Set("issued".into());
     am.issued_by = Set(Some(user.id));
-    am.issued_at = Set(Some(now));
-    let c = am.update(&state.db).await?;
+    am.issued_at = Set(Some(state.clock.now()));
+    Ok(web::Json(save_circular(&state, &user, am, "circular.issue").await?))
+}
+
+/// Saves a circular (new, for `circular.draft`, or changed) and its audit entry, in one transaction.
+async fn save_circular(state: &State, user: &AuthUser, am: circular::ActiveModel, action: &str) -> ApiResult<Circular> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let c = if action == "circular.draft" { am.insert(&txn).await? } else { am.update(&txn).await? };
     audit::record(
-        &state.db,
-        Some(&user),
+        &txn,
+        Some(user),
         audit::Event {
-            town_id: Some(town),
-            action: "circular.issue",
+            town_id: Some(c.town_id),
+            action,
             object_type: "circular",
             object_id: Some(c.id),
-            detail: json!({ "month": c.month }),
+            detail: json!({ "month": c.month, "status": c.status }),
         },
         now,
     )
     .await?;
-    Ok(web::Json(Circular::from(c)))
+    txn.commit().await?;
+    Ok(Circular::from(c))
 }
 
 /// Circulars of a month: issued ones for everyone in the town, drafts for those who draft.
@@ -885,7 +897,21 @@ pub async fn get_circular(state: State, user: AuthUser, id: web::Path<Uuid>) -> 
         (status = 401, response = Problem), (status = 404, response = Problem)))]
 #[get("/circulars/{id}/export")]
 pub async fn export_circular(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let c = Circular::from(find_circular(&state, &user, *id).await?);
+    let m = find_circular(&state, &user, *id).await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        audit::Event {
+            town_id: Some(m.town_id),
+            action: "circular.export",
+            object_type: "circular",
+            object_id: Some(m.id),
+            detail: json!({ "month": m.month }),
+        },
+        state.clock.now(),
+    )
+    .await?;
+    let c = Circular::from(m);
     let bytes = circular_xlsx(&c).map_err(|e| ApiError::Internal(anyhow::anyhow!("xlsx: {e}")))?;
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -490,18 +490,12 @@ pub async fn create_meeting(
             .await?;
             continue;
         }
-        let version = p.version;
-        let mut am: problem::ActiveModel = p.clone().into();
-        if let Some(measure) = &d.measure {
-            am.measure = Set(Some(measure.trim().to_owned()));
-        }
-        if let Some(u) = d.responsible_user_id {
-            am.responsible_user_id = Set(Some(u));
-        }
-        if let Some(dl) = d.deadline {
-            am.deadline = Set(Some(dl));
-        }
-        problems::save(&txn, am, version, now).await?.ok_or_else(|| {
+        let decided = problems::Decided {
+            measure: d.measure.as_deref(),
+            responsible: d.responsible_user_id,
+            deadline: d.deadline,
+        };
+        problems::apply_decided(&txn, &p, decided, now).await?.ok_or_else(|| {
             ApiError::conflict("version_conflict", "该问题已被他人更新，请刷新后重试", "the problem changed meanwhile")
         })?;
         problems::record_event(

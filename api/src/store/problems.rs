@@ -59,6 +59,34 @@ pub struct NewProblem {
     pub unannounced_visit_id: Option<Uuid>,
 }
 
+/// A meeting's decision on a problem (or a village proposal the office accepted): the measure,
+/// responsible person and deadline it names, each left as it was when not named.
+pub struct Decided<'a> {
+    pub measure: Option<&'a str>,
+    pub responsible: Option<Uuid>,
+    pub deadline: Option<chrono::NaiveDate>,
+}
+
+/// Applies a decision with the version check; `None` when the problem changed meanwhile.
+pub async fn apply_decided<C: ConnectionTrait>(
+    db: &C,
+    p: &problem::Model,
+    d: Decided<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<problem::Model>, DbErr> {
+    let mut am: problem::ActiveModel = p.clone().into();
+    if let Some(measure) = d.measure {
+        am.measure = Set(Some(measure.trim().to_owned()));
+    }
+    if let Some(u) = d.responsible {
+        am.responsible_user_id = Set(Some(u));
+    }
+    if let Some(dl) = d.deadline {
+        am.deadline = Set(Some(dl));
+    }
+    save(db, am, p.version, now).await
+}
+
 /// Records a problem and its first event, `found`: its history starts where it was found (by
 /// whom, in which flow), not at its assignment.
 pub async fn insert<C: ConnectionTrait>(db: &C, p: NewProblem, now: DateTime<Utc>) -> Result<problem::Model, DbErr> {

@@ -22,7 +22,7 @@ use crate::error::{ApiError, ApiResult, validate};
 use crate::routes::common::{Page, PageQuery, Problem};
 use crate::state::State;
 use crate::store::entity::call_flag;
-use crate::store::{households, org, phone_checks, problems, users};
+use crate::store::{audit, households, org, phone_checks, problems, users};
 
 /// What becomes of a flag: open until reviewed, then dismissed or raised as a problem.
 pub const FLAG_STATUSES: [&str; 3] = ["open", "dismissed", "raised"];
@@ -335,6 +335,19 @@ pub async fn export_phone_check_figures(
     q: web::Query<FiguresQuery>,
 ) -> ApiResult<HttpResponse> {
     let f = compute(&state, &user, &q).await?;
+    audit::record(
+        &state.db,
+        Some(&user),
+        audit::Event {
+            town_id: Some(f.town_id),
+            action: "phone_check.figures_export",
+            object_type: "call_list",
+            object_id: None,
+            detail: serde_json::json!({ "month": f.month }),
+        },
+        state.clock.now(),
+    )
+    .await?;
     let bytes = figures_xlsx(&f).map_err(|e| ApiError::Internal(anyhow::anyhow!("xlsx: {e}")))?;
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -10,7 +10,6 @@ use domain::meetings::{Proposal, ProposalAnswer, may_answer};
 use domain::org::Act;
 use domain::problem::State as ProblemState;
 use domain::reminders::{Kind, Reminder};
-use sea_orm::ActiveValue::Set;
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -24,7 +23,6 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, FieldError, validate};
 use crate::routes::common::{Json, Problem};
 use crate::state::State;
-use crate::store::entity::problem;
 use crate::store::{audit, notifications, problems};
 
 /// Accept or decline.
@@ -119,17 +117,12 @@ pub async fn answer_meeting_proposal(
         "previous_deadline": p.deadline });
     let saved = match answer {
         ProposalAnswer::Accept => {
-            let mut am: problem::ActiveModel = p.clone().into();
-            if let Some(measure) = &proposed.measure {
-                am.measure = Set(Some(measure.trim().to_owned()));
-            }
-            if let Some(u) = proposed.responsible_user_id {
-                am.responsible_user_id = Set(Some(u));
-            }
-            if let Some(d) = proposed.deadline {
-                am.deadline = Set(Some(d));
-            }
-            problems::save(&txn, am, p.version, now).await?.ok_or_else(|| {
+            let decided = problems::Decided {
+                measure: proposed.measure.as_deref(),
+                responsible: proposed.responsible_user_id,
+                deadline: proposed.deadline,
+            };
+            problems::apply_decided(&txn, &p, decided, now).await?.ok_or_else(|| {
                 ApiError::conflict(
                     "version_conflict",
                     "该问题已被他人更新，请刷新后重试",
