@@ -144,11 +144,7 @@ fn declare_enums(api: &mut utoipa::openapi::OpenApi) {
         ("CreateGrant", "role", words(Role::ALL, Role::as_str)),
         ("CreateGrant", "scope_kind", words(ScopeKind::ALL, ScopeKind::as_str)),
         ("CreateMeeting", "kind", meeting_kinds),
-        (
-            "CreateProblem",
-            "source",
-            vec!["phone_check", "dept_screening", "supervision", "unannounced", "interview", "meeting"],
-        ),
+        ("CreateProblem", "source", Source::by_hand().map(Source::as_str).collect()),
         ("CreateProblem", "category", categories.clone()),
         ("FoundProblem", "category", categories.clone()),
         ("UnannouncedProblem", "category", categories.clone()),

@@ -41,9 +41,6 @@ impl Source {
         }
     }
 
-    /// The act whose holders may record a problem of this source by hand: a source carries
-    /// authority, so a cadre cannot file a problem as the Discipline Commission's supervision or a
-    /// leader's unannounced visit. Visits and cross-checks record their own problems.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
@@ -62,17 +59,25 @@ impl Source {
         }
     }
 
+    /// The act whose holders may record a problem of this source by hand: a source carries
+    /// authority, so a cadre cannot file a problem as the Discipline Commission's supervision or a
+    /// leader's unannounced visit. `None`: the source's own flow records it, never a hand — visits
+    /// and cross-checks with their visit, phone checks from the call or its flag, department
+    /// screenings from the joint verification visit of the task.
     pub fn recorded_by(self) -> Option<crate::authority::Act> {
         use crate::authority::Act;
         match self {
-            Source::Visit | Source::CrossCheck => None,
+            Source::Visit | Source::CrossCheck | Source::PhoneCheck | Source::DeptScreening => None,
             Source::Supervision => Some(Act::Supervise),
             Source::Unannounced => Some(Act::Inspect),
             Source::Meeting => Some(Act::ManageMeetings),
             Source::Interview => Some(Act::Interview),
-            Source::PhoneCheck => Some(Act::CallHouseholds),
-            Source::DeptScreening => Some(Act::RecordVisit),
         }
+    }
+
+    /// The sources a problem may be recorded under by hand (`POST /problems`).
+    pub fn by_hand() -> impl Iterator<Item = Source> {
+        Self::ALL.into_iter().filter(|s| s.recorded_by().is_some())
     }
 
     /// The source of a problem found on a visit of this kind.
@@ -170,8 +175,13 @@ mod tests {
         assert!(may(Source::Supervision, Role::Discipline));
         assert!(!may(Source::Unannounced, Role::Cadre));
         assert!(may(Source::Unannounced, Role::Leader));
-        assert!(may(Source::PhoneCheck, Role::CallTaker));
-        assert!(Source::Visit.recorded_by().is_none() && Source::CrossCheck.recorded_by().is_none());
+        // Flows record their own: a cadre holds CallHouseholds and RecordVisit, yet cannot file a
+        // phone-check or screening problem by hand.
+        for own in [Source::Visit, Source::CrossCheck, Source::PhoneCheck, Source::DeptScreening] {
+            assert!(own.recorded_by().is_none(), "{own:?}");
+            assert!(!Source::by_hand().any(|s| s == own), "{own:?}");
+        }
+        assert_eq!(Source::by_hand().count(), 4);
         assert_eq!(Source::Meeting.recorded_by(), Some(Act::ManageMeetings));
     }
     use crate::visit::VisitKind;

@@ -79,7 +79,23 @@ async fn a_problems_source_is_its_flows_and_a_closed_month_needs_a_reason() {
         res.assert_problem(422, "validation_failed");
         assert_eq!(res.body["errors"][0]["code"], "not_allowed", "{source}: {}", res.text);
     }
+    // Phone checks and screenings file their problems from the call and the verification visit:
+    // a cadre, who makes calls and visits, cannot file under them by hand — nor can the RRO.
     let rro = app.login("demo-rro").await;
+    for (who, source) in [(&cadre, "phone_check"), (&cadre, "dept_screening"), (&rro, "phone_check"), (&cadre, "visit")]
+    {
+        let res = app
+            .post(
+                "/api/v1/problems",
+                who,
+                json!({ "client_id": Uuid::new_v4(), "source": source,
+                "household_id": h["id"], "category": "housing", "description": "屋顶漏雨" }),
+            )
+            .await;
+        res.assert_problem(422, "validation_failed");
+        assert_eq!(res.body["errors"][0]["field"], "source", "{source}: {}", res.text);
+        assert_eq!(res.body["errors"][0]["code"], "invalid", "{source}: {}", res.text);
+    }
     let a = app.village_id(&rro, "红光村").await;
     let october = json!({ "client_id": Uuid::new_v4(), "source": "meeting", "village_id": a, "category": "other",
         "description": "十月的问题", "found_at": "2026-10-15T09:00:00+08:00" });

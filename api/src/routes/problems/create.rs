@@ -1,4 +1,4 @@
-//! `POST /problems`: a problem found outside a visit (phone check, screening, supervision,
+//! `POST /problems`: a problem found outside the flows that record their own (supervision,
 //! unannounced visit, interview, meeting). Idempotent on the client's `client_id`.
 
 use crate::routes::common::Json;
@@ -16,19 +16,6 @@ use crate::error::{ApiError, ApiResult, FieldError, validate};
 use crate::routes::common::{IdempotencyKey, Problem, idempotency_begin, idempotency_finish};
 use crate::state::State as AppState;
 use crate::store::{households, org, photos, problems};
-
-fn source(s: &str) -> Option<Source> {
-    [
-        Source::PhoneCheck,
-        Source::DeptScreening,
-        Source::Supervision,
-        Source::Unannounced,
-        Source::Interview,
-        Source::Meeting,
-    ]
-    .into_iter()
-    .find(|x| x.as_str() == s)
-}
 
 /// Records a problem for the ledger. It starts open, waiting for the RRO to assign it.
 #[utoipa::path(tag = "problems", operation_id = "create_problem", security(("bearer" = [])),
@@ -52,11 +39,13 @@ pub async fn create_problem(
         return Ok(replay);
     }
     let mut errors = Vec::new();
-    let src = source(&body.source);
+    let src = Source::parse(&body.source);
     match src.map(|s| s.recorded_by()) {
-        None | Some(None) => {
-            errors.push(FieldError::new("source", "invalid", "问题来源不正确（走访发现的问题随走访提交）"))
-        }
+        None | Some(None) => errors.push(FieldError::new(
+            "source",
+            "invalid",
+            "问题来源不正确（走访、交叉抽查、电话抽查和部门筛查发现的问题由各自流程登记）",
+        )),
         // The source carries authority: it is the flow's, and only its holders file under it.
         Some(Some(act)) if !user.access.may(act) => errors.push(FieldError::new(
             "source",
