@@ -262,7 +262,7 @@ impl Act {
             Act::ManageOrganisation => row(&[R(RroStaff), R(Admin)], &[], "维护村、社、工作队和部门"),
             // Independence: only the admin runs accounts, so no office can take over another's.
             Act::ReadAccounts => row(&[R(Admin)], &[], "查看账号"),
-            Act::ManageAccounts => row(&[R(Admin)], &[OwnAccount], "管理账号"),
+            Act::ManageAccounts => row(&[R(Admin)], &[OwnAccount], "修改或停用账号"),
             Act::GrantRoles => row(&[R(Admin)], &[OwnAccount], "授予或收回角色"),
             Act::ReadAudit => row(&[R(RroStaff), R(Admin)], &[], "查看审计记录"),
             Act::RecordVisit => row(
@@ -429,7 +429,7 @@ impl Refusal {
         match self {
             Refusal::NotPermitted { act } => format!("您的角色不能{}", act.what_zh()),
             Refusal::Barred { act, relation: Relation::OwnAccount } => {
-                format!("不能对本人账号{}，请由其他管理员办理", act.what_zh())
+                format!("这是您本人的账号，不能自己{}，请由其他管理员办理", act.what_zh())
             }
             Refusal::Barred { act, relation } => {
                 format!("作为{}，您不能{}（不得审核自己或本单位的工作）", relation.label_zh(), act.what_zh())
