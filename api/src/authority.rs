@@ -119,6 +119,7 @@ pub const OPERATIONS: &[(&str, Gate)] = &[
     ("export_problems", act(Act::ExportLedger)),
     ("list_screening_tasks", SignedIn),
     ("create_screening", act(Act::UploadScreening)),
+    ("list_screenings", act(Act::ReadScreenings)),
     // The Discipline Commission.
     ("list_discipline_queue", act(Act::ReadSupervision)),
     ("get_supervision", act(Act::ReadSupervision)),

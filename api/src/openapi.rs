@@ -114,6 +114,7 @@ fn declare_enums(api: &mut utoipa::openapi::OpenApi) {
     use domain::meetings::MeetingKind;
     use domain::org::{Role, ScopeKind};
     use domain::problem::{Category, Class, LookBack, Source, State};
+    use domain::screening::Finding;
     use utoipa::openapi::RefOr;
     use utoipa::openapi::schema::Schema;
     fn words<T: Copy, const N: usize>(all: [T; N], name: fn(T) -> &'static str) -> Vec<&'static str> {
@@ -146,6 +147,7 @@ fn declare_enums(api: &mut utoipa::openapi::OpenApi) {
         ("CreateMeeting", "kind", meeting_kinds),
         ("CreateProblem", "source", Source::by_hand().map(Source::as_str).collect()),
         ("CreateProblem", "category", categories.clone()),
+        ("UnmatchedRow", "finding", words(Finding::ALL, Finding::as_str)),
         ("FoundProblem", "category", categories.clone()),
         ("UnannouncedProblem", "category", categories.clone()),
         ("UnannouncedProblem", "class", vec!["small", "large"]),

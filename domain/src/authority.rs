@@ -63,6 +63,12 @@ pub enum Act {
     CommentOnList,
     /// Upload a department's monthly screening.
     UploadScreening,
+    /// See screening uploads: a department its own, with their counts; the town office all of them.
+    ReadScreenings,
+    /// See which rows of a screening name nobody of the town (possibly people at risk not yet
+    /// monitored) and follow them up: the town office, never the uploader — an answer row by row
+    /// would tell a department which ID numbers are households.
+    FollowUpScreening,
     /// See the reminder queue and its dead letters, and replay them.
     ManageReminders,
     /// Write questionnaires, draw call lists, review contradictions.
@@ -176,7 +182,7 @@ pub struct Row {
 }
 
 impl Act {
-    pub const ALL: [Act; 43] = [
+    pub const ALL: [Act; 45] = [
         Act::ReadHousehold,
         Act::WriteHousehold,
         Act::RevealHousehold,
@@ -203,6 +209,8 @@ impl Act {
         Act::SubmitList,
         Act::CommentOnList,
         Act::UploadScreening,
+        Act::ReadScreenings,
+        Act::FollowUpScreening,
         Act::ManageReminders,
         Act::ManagePhoneChecks,
         Act::ReadPhoneChecks,
@@ -325,6 +333,8 @@ impl Act {
             // The office writes beside a village's list, never in it.
             Act::CommentOnList => row(&[R(RroStaff), R(Leader), R(DeputyMayor)], &[], "对村问题反馈清单提出意见"),
             Act::UploadScreening => row(&[R(DeptStaff), R(InfoOfficer)], &[], "上传部门筛查数据"),
+            Act::ReadScreenings => row(&[R(RroStaff), R(DeptStaff), R(InfoOfficer)], &[], "查看部门筛查"),
+            Act::FollowUpScreening => row(&[R(RroStaff)], &[], "核实筛查中未匹配的人员"),
             Act::ManageReminders => row(&[R(RroStaff), R(Admin)], &[], "管理提醒队列"),
             Act::ManagePhoneChecks => row(&[R(RroStaff)], &[], "管理电话抽查"),
             Act::ReadPhoneChecks => row(
@@ -476,6 +486,16 @@ mod tests {
 
     fn may(act: Act, who: &[Role], how: &[Relation]) -> bool {
         decide(act, &roles(who), &rel(how)).is_ok()
+    }
+
+    #[test]
+    fn a_department_sees_its_screenings_but_only_the_town_office_which_rows_named_nobody() {
+        assert!(may(Act::ReadScreenings, &[Role::DeptStaff], &[]));
+        assert!(may(Act::FollowUpScreening, &[Role::RroStaff], &[]));
+        for role in [Role::DeptStaff, Role::InfoOfficer, Role::Cadre, Role::Leader] {
+            assert!(!may(Act::FollowUpScreening, &[role], &[]), "{role}");
+        }
+        assert!(!may(Act::ReadScreenings, &[Role::Cadre], &[]));
     }
 
     #[test]

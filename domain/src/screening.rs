@@ -18,6 +18,9 @@ pub enum Finding {
 }
 
 impl Finding {
+    pub const ALL: [Finding; 4] =
+        [Finding::LargeMedicalExpense, Finding::DangerousHousing, Finding::Dropout, Finding::DrinkingWater];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Finding::LargeMedicalExpense => "large_medical_expense",

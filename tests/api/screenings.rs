@@ -48,6 +48,24 @@ async fn a_screening_creates_tasks_for_matched_rows_reports_the_rest_and_never_d
     let body = told["body"].as_str().unwrap();
     assert!(body.contains("1人") && body.contains("第4行") && body.contains(&stranger[14..]), "{body}");
     assert!(body.contains("大额医疗自费"), "{body}");
+    // The office's list of uploads keeps them to follow up; the department sees its own counts only.
+    let office = app.get("/api/v1/screenings?month=2026-11", &rro).await;
+    assert_eq!(office.status, StatusCode::OK, "{}", office.text);
+    let rows = &office.body[0]["unmatched_rows"];
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "{}", office.text);
+    assert_eq!((rows[0]["row"].as_u64(), rows[0]["finding_label"].as_str()), (Some(4), Some("大额医疗自费")));
+    assert!(rows[0]["id_number"].as_str().unwrap().ends_with(&stranger[14..]) && !office.text.contains(&stranger));
+    assert_eq!(office.body[0]["department_name"], "卫健办");
+    let own = app.get("/api/v1/screenings", &dept).await;
+    assert_eq!(
+        (own.body[0]["unmatched"].as_u64(), own.body[0]["matched"].as_u64()),
+        (Some(1), Some(2)),
+        "{}",
+        own.text
+    );
+    assert!(own.body[0]["unmatched_rows"].is_null() && !own.text.contains(&stranger[14..]), "{}", own.text);
+    app.get("/api/v1/screenings", &app.login("demo-cadre-a").await).await.assert_problem(403, "not_permitted");
+    assert_eq!(app.get("/api/v1/screenings?month=2026-10", &rro).await.body, json!([]));
 
     let again = app.upload("/api/v1/screenings?month=2026-11", &dept, "s.csv", csv.clone().into_bytes()).await;
     assert_eq!(again.status, StatusCode::OK);

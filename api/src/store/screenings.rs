@@ -114,3 +114,20 @@ pub async fn settle<C: ConnectionTrait>(
 pub fn overdue(task: &screening_task::Model, today: NaiveDate) -> bool {
     task.status == "open" && today > task.due_on
 }
+
+/// Screening uploads of whole towns and of single departments, newest first, optionally of one month.
+pub async fn uploads<C: ConnectionTrait>(
+    db: &C,
+    towns: &[Uuid],
+    departments: &[Uuid],
+    month: Option<&str>,
+) -> Result<Vec<screening::Model>, DbErr> {
+    let reach = Condition::any()
+        .add(screening::Column::TownId.is_in(towns.iter().copied()))
+        .add(screening::Column::DepartmentId.is_in(departments.iter().copied()));
+    let mut q = screening::Entity::find().filter(reach);
+    if let Some(m) = month {
+        q = q.filter(screening::Column::Month.eq(m));
+    }
+    q.order_by_desc(screening::Column::CreatedAt).limit(500).all(db).await
+}

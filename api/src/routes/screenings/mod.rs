@@ -30,7 +30,7 @@ use crate::store::entity::{screening, screening_task};
 use crate::store::{audit, households, notifications, org, screenings};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(upload_screening).service(list_screening_tasks);
+    cfg.service(upload_screening).service(list_screenings).service(list_screening_tasks);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -63,7 +63,7 @@ pub struct ScreeningReport {
     /// Hits that already had a task this month (the same finding uploaded again).
     pub already_tasked: usize,
     /// How many rows name nobody of the town's households. Which rows they are is told to the town's
-    /// Rural Revitalization Office (kept with the screening, the ID numbers masked), not answered
+    /// Rural Revitalization Office (in its inbox and on `GET /screenings`, the ID numbers masked), not answered
     /// here: an answer row by row would tell anyone who uploads which ID numbers are households.
     pub unmatched: usize,
     /// True when this exact file was uploaded before: nothing new was created.
@@ -321,6 +321,103 @@ pub async fn upload_screening(
     }
     txn.commit().await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(report))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ScreeningsQuery {
+    /// The month screened, `YYYY-MM`.
+    pub month: Option<String>,
+}
+
+/// A row of a screening that names nobody of the town's households: possibly someone at risk who is
+/// not monitored yet, for the town office to follow up.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UnmatchedRow {
+    /// The row of the uploaded file.
+    pub row: usize,
+    /// The ID number, masked.
+    pub id_number: String,
+    #[schema(value_type = String)]
+    pub finding: Finding,
+    pub finding_label: String,
+    pub detail: String,
+}
+
+/// One screening upload.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScreeningView {
+    pub id: Uuid,
+    pub month: String,
+    pub department_id: Uuid,
+    pub department_name: String,
+    pub uploaded_by: Uuid,
+    pub uploaded_by_name: String,
+    pub uploaded_at: chrono::DateTime<chrono::Utc>,
+    pub rows: usize,
+    pub matched: usize,
+    pub unmatched: usize,
+    /// Which rows named nobody: only for the town office (`FollowUpScreening`); absent for the
+    /// department that uploaded them.
+    pub unmatched_rows: Option<Vec<UnmatchedRow>>,
+}
+
+/// Screening uploads, newest first: the town office sees every department's with the rows that
+/// named nobody of the town; a department its own, with their counts.
+#[utoipa::path(tag = "screenings", operation_id = "list_screenings", security(("bearer" = [])), params(ScreeningsQuery),
+    responses((status = 200, body = Vec<ScreeningView>), (status = 401, response = Problem), (status = 403, response = Problem), (status = 422, response = Problem)))]
+#[get("/screenings")]
+pub async fn list_screenings(
+    state: State,
+    user: AuthUser,
+    q: web::Query<ScreeningsQuery>,
+) -> ApiResult<web::Json<Vec<ScreeningView>>> {
+    let month = q.month.as_deref().map(crate::routes::common::month_param).transpose()?.map(|m| m.to_string());
+    let office: Vec<Uuid> = user.access.towns_for(Act::FollowUpScreening).into_iter().collect();
+    let departments: Vec<Uuid> = user.access.departments_for(Act::ReadScreenings).into_iter().map(|(_, d)| d).collect();
+    let rows = screenings::uploads(&state.db, &office, &departments, month.as_deref()).await?;
+    let towns: Vec<Uuid> = user.access.towns().into_iter().collect();
+    let depts: std::collections::HashMap<Uuid, String> =
+        org::departments(&state.db, &towns).await?.into_iter().map(|d| (d.id, d.name)).collect();
+    let uploaders: Vec<Uuid> = rows.iter().map(|s| s.uploaded_by).collect();
+    let names = crate::store::users::names(&state.db, &uploaders).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for s in rows {
+        let unmatched_rows = if office.contains(&s.town_id) {
+            let stored: Vec<(usize, String, Finding, String)> =
+                serde_json::from_str(&s.unmatched_rows).map_err(|e| {
+                    ApiError::Internal(anyhow::anyhow!("screening {} has unreadable unmatched rows: {e}", s.id))
+                })?;
+            Some(
+                stored
+                    .into_iter()
+                    .map(|(row, id_number, finding, detail)| UnmatchedRow {
+                        row,
+                        id_number,
+                        finding,
+                        finding_label: finding.label_zh().into(),
+                        detail,
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        out.push(ScreeningView {
+            department_name: depts.get(&s.department_id).cloned().unwrap_or_default(),
+            uploaded_by_name: names.get(&s.uploaded_by).cloned().unwrap_or_default(),
+            unmatched: usize::try_from(s.rows - s.matched).unwrap_or(0),
+            rows: usize::try_from(s.rows).unwrap_or(0),
+            matched: usize::try_from(s.matched).unwrap_or(0),
+            id: s.id,
+            month: s.month,
+            department_id: s.department_id,
+            uploaded_by: s.uploaded_by,
+            uploaded_at: s.created_at,
+            unmatched_rows,
+        });
+    }
+    Ok(web::Json(out))
 }
 
 /// A joint-verification task is open until its households are all verified.
