@@ -24,6 +24,7 @@ mod openapi;
 mod org;
 mod phone_checks;
 mod photos;
+mod quarter;
 mod reminder_delivery;
 mod reminder_queue;
 mod reminders;
