@@ -391,6 +391,29 @@ pub enum Action {
 }
 
 impl Action {
+    pub const ALL: [Action; 8] = [
+        Action::Assign,
+        Action::ReportProgress,
+        Action::ClaimCompletion,
+        Action::Verify,
+        Action::SendBack,
+        Action::HandToDiscipline,
+        Action::Decide,
+        Action::Reopen,
+    ];
+
+    /// The act of the authority table the step takes.
+    pub fn act(self) -> crate::authority::Act {
+        use crate::authority::Act;
+        match self {
+            Action::Assign => Act::AssignProblem,
+            Action::Decide => Act::DecideProblem,
+            Action::HandToDiscipline => Act::HandOverProblem,
+            Action::ReportProgress | Action::ClaimCompletion => Act::ReportOnProblem,
+            Action::Verify | Action::SendBack | Action::Reopen => Act::VerifyProblem,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Assign => "assign",
@@ -445,6 +468,28 @@ pub fn transition(from: State, action: Action) -> Result<State, IllegalTransitio
     Ok(to)
 }
 
+/// The steps a problem's record admits today, before asking who the caller is: its state's
+/// transitions, less those its history rules out — a problem is handed to the Discipline
+/// Commission once, and the Party committee decides only the leftovers of a past quarter.
+pub fn steps_open(
+    state: State,
+    found_on: chrono::NaiveDate,
+    handed_over: bool,
+    today: chrono::NaiveDate,
+) -> impl Iterator<Item = Action> {
+    Action::ALL.into_iter().filter(move |a| {
+        transition(state, *a).is_ok()
+            && match a {
+                Action::HandToDiscipline => !handed_over,
+                Action::Decide => {
+                    crate::meetings::may_settle_leftover(crate::meetings::MeetingKind::PartyQuarterly, today, found_on)
+                        .is_ok()
+                }
+                _ => true,
+            }
+    })
+}
+
 /// Overdue: still being rectified after the end of its deadline day (local), and no completion
 /// claimed by then.
 pub fn is_overdue(
@@ -467,6 +512,25 @@ mod lifecycle_tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn the_steps_open_follow_the_state_and_the_history() {
+        let steps = |s: State, found: NaiveDate, handed: bool, today: NaiveDate| -> Vec<Action> {
+            steps_open(s, found, handed, today).collect()
+        };
+        // Found in this quarter: not yet a leftover for the committee.
+        assert_eq!(
+            steps(State::Open, d(2026, 11, 20), false, d(2026, 12, 5)),
+            [Action::Assign, Action::HandToDiscipline]
+        );
+        // Found on 30 September, a leftover on 1 October (the quarter's boundary).
+        assert!(steps(State::Assigned, d(2026, 9, 30), false, d(2026, 10, 1)).contains(&Action::Decide));
+        assert!(!steps(State::Assigned, d(2026, 10, 1), false, d(2026, 12, 31)).contains(&Action::Decide));
+        // Handed over once.
+        assert!(!steps(State::Assigned, d(2026, 11, 2), true, d(2026, 12, 5)).contains(&Action::HandToDiscipline));
+        // A closed problem can only be reopened.
+        assert!(steps(State::Closed, d(2026, 11, 2), false, d(2026, 12, 5)).iter().all(|a| *a == Action::Reopen));
     }
 
     #[test]

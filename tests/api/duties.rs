@@ -368,3 +368,40 @@ async fn the_office_accepts_or_declines_a_village_proposal_once_and_the_village_
     assert_eq!(answers.len(), 2, "{}", inbox.text);
     assert!(answers.iter().any(|b| b.contains("期限过长")), "{answers:?}");
 }
+
+#[tokio::test]
+async fn a_problem_says_which_steps_its_reader_may_take_now() {
+    let app = spawn_app().await;
+    let problem = problem_of_village_a(&app).await;
+    let path = format!("/api/v1/problems/{problem}");
+    let allowed = |res: &crate::helpers::Res| -> Vec<String> {
+        res.body["allowed_actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_owned()).collect()
+    };
+    let rro = app.login("demo-rro").await;
+    assert_eq!(
+        allowed(&app.get(&path, &rro).await),
+        ["assign", "hand_to_discipline"],
+        "an open problem waits for the office; found this quarter, it is no leftover to decide"
+    );
+    let cadre = app.login("demo-cadre-a").await;
+    assert!(allowed(&app.get(&path, &cadre).await).is_empty(), "its finder may not assign it");
+    let a = app.village_id(&rro, "红光村").await;
+    let r = app
+        .post(
+            &format!("{path}/assign"),
+            &rro,
+            json!({ "class": "small", "units": [{ "kind": "village", "id": a }], "measure": "修补屋顶" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let sec = app.login("demo-secretary-a").await;
+    let mine = allowed(&app.get(&path, &sec).await);
+    assert!(mine.contains(&"claim_completion".to_owned()) && !mine.contains(&"verify".to_owned()), "{mine:?}");
+    let office = allowed(&app.get(&path, &rro).await);
+    assert!(office.contains(&"hand_to_discipline".to_owned()) && !office.contains(&"verify".to_owned()), "{office:?}");
+    let discipline = allowed(&app.get(&path, &app.login("demo-discipline").await).await);
+    assert_eq!(discipline, ["hand_to_discipline"], "the Commission takes a case, and does nothing else to it");
+    // Lists do not carry it: it is worked out for one record.
+    let list = app.get("/api/v1/problems", &rro).await;
+    assert!(list.body["items"][0].get("allowed_actions").is_none(), "{}", list.text);
+}

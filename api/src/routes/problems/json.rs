@@ -73,6 +73,11 @@ pub struct ProblemView {
     pub decision: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
+    /// On `GET /problems/{id}`: the steps of its lifecycle the caller may take now (`assign`,
+    /// `report_progress`, `claim_completion`, `verify`, `send_back`, `hand_to_discipline`,
+    /// `decide`, `reopen`), from its state and the authority table — what a screen offers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_actions: Option<Vec<String>>,
 }
 
 impl ProblemView {
@@ -111,6 +116,7 @@ impl ProblemView {
             decision: m.decision,
             version: m.version,
             created_at: m.created_at,
+            allowed_actions: None,
         }
     }
 }

@@ -10,7 +10,7 @@ use domain::calendar::local_date;
 use domain::org::Act;
 use domain::problem::{Action, Class, State, deadline, transition};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -27,8 +27,8 @@ use domain::meetings::{MeetingKind, may_settle_leftover};
 /// How the caller stands to the problem, for the authority table: its finder, the one who claimed
 /// it done, its responsible person or a member of one of its units (a cadre's village grant does not
 /// make them the village committee).
-pub(super) async fn relations(
-    txn: &DatabaseTransaction,
+pub(super) async fn relations<C: sea_orm::ConnectionTrait>(
+    txn: &C,
     user: &AuthUser,
     p: &problem::Model,
 ) -> ApiResult<Vec<Relation>> {
@@ -46,7 +46,7 @@ pub(super) async fn relations(
 }
 
 /// Whether the caller answers for the problem: its responsible person or a member of one of its units.
-async fn answers_for(txn: &DatabaseTransaction, user: &AuthUser, p: &problem::Model) -> ApiResult<bool> {
+async fn answers_for<C: sea_orm::ConnectionTrait>(txn: &C, user: &AuthUser, p: &problem::Model) -> ApiResult<bool> {
     if p.responsible_user_id == Some(user.id) {
         return Ok(true);
     }
@@ -74,14 +74,7 @@ async fn step(
     let from = State::parse(&p.status).unwrap_or(State::Open);
     let to = transition(from, action)
         .map_err(|e| ApiError::conflict("illegal_transition", &e.message_zh(), &e.to_string()))?;
-    let act = match action {
-        Action::Assign => Act::AssignProblem,
-        Action::Decide => Act::DecideProblem,
-        Action::HandToDiscipline => Act::HandOverProblem,
-        Action::ReportProgress | Action::ClaimCompletion => Act::ReportOnProblem,
-        Action::Verify | Action::SendBack | Action::Reopen => Act::VerifyProblem,
-    };
-    user.authorize(act, &relations(&txn, user, &p).await?)?;
+    user.authorize(action.act(), &relations(&txn, user, &p).await?)?;
     let errors: Vec<FieldError> = photos::not_owned(&txn, photo_ids, &[user.id])
         .await?
         .into_iter()

@@ -94,7 +94,17 @@ pub async fn list_problems(
 #[get("/problems/{id}")]
 pub async fn get_problem(state: State, user: AuthUser, id: web::Path<Uuid>) -> ApiResult<web::Json<ProblemView>> {
     let p = problems::find_scoped(&state.db, &user.access, *id).await?.ok_or_else(ApiError::not_found)?;
-    Ok(web::Json(views(&state, vec![p]).await?.remove(0)))
+    let relations = super::lifecycle::relations(&state.db, &user, &p).await?;
+    let from = domain::problem::State::parse(&p.status)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("problem {} has an unknown status {:?}", p.id, p.status)))?;
+    let today = local_date(state.clock.now());
+    let allowed = domain::problem::steps_open(from, local_date(p.found_at), p.handed_over_at.is_some(), today)
+        .filter(|a| user.authorize(a.act(), &relations).is_ok())
+        .map(|a| a.as_str().to_owned())
+        .collect();
+    let mut view = views(&state, vec![p]).await?.remove(0);
+    view.allowed_actions = Some(allowed);
+    Ok(web::Json(view))
 }
 
 /// Everything that happened to a problem, oldest first.
