@@ -134,7 +134,8 @@ async fn serve(demo: bool) -> anyhow::Result<()> {
         db.close().await?;
     }
     let app = Application::build(settings.clone(), clock).await?;
-    println!("Changxiao is serving on http://{}:{} — API docs at /docs", settings.listen.ip(), app.port());
+    let base = format!("http://{}:{}", settings.listen.ip(), app.port());
+    println!("Changxiao is serving on {base} — office console at {base}/console/, API docs at {base}/docs/");
     app.run_until(shutdown_signal()).await?;
     Ok(())
 }

@@ -5,6 +5,7 @@ pub mod authority;
 pub mod cache;
 pub mod cli;
 pub mod clock;
+pub mod console;
 pub mod crypto;
 pub mod delivery;
 pub mod demo;

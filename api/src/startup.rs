@@ -266,6 +266,7 @@ fn serve(listener: TcpListener, state: State) -> anyhow::Result<Server> {
             .split_for_parts();
         app.service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")))
             .service(web::redirect("/docs", "/docs/"))
+            .configure(crate::console::configure)
             .default_service(web::to(not_found))
             .wrap(from_fn(crate::authority::gate))
             .wrap(from_fn(crate::metrics::record))

@@ -8,6 +8,7 @@ mod helpers;
 mod attacker;
 mod auth;
 mod authority;
+mod console;
 mod cross_checks;
 mod duties;
 mod faults;

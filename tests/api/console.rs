@@ -1,0 +1,270 @@
+//! The office console in a real browser: Debian's chromium driven through chromedriver
+//! (WebDriver), against the server the other tests start. Screenshots are kept in
+//! `$CHANGXIAO_SCREENSHOTS` (default: `<temp dir>/changxiao-console-screenshots`) as CI output,
+//! and a script error in the browser's log fails the test.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp, spawn_app, visit_body};
+
+/// chromedriver on a free port, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn driver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let child = Command::new(&bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{bin} does not start ({e}): install Debian's chromium-driver"));
+    // Owned at once, so it is stopped (and reaped) however this ends.
+    let driver = Driver { child, url: format!("http://127.0.0.1:{port}") };
+    for _ in 0..100 {
+        if reqwest::get(format!("{}/status", driver.url)).await.is_ok() {
+            return driver;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not answer on {}", driver.url);
+}
+
+/// A headless chromium of its own (a fresh profile), at the given window size; below 500 pixels
+/// wide (under headless chromium's smallest window), a phone's screen, emulated.
+async fn browser(driver: &Driver, width: u32, height: u32) -> Client {
+    let profile = tempfile::tempdir().unwrap().keep();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                format!("--user-data-dir={}", profile.display()), format!("--window-size={width},{height}")]
+        }),
+    );
+    if width < 500 {
+        caps["goog:chromeOptions"]["mobileEmulation"] =
+            json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 2.0, "touch": true } });
+    }
+    caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector).capabilities(caps).connect(&driver.url).await.expect("a chromium session")
+}
+
+/// The browser's console messages of level SEVERE (script errors, failed loads): none is allowed.
+async fn script_errors(driver: &Driver, c: &Client) -> Vec<String> {
+    let session = c.session_id().await.unwrap().unwrap();
+    let res = reqwest::Client::new()
+        .post(format!("{}/session/{session}/se/log", driver.url))
+        .json(&json!({ "type": "browser" }))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    body["value"]
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .filter(|e| e["level"] == "SEVERE")
+                .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let dir = std::env::var_os("CHANGXIAO_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("changxiao-console-screenshots"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.png"));
+    std::fs::write(&path, c.screenshot().await.unwrap()).unwrap();
+    println!("screenshot: {}", path.display());
+}
+
+async fn sign_in(c: &Client, username: &str) {
+    let form = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("form.login")).await.unwrap();
+    form.find(Locator::Css("input[name=username]")).await.unwrap().send_keys(username).await.unwrap();
+    form.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap().text().await.unwrap()
+}
+
+/// A problem of village A, assigned small in November and so overdue on 1 December.
+async fn overdue_problem(app: &TestApp) -> String {
+    let cadre = app.login("demo-cadre-a").await;
+    let list = app.get("/api/v1/households?per_page=1", &cadre).await;
+    let mut body = visit_body(&list.body["items"][0], &[], "2026-11-28T09:00:00+08:00");
+    body["problems"] = json!([{ "category": "housing", "description": "厨房屋顶漏雨", "fixed_on_spot": false }]);
+    let visit = app.post("/api/v1/visits", &cadre, body).await;
+    assert_eq!(visit.status, StatusCode::CREATED, "{}", visit.text);
+    let found = app.get(&format!("/api/v1/problems?visit_id={}", visit.body["id"].as_str().unwrap()), &cadre).await;
+    let id = found.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let rro = app.login("demo-rro").await;
+    let a = app.village_id(&rro, "红光村").await;
+    let r = app
+        .post(
+            &format!("/api/v1/problems/{id}/assign"),
+            &rro,
+            json!({ "class": "small", "units": [{ "kind": "village", "id": a }], "measure": "月底前修好" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.clock.advance(chrono::Duration::days(3));
+    id
+}
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver (CI installs them and runs it with --include-ignored)"]
+async fn the_office_signs_in_reads_the_dashboard_and_hands_an_overdue_problem_over() {
+    let app = spawn_app().await;
+    let problem = overdue_problem(&app).await;
+    let driver = driver().await;
+    let c = browser(&driver, 1366, 768).await;
+
+    // A link to the overdue ledger asks for sign-in first, then opens where it pointed.
+    c.goto(&format!("{}/console/ledger?overdue=true", app.address)).await.unwrap();
+    screenshot(&c, "01-sign-in").await;
+    sign_in(&c, "demo-rro").await;
+    let row = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("table tbody tr a")).await.unwrap();
+    assert_eq!(c.current_url().await.unwrap().query(), Some("overdue=true"), "back to the page asked for");
+    assert_eq!(row.text().await.unwrap(), "厨房屋顶漏雨");
+    assert!(text_of(&c, "table tbody tr").await.contains("逾期"));
+    screenshot(&c, "02-ledger-overdue").await;
+
+    // The filters are in the address: a reload keeps them.
+    c.refresh().await.unwrap();
+    let select =
+        c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("select[name=overdue]")).await.unwrap();
+    assert_eq!(select.prop("value").await.unwrap().as_deref(), Some("true"));
+
+    // The problem's page offers what the API allows; handing over needs a note, in Chinese if missing.
+    c.wait().for_element(Locator::Css("table tbody tr a")).await.unwrap().click().await.unwrap();
+    let hand = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("button[data-action=hand_to_discipline]"))
+        .await
+        .unwrap();
+    assert!(c.find(Locator::Css("button[data-action=verify]")).await.is_err(), "nothing to verify yet");
+    hand.click().await.unwrap();
+    let refused = text_of(&c, "[role=alert]").await;
+    assert!(refused.chars().any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)), "a Chinese message: {refused}");
+    c.find(Locator::Css("textarea[name=note]")).await.unwrap().send_keys("逾期未整改，移交镇纪委").await.unwrap();
+    c.find(Locator::Css("button[data-action=hand_to_discipline]")).await.unwrap().click().await.unwrap();
+    // Once handed over, the page reloads the problem and the step is no longer offered.
+    let mut gone = false;
+    for _ in 0..100 {
+        if c.find(Locator::Css("button[data-action=hand_to_discipline]")).await.is_err() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(gone, "the hand-over is still offered");
+    screenshot(&c, "03-problem-handed-over").await;
+    let page = text_of(&c, "main").await;
+    assert!(page.contains("移交镇纪委") && !page.contains("null") && !page.contains("undefined"), "{page}");
+    let rro = app.login("demo-rro").await;
+    let p = app.get(&format!("/api/v1/problems/{problem}"), &rro).await;
+    assert!(p.body["handed_over_at"].is_string(), "the browser's hand-over reached the ledger: {}", p.text);
+
+    // The dashboard: its figures are the API's, the overdue one opens the ledger it counts.
+    c.goto(&format!("{}/console/dashboard", app.address)).await.unwrap();
+    let overdue = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("a.card[href='/console/ledger?overdue=true'] .n"))
+        .await
+        .unwrap();
+    let d = app.get("/api/v1/dashboard", &rro).await;
+    assert_eq!(overdue.text().await.unwrap(), d.body["problems_overdue"].to_string());
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".chart canvas")).await.unwrap();
+    screenshot(&c, "04-dashboard").await;
+    let page = text_of(&c, "main").await;
+    assert!(!page.contains("null") && !page.contains("undefined") && !page.contains("NaN"), "{page}");
+    let errors = script_errors(&driver, &c).await;
+    assert!(errors.iter().all(|e| e.contains("/api/v1/problems/") && e.contains("422")), "script errors: {errors:?}");
+    c.close().await.unwrap();
+
+    // The Discipline Commission finds it in its queue.
+    let c = browser(&driver, 1366, 768).await;
+    c.goto(&format!("{}/console/discipline", app.address)).await.unwrap();
+    sign_in(&c, "demo-discipline").await;
+    assert!(text_of(&c, "table tbody").await.contains("厨房屋顶漏雨"));
+    screenshot(&c, "05-discipline-queue").await;
+    assert_eq!(script_errors(&driver, &c).await, Vec::<String>::new());
+    c.close().await.unwrap();
+
+    // The leader reads the dashboard on a phone.
+    let c = browser(&driver, 390, 844).await;
+    c.goto(&format!("{}/console/", app.address)).await.unwrap();
+    sign_in(&c, "demo-leader").await;
+    let coverage = text_of(&c, ".cards .card .t").await;
+    assert!(coverage.contains("入户覆盖"), "{coverage}");
+    screenshot(&c, "06-leader-phone").await;
+    let wide: Value = c
+        .execute(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth,              [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).map(e => e.tagName + '.' + e.className).slice(0, 5)]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(wide[1], 390, "the phone's width: {wide}");
+    assert!(wide[0].as_u64() <= wide[1].as_u64(), "no sideways scrolling at phone width: {wide}");
+    assert_eq!(script_errors(&driver, &c).await, Vec::<String>::new());
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_console_is_served_by_the_binary_with_its_shell_at_every_screen_address() {
+    let app = spawn_app().await;
+    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let root = plain.get(app.url("/")).send().await.unwrap();
+    assert!(root.status().is_redirection());
+    assert_eq!(root.headers()["location"], "/console/");
+    for path in ["/console/", "/console/ledger", "/console/problem/0195a3d6-0000-7000-8000-000000000000"] {
+        let res = plain.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(csp.contains("script-src 'self'") && csp.contains("connect-src 'self'"), "{csp}");
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(res.text().await.unwrap().contains(r#"<script type="module" src="/console/app.js">"#), "{path}");
+    }
+    let js = plain.get(app.url("/console/app.js")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(js.headers()["content-type"], "text/javascript; charset=utf-8");
+    let etag = js.headers()["etag"].clone();
+    let again = plain.get(app.url("/console/app.js")).header("if-none-match", etag).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    // A file that is not there is a 404, not the shell; nothing outside the folder is reached.
+    for path in ["/console/nope.js", "/console/../Cargo.toml", "/console/%2e%2e/src/console.rs"] {
+        let res = plain.get(app.url(path)).send().await.unwrap();
+        assert_ne!(res.status(), StatusCode::OK, "{path}");
+    }
+    // Every module the shell imports is there.
+    for path in ["/console/api.js", "/console/ui.js", "/console/style.css", "/console/vendor/echarts.simple.min.js"] {
+        assert_eq!(plain.get(app.url(path)).send().await.unwrap().status(), StatusCode::OK, "{path}");
+    }
+}
