@@ -21,6 +21,12 @@ function keep(s) {
   else sessionStorage.removeItem(KEY);
 }
 
+/** The roles the signed-in user holds (for the menu; what each record allows, the API says). */
+export function roles() {
+  const s = session();
+  return new Set((s?.user?.grants || []).map((g) => g.role));
+}
+
 export class ApiError extends Error {
   /** @param {number} status @param {any} body */
   constructor(status, body) {

@@ -3,7 +3,7 @@
 // Addresses are /console/<screen>?<filters>, so a reload, the back button or a shared link opens
 // the same screen with the same filters.
 
-import { SignedOut, get, session, signOut } from "./api.js";
+import { SignedOut, get, roles, session, signOut } from "./api.js";
 import { ROLE, errorBox, h } from "./ui.js";
 
 /** @typedef {{ title: string, roles: string[] | null, load: () => Promise<any> }} Screen */
@@ -14,15 +14,10 @@ const SCREENS = {
   dashboard: { title: "工作概况", roles: ["rro_staff", "leader", "deputy_mayor", "discipline", "village_secretary", "work_team_leader"], load: () => import("./screens/dashboard.js") },
   ledger: { title: "整改台账", roles: ["rro_staff", "leader", "deputy_mayor", "discipline", "village_secretary", "work_team_leader", "cadre", "info_officer", "dept_staff"], load: () => import("./screens/ledger.js") },
   problem: { title: "问题详情", roles: [], load: () => import("./screens/problem.js") },
+  lists: { title: "问题清单", roles: ["rro_staff", "leader", "deputy_mayor", "village_secretary", "info_officer", "work_team_leader"], load: () => import("./screens/lists.js") },
   discipline: { title: "镇纪委待办", roles: ["discipline", "rro_staff", "leader"], load: () => import("./screens/discipline.js") },
   notifications: { title: "消息", roles: [], load: () => import("./screens/notifications.js") },
 };
-
-/** The roles the signed-in user holds. */
-export function roles() {
-  const s = session();
-  return new Set((s?.user?.grants || []).map((g) => g.role));
-}
 
 /** Goes to a console address, keeping history. */
 export function go(path) {

@@ -268,3 +268,47 @@ async fn the_console_is_served_by_the_binary_with_its_shell_at_every_screen_addr
         assert_eq!(plain.get(app.url(path)).send().await.unwrap().status(), StatusCode::OK, "{path}");
     }
 }
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver (CI installs them and runs it with --include-ignored)"]
+async fn the_village_officer_writes_and_submits_the_months_list_by_the_25th() {
+    let app = spawn_app().await;
+    app.clock.set(chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+08:00").unwrap().to_utc());
+    let cadre = app.login("demo-cadre-a").await;
+    let list = app.get("/api/v1/households?per_page=1", &cadre).await;
+    let mut body = visit_body(&list.body["items"][0], &[], "2026-11-20T09:00:00+08:00");
+    body["problems"] =
+        json!([{ "category": "drinking_water", "description": "自来水压力不足", "fixed_on_spot": false }]);
+    let visit = app.post("/api/v1/visits", &cadre, body).await;
+    assert_eq!(visit.status, StatusCode::CREATED, "{}", visit.text);
+
+    let driver = driver().await;
+    let c = browser(&driver, 1366, 768).await;
+    c.goto(&format!("{}/console/lists?period=2026-11", app.address)).await.unwrap();
+    sign_in(&c, "demo-officer-a").await;
+    let remark =
+        c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("input[data-problem]")).await.unwrap();
+    assert!(text_of(&c, "table tbody").await.contains("自来水压力不足"));
+    remark.send_keys("已联系水厂，月底前加装增压泵").await.unwrap();
+    screenshot(&c, "07-list-draft").await;
+    c.find(Locator::Css("button[data-action=submit-list]")).await.unwrap().click().await.unwrap();
+    let mut state = String::new();
+    for _ in 0..100 {
+        state = c.find(Locator::Css("main p strong")).await.unwrap().text().await.unwrap_or_default();
+        if state == "按时报送" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(state, "按时报送");
+    assert!(c.find(Locator::Css("button[data-action=submit-list]")).await.is_err(), "nothing more to submit");
+    screenshot(&c, "08-list-submitted").await;
+    assert_eq!(script_errors(&driver, &c).await, Vec::<String>::new());
+    c.close().await.unwrap();
+
+    let rro = app.login("demo-rro").await;
+    let a = app.village_id(&rro, "红光村").await;
+    let saved = app.get(&format!("/api/v1/villages/{a}/feedback-lists/routine/2026-11"), &rro).await;
+    assert_eq!(saved.body["timeliness"], "on_time", "{}", saved.text);
+    assert_eq!(saved.body["items"][0]["remark"], "已联系水厂，月底前加装增压泵");
+}

@@ -87,11 +87,17 @@ async fn a_list_submitted_by_the_25th_is_on_time() {
         .set(chrono::DateTime::parse_from_rfc3339("2026-11-25T23:30:00+08:00").unwrap().with_timezone(&chrono::Utc));
     let officer = app.login("demo-officer-a").await;
     let a = app.village_id(&officer, "红光村").await;
-    let res =
-        app.post(&format!("/api/v1/villages/{a}/feedback-lists/routine/2026-11/submit"), &officer, json!({})).await;
+    let path = format!("/api/v1/villages/{a}/feedback-lists/routine/2026-11");
+    let rro = app.login("demo-rro").await;
+    let cadre = app.login("demo-cadre-a").await;
+    let allowed = |body: &serde_json::Value| body["allowed_actions"].clone();
+    assert_eq!(allowed(&app.get(&path, &officer).await.body), json!(["edit", "submit"]));
+    assert_eq!(allowed(&app.get(&path, &rro).await.body), json!(["comment"]), "the office comments, never writes");
+    app.get(&path, &cadre).await.assert_problem(404, "not_found");
+    let res = app.post(&format!("{path}/submit"), &officer, json!({})).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(res.body["timeliness"], "on_time");
-    let cadre = app.login("demo-cadre-a").await;
+    assert_eq!(allowed(&app.get(&path, &officer).await.body), json!([]), "submitted: nothing more to write");
     app.post(&format!("/api/v1/villages/{a}/feedback-lists/cross_check/2026-Q4/submit"), &cadre, json!({}))
         .await
         .assert_problem(403, "not_permitted");

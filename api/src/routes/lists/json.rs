@@ -52,6 +52,10 @@ pub struct FeedbackList {
     pub items: Vec<ListItem>,
     /// The town office's comments, beside the village's own remarks (never over them).
     pub comments: Vec<ListComment>,
+    /// On `GET`: what the caller may do with the list now — `edit` and `submit` (its village's
+    /// officer and secretary, until submitted), `comment` (the town office) — from the authority table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_actions: Option<Vec<String>>,
 }
 
 /// A comment of the town office on a village's list.

@@ -95,6 +95,7 @@ pub(super) async fn assemble(
         submitted_by,
         items,
         comments,
+        allowed_actions: None,
     })
 }
 
@@ -151,7 +152,17 @@ pub async fn get_feedback_list(
     let v = village_in_reach(&state, &user, village_id, Act::ReadHousehold).await?;
     let (kind, period) = parse(&kind, &period)?;
     let list = lists::find(&state.db, v.id, kind, &period.label()).await?;
-    Ok(web::Json(assemble(&state, &v, kind, period, list).await?))
+    let mut view = assemble(&state, &v, kind, period, list).await?;
+    let at = |act: Act| user.access.reach(act).covers(v.town_id, v.id, None) && user.authorize(act, &[]).is_ok();
+    let mut allowed = vec![];
+    if view.submitted_at.is_none() && at(Act::SubmitList) {
+        allowed.extend(["edit", "submit"].map(String::from));
+    }
+    if at(Act::CommentOnList) {
+        allowed.push("comment".into());
+    }
+    view.allowed_actions = Some(allowed);
+    Ok(web::Json(view))
 }
 
 /// Saves the officer's remarks on the draft.
