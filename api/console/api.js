@@ -94,10 +94,11 @@ export async function call(method, path, body, headers = {}) {
       method,
       headers: {
         authorization: `Bearer ${s.access_token}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        // A form (files) sets its own multipart type and boundary.
+        ...(body === undefined || body instanceof FormData ? {} : { "content-type": "application/json" }),
         ...headers,
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || body instanceof FormData ? body : JSON.stringify(body),
     });
     if (res.status === 401 && attempt === 0 && (await refresh())) continue;
     if (res.status === 401) {

@@ -15,6 +15,7 @@ const SCREENS = {
   ledger: { title: "整改台账", roles: ["rro_staff", "leader", "deputy_mayor", "discipline", "village_secretary", "work_team_leader", "cadre", "info_officer", "dept_staff"], load: () => import("./screens/ledger.js") },
   problem: { title: "问题详情", roles: [], load: () => import("./screens/problem.js") },
   lists: { title: "问题清单", roles: ["rro_staff", "leader", "deputy_mayor", "village_secretary", "info_officer", "work_team_leader"], load: () => import("./screens/lists.js") },
+  archives: { title: "档案资料", roles: ["rro_staff", "leader", "deputy_mayor", "archive_clerk"], load: () => import("./screens/archives.js") },
   discipline: { title: "镇纪委待办", roles: ["discipline", "rro_staff", "leader"], load: () => import("./screens/discipline.js") },
   notifications: { title: "消息", roles: [], load: () => import("./screens/notifications.js") },
 };

@@ -312,3 +312,46 @@ async fn the_village_officer_writes_and_submits_the_months_list_by_the_25th() {
     assert_eq!(saved.body["timeliness"], "on_time", "{}", saved.text);
     assert_eq!(saved.body["items"][0]["remark"], "已联系水厂，月底前加装增压泵");
 }
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver (CI installs them and runs it with --include-ignored)"]
+async fn the_clerk_uploads_the_months_materials_and_the_office_sees_them_on_time() {
+    let app = spawn_app().await;
+    app.clock.set(chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+08:00").unwrap().to_utc());
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("低保台账.pdf");
+    std::fs::write(&ledger, b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+        .unwrap();
+
+    let driver = driver().await;
+    let c = browser(&driver, 1366, 768).await;
+    c.goto(&format!("{}/console/archives?month=2026-11", app.address)).await.unwrap();
+    sign_in(&c, "demo-clerk").await;
+    let input = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("input[type=file]")).await.unwrap();
+    input.send_keys(ledger.to_str().unwrap()).await.unwrap();
+    c.find(Locator::Css("input[name=note]")).await.unwrap().send_keys("11月低保台账").await.unwrap();
+    c.find(Locator::Css("button[data-action=upload-archives]")).await.unwrap().click().await.unwrap();
+    let mut listed = String::new();
+    for _ in 0..100 {
+        listed = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap_or_default();
+        if listed.contains("低保台账.pdf") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(listed.contains("低保台账.pdf") && listed.contains("待审核"), "{listed}");
+    screenshot(&c, "09-archives-uploaded").await;
+    assert_eq!(script_errors(&driver, &c).await, Vec::<String>::new());
+    c.close().await.unwrap();
+
+    // The office's summary shows 民政办 on time, from the same API.
+    let c = browser(&driver, 1366, 768).await;
+    c.goto(&format!("{}/console/archives?month=2026-11", app.address)).await.unwrap();
+    sign_in(&c, "demo-rro").await;
+    let table = text_of(&c, "table tbody").await;
+    let row = table.lines().find(|l| l.contains("民政办")).unwrap_or_else(|| panic!("{table}"));
+    assert!(row.contains("按时报送") && row.contains("待审核"), "{row}");
+    screenshot(&c, "10-archives-summary").await;
+    assert_eq!(script_errors(&driver, &c).await, Vec::<String>::new());
+    c.close().await.unwrap();
+}
