@@ -16,6 +16,7 @@ const SCREENS = {
   problem: { title: "问题详情", roles: [], load: () => import("./screens/problem.js") },
   lists: { title: "问题清单", roles: ["rro_staff", "leader", "deputy_mayor", "village_secretary", "info_officer", "work_team_leader"], load: () => import("./screens/lists.js") },
   archives: { title: "档案资料", roles: ["rro_staff", "leader", "deputy_mayor", "archive_clerk"], load: () => import("./screens/archives.js") },
+  calls: { title: "电话抽查", roles: ["call_taker"], load: () => import("./screens/calls.js") },
   discipline: { title: "镇纪委待办", roles: ["discipline", "rro_staff", "leader"], load: () => import("./screens/discipline.js") },
   notifications: { title: "消息", roles: [], load: () => import("./screens/notifications.js") },
 };
@@ -45,6 +46,7 @@ function menu(current) {
 function home() {
   const mine = roles();
   if (SCREENS.dashboard.roles?.some((r) => mine.has(r))) return "dashboard";
+  if (mine.has("call_taker")) return "calls";
   return "ledger";
 }
 

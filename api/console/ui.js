@@ -67,3 +67,12 @@ export function toast(text) {
 export function errorBox(e) {
   return h("div.error", { role: "alert" }, e.message, e.errors?.length ? h("ul", null, e.errors.map((x) => h("li", null, x.message))) : null);
 }
+
+/** A client id for a write a user may repeat (crypto.randomUUID needs https; offices may use http). */
+export function uuid() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((v) => v.toString(16).padStart(2, "0")).join("");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}

@@ -108,8 +108,21 @@ async fn sign_in(c: &Client, username: &str) {
     form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
 }
 
+/// The text of the first element `css` finds, waiting for it; a page that re-renders meanwhile is
+/// read again.
 async fn text_of(c: &Client, css: &str) -> String {
-    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap().text().await.unwrap()
+    let mut last = None;
+    for _ in 0..100 {
+        match c.find(Locator::Css(css)).await {
+            Ok(el) => match el.text().await {
+                Ok(t) => return t,
+                Err(e) => last = Some(e),
+            },
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no {css}: {last:?}");
 }
 
 /// A problem of village A, assigned small in November and so overdue on 1 December.
@@ -354,4 +367,91 @@ async fn the_clerk_uploads_the_months_materials_and_the_office_sees_them_on_time
     screenshot(&c, "10-archives-summary").await;
     assert_eq!(script_errors(&driver, &c).await, Vec::<String>::new());
     c.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver (CI installs them and runs it with --include-ignored)"]
+async fn the_call_taker_takes_a_case_and_completes_the_questionnaire_one_question_at_a_time() {
+    let app = spawn_app().await;
+    app.clock.set(chrono::DateTime::parse_from_rfc3339("2026-11-27T14:00:00+08:00").unwrap().to_utc());
+    let rro = app.login("demo-rro").await;
+    let qs = app.get("/api/v1/phone-checks/questionnaires", &rro).await;
+    let version = qs.body[0]["versions"][0]["id"].clone();
+    let village = app.village_id(&rro, "红光村").await;
+    let drawn = app
+        .post(
+            "/api/v1/phone-checks/lists",
+            &rro,
+            json!({ "village_id": village, "month": "2026-11", "version_id": version,
+                "caller_ids": [app.user_id("demo-calltaker").await] }),
+        )
+        .await;
+    assert_eq!(drawn.status, StatusCode::CREATED, "{}", drawn.text);
+
+    let driver = driver().await;
+    let c = browser(&driver, 1366, 768).await;
+    c.goto(&format!("{}/console/", app.address)).await.unwrap();
+    sign_in(&c, "demo-calltaker").await;
+    let take = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("button[data-case]")).await.unwrap();
+    let case = take.attr("data-case").await.unwrap().unwrap();
+    screenshot(&c, "11-call-queue").await;
+    take.click().await.unwrap();
+    // The answers a satisfied household gives, by question; a text question is left empty.
+    let good = [
+        ("food", "yes"),
+        ("school", "no"),
+        ("medical", "no"),
+        ("housing", "yes"),
+        ("water", "yes"),
+        ("policies", "medical_aid"),
+        ("aware", "yes"),
+        ("cadre_known", "yes"),
+        ("visited", "yes"),
+        ("overall", "5"),
+    ];
+    let mut asked = vec![];
+    for _ in 0..20 {
+        if c.find(Locator::Css("button[data-action=complete]")).await.is_ok() {
+            break;
+        }
+        let q = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("h2[data-question]")).await.unwrap();
+        let id = q.attr("data-question").await.unwrap().unwrap();
+        if asked.is_empty() {
+            screenshot(&c, "12-call-first-question").await;
+            // A required question left unanswered is not passed over.
+            c.find(Locator::Css("button[data-action=next]")).await.unwrap().click().await.unwrap();
+            assert!(text_of(&c, "p.error").await.contains("必答"));
+        }
+        if let Some((_, v)) = good.iter().find(|(q, _)| *q == id) {
+            c.find(Locator::Css(&format!("input[name='{id}'][value='{v}']"))).await.unwrap().click().await.unwrap();
+        }
+        asked.push(id);
+        c.find(Locator::Css("button[data-action=next]")).await.unwrap().click().await.unwrap();
+    }
+    assert!(
+        !asked.contains(&"water_issue".to_owned()),
+        "a question shown only for unsafe water was skipped: {asked:?}"
+    );
+    assert_eq!(asked.first().map(String::as_str), Some("food"));
+    c.find(Locator::Css("button[data-action=complete]")).await.unwrap().click().await.unwrap();
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("h1")).await.unwrap();
+    let mut back = false;
+    for _ in 0..100 {
+        if c.find(Locator::Css(&format!("button[data-case='{case}']"))).await.is_err()
+            && text_of(&c, "h1").await == "电话抽查"
+        {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(back, "the completed case left the queue");
+    screenshot(&c, "13-call-done").await;
+    assert_eq!(script_errors(&driver, &c).await, Vec::<String>::new());
+    c.close().await.unwrap();
+
+    let list = app.get(&format!("/api/v1/phone-checks/lists/{}", drawn.body["id"].as_str().unwrap()), &rro).await;
+    let done = list.body["cases"].as_array().unwrap().iter().find(|x| x["id"] == case.as_str()).unwrap().clone();
+    assert_eq!((done["last_outcome"].as_str(), done["status"].as_str()), (Some("completed"), Some("closed")), "{done}");
+    assert_eq!(done["satisfied"], true, "the answers reached the case: {done}");
 }
