@@ -455,3 +455,54 @@ async fn the_call_taker_takes_a_case_and_completes_the_questionnaire_one_questio
     assert_eq!((done["last_outcome"].as_str(), done["status"].as_str()), (Some("completed"), Some("closed")), "{done}");
     assert_eq!(done["satisfied"], true, "the answers reached the case: {done}");
 }
+
+/// Every call the console's pages make names an operation of the committed contract, with its
+/// method: the pages are checked against the contract as the mini-program's code would be.
+#[test]
+fn every_call_of_the_console_is_an_operation_of_the_contract() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../api/console");
+    let contract: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("../../openapi/openapi.json")).unwrap()).unwrap();
+    let paths = contract["paths"].as_object().unwrap();
+    // get("/x"), post(`/x/${id}`), call("PUT", path) with `const path = `/…`` in the same file.
+    let call = regex::Regex::new(r#"\b(get|post|call)\((?:"([A-Z]+)",\s*)?(?:[`"]([^`"]*)[`"]|(path))"#).unwrap();
+    let named = regex::Regex::new(r#"const path = `([^`]*)`"#).unwrap();
+    let placeholder = regex::Regex::new(r"\$\{[^}]*\}").unwrap();
+    let mut checked = 0;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("screens")).unwrap().map(|e| e.unwrap().path()).collect();
+    // api.js is the wrapper these calls go through (its own sign-in calls are the browser tests').
+    files.push(root.join("app.js"));
+    for file in files {
+        let src = std::fs::read_to_string(&file).unwrap();
+        let path_var = named.captures(&src).map(|c| c[1].to_owned());
+        for c in call.captures_iter(&src) {
+            let method = match (&c[1], c.get(2)) {
+                ("get", _) => "get".to_owned(),
+                ("post", _) => "post".to_owned(),
+                (_, Some(m)) => m.as_str().to_lowercase(),
+                _ => continue,
+            };
+            let raw = match (c.get(3), c.get(4)) {
+                (Some(lit), _) => lit.as_str().replace("${path}", path_var.as_deref().unwrap_or("${path}")),
+                (None, Some(_)) => {
+                    path_var.clone().unwrap_or_else(|| panic!("{}: `path` is not named", file.display()))
+                }
+                _ => continue,
+            };
+            if !raw.starts_with('/') || raw.starts_with("/console") {
+                continue;
+            }
+            let route = placeholder.replace_all(raw.split('?').next().unwrap(), "{}").into_owned();
+            let want: Vec<&str> = route.split('/').collect();
+            let found = paths.iter().any(|(p, item)| {
+                let have: Vec<&str> = p.trim_start_matches("/api/v1").split('/').collect();
+                have.len() == want.len()
+                    && have.iter().zip(&want).all(|(h, w)| h == w || h.starts_with('{'))
+                    && item.get(&method).is_some()
+            });
+            assert!(found, "{}: {} {raw} is no operation of the contract", file.display(), method.to_uppercase());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "the scan found only {checked} calls");
+}
