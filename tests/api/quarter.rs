@@ -178,6 +178,7 @@ async fn a_quarters_figures_agree_with_each_other_and_with_the_records() {
     assert_eq!(v["list_timeliness"], "on_time");
     let active = app.get(&format!("/api/v1/problems?village_id={a}&active=true"), &rro).await;
     assert_eq!(v["problems_active"], active.body["total"], "{v}");
+    assert_eq!(active.body["items"][0]["village_name"], "红光村", "lists say where, not only ids");
     assert_eq!(v["problems_active"], 1, "the supervision's problem is still open, the cracked wall closed");
     assert_eq!(v["problems_overdue"], 0, "November's small problem was not overdue in November");
 

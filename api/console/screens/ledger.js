@@ -56,7 +56,7 @@ export async function show(app, { params, go }) {
       "tr",
       null,
       h("td", null, h("a", { href: `/console/problem/${p.id}` }, p.description)),
-      h("td", null, villageNames[p.village_id] || "—"),
+      h("td", null, p.village_name, p.group_name ? ` ${p.group_name}` : ""),
       h("td", null, STATUS[p.status] || p.status, p.overdue ? [" ", h("span.tag.overdue", null, "逾期")] : null, p.handed_over_at ? [" ", h("span.tag", null, "已移交纪委")] : null),
       h("td", null, CATEGORY[p.category] || p.category),
       h("td", null, SOURCE[p.source] || p.source),

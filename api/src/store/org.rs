@@ -133,6 +133,22 @@ pub async fn villages<C: ConnectionTrait>(db: &C, towns: &[Uuid]) -> Result<Vec<
         .await
 }
 
+/// The names of these villages and of their groups, for lists that show where a record is.
+pub async fn place_names<C: ConnectionTrait>(
+    db: &C,
+    villages: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>, DbErr> {
+    let mut names: std::collections::HashMap<Uuid, String> = village::Entity::find()
+        .filter(village::Column::Id.is_in(villages.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.name))
+        .collect();
+    names.extend(groups(db, villages).await?.into_iter().map(|g| (g.id, g.name)));
+    Ok(names)
+}
+
 pub async fn village<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<village::Model>, DbErr> {
     village::Entity::find_by_id(id).by_key(db).await
 }

@@ -116,7 +116,7 @@ pub async fn create_problem(
         now,
     )
     .await?;
-    let dto = ProblemView::new(p, &[], local_date(now));
+    let dto = super::list::views_on(&txn, vec![p], local_date(now)).await?.remove(0);
     let res = idempotency_finish(&txn, user.id, &effective, StatusCode::CREATED, &dto).await?;
     txn.commit().await?;
     Ok(res)

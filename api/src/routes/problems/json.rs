@@ -39,7 +39,10 @@ pub struct Plan {
 pub struct ProblemView {
     pub id: Uuid,
     pub village_id: Uuid,
+    pub village_name: String,
     pub group_id: Option<Uuid>,
+    /// The group's (社) name, when the problem is of a group.
+    pub group_name: Option<String>,
     pub household_id: Option<Uuid>,
     /// visit, cross_check, phone_check, dept_screening, supervision, unannounced, interview, meeting.
     pub source: String,
@@ -117,6 +120,8 @@ impl ProblemView {
             version: m.version,
             created_at: m.created_at,
             allowed_actions: None,
+            village_name: String::new(),
+            group_name: None,
         }
     }
 }

@@ -65,10 +65,31 @@ fn filter(q: &ProblemFilter, today: chrono::NaiveDate) -> ApiResult<problems::Li
 }
 
 pub async fn views(state: &State, rows: Vec<entity::Model>) -> ApiResult<Vec<ProblemView>> {
+    views_on(&state.db, rows, local_date(state.clock.now())).await
+}
+
+/// Problems as the API shows them, with their units and the names of their village and group,
+/// read on `db` (a transaction's own connection, when the rows are not committed yet).
+pub async fn views_on<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    rows: Vec<entity::Model>,
+    today: chrono::NaiveDate,
+) -> ApiResult<Vec<ProblemView>> {
     let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
-    let units = problems::units_of(&state.db, &ids).await?;
-    let today = local_date(state.clock.now());
-    Ok(rows.into_iter().map(|m| ProblemView::new(m, &units, today)).collect())
+    let units = problems::units_of(db, &ids).await?;
+    let mut villages: Vec<Uuid> = rows.iter().map(|p| p.village_id).collect();
+    villages.sort();
+    villages.dedup();
+    let names = crate::store::org::place_names(db, &villages).await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let mut view = ProblemView::new(m, &units, today);
+            view.village_name = names.get(&view.village_id).cloned().unwrap_or_default();
+            view.group_name = view.group_id.and_then(|g| names.get(&g).cloned());
+            view
+        })
+        .collect())
 }
 
 /// The ledger (整改台账) within the caller's scope, newest first.
