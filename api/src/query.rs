@@ -186,7 +186,7 @@ impl Check {
         if let Some(allowed) = &self.one_of
             && !allowed.iter().any(|a| a == value)
         {
-            return Err(("one_of", format!("取值不在允许范围内，应为：{}", allowed.join("、"))));
+            return Err(("one_of", format!("取值不在允许范围内，可选：{}", allowed.join("、"))));
         }
         if self.max_length.is_some_and(|max| value.chars().count() > max) {
             return Err(("length", format!("过长，最多{}个字符", self.max_length.unwrap_or_default())));

@@ -27,6 +27,13 @@ pub struct TargetHousehold {
     pub cadres: Vec<Uuid>,
 }
 
+impl TargetHousehold {
+    /// Whether it carries a target tag now: only such households are owed a visit.
+    pub fn is_target(&self) -> bool {
+        self.tags.iter().any(|t| t.is_target())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct VisitFact {
     pub household: Uuid,
@@ -132,7 +139,7 @@ pub fn coverage(q: Quarter, households: &[TargetHousehold], visits: &[VisitFact]
     let mut c = Coverage::default();
     let mut cadres: Vec<Uuid> = Vec::new();
     let mut tags: Vec<Tag> = Vec::new();
-    for h in households.iter().filter(|h| h.tags.iter().any(|t| t.is_target())) {
+    for h in households.iter().filter(|h| h.is_target()) {
         let s = if visited.contains(&h.id) {
             Status::Visited
         } else if attempted.contains(&h.id) {
@@ -196,27 +203,32 @@ pub fn of_cadre<'a>(
     out
 }
 
-/// A visitor's work in one month: visits made and distinct households reached.
+/// A visitor's work in one month: visits that count and the distinct households they reached —
+/// the figures of the cadre's monthly sheet — and, beside them, the attempts that found the
+/// household away.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct MonthlyVisits {
     pub visits: u64,
     pub households: u64,
+    pub absent_attempts: u64,
 }
 
-/// Visits that show a visitor went to a household this month: met and counting, or found absent
-/// (the visitor went; the household was away). Rejected visits do not count.
+/// Visits count as the assessment counts them ([`counts_as_visited`]): met, and not awaiting or
+/// failed review. A visit that found the household away is an attempt, counted apart unless
+/// rejected; a pending or rejected visit is neither.
 pub fn monthly_visits(month: Month, visits: &[VisitFact]) -> BTreeMap<Uuid, MonthlyVisits> {
     let mut seen: BTreeMap<Uuid, BTreeSet<Uuid>> = BTreeMap::new();
     let mut out: BTreeMap<Uuid, MonthlyVisits> = BTreeMap::new();
     for v in visits.iter().filter(|v| month.contains(v.at)) {
-        let went = counts_as_visited(v.outcome, v.review)
-            || (v.outcome == Outcome::AbsentAttempted && v.review != Review::Rejected);
-        if !went {
-            continue;
-        }
+        let counts = counts_as_visited(v.outcome, v.review);
+        let attempt = v.outcome == Outcome::AbsentAttempted && v.review != Review::Rejected;
         for who in v.visitors.iter().collect::<BTreeSet<_>>() {
-            out.entry(*who).or_default().visits += 1;
-            seen.entry(*who).or_default().insert(v.household);
+            if counts {
+                out.entry(*who).or_default().visits += 1;
+                seen.entry(*who).or_default().insert(v.household);
+            } else if attempt {
+                out.entry(*who).or_default().absent_attempts += 1;
+            }
         }
     }
     for (who, hs) in seen {
@@ -321,9 +333,14 @@ mod tests {
             visit(2, "2026-11-21T02:00:00Z", Outcome::AbsentAttempted, Review::NotNeeded),
             visit(3, "2026-11-22T02:00:00Z", Outcome::Visited, Review::Rejected),
             visit(4, "2026-10-31T15:59:00Z", Outcome::Visited, Review::NotNeeded),
+            visit(5, "2026-11-23T02:00:00Z", Outcome::Visited, Review::Pending),
+            visit(6, "2026-11-30T15:59:00Z", Outcome::Visited, Review::NotNeeded),
+            visit(7, "2026-11-30T16:00:00Z", Outcome::Visited, Review::NotNeeded),
         ];
         let counts = monthly_visits(m, &vs);
-        assert_eq!(counts[&id(900)], MonthlyVisits { visits: 3, households: 2 });
+        // Household 1 twice and 6 (the month's last minute in Beijing); not 7 (December there),
+        // not the pending 5 nor the rejected 3; the absent 2 is an attempt.
+        assert_eq!(counts[&id(900)], MonthlyVisits { visits: 3, households: 2, absent_attempts: 1 });
     }
 
     #[test]

@@ -240,11 +240,8 @@ pub fn score(answers: &[(Topic, Verdict)]) -> Scored {
         .sum();
     let score = if answers.is_empty() { 0.0 } else { (points * 100.0 / answers.len() as f64 * 10.0).round() / 10.0 };
     // Knowing a topic is answering one of its questions right; a partial answer is half a point
-    // of the score, not knowledge of the village.
-    let knows = |t: Topic| {
-        let of: Vec<&Verdict> = answers.iter().filter(|(x, _)| *x == t).map(|(_, v)| v).collect();
-        of.is_empty() || of.iter().any(|v| **v == Verdict::Correct)
-    };
+    // of the score, not knowledge of the village, and a topic not asked shows no knowledge of it.
+    let knows = |t: Topic| answers.iter().any(|(x, v)| *x == t && *v == Verdict::Correct);
     let (knows_village, knows_policies) = (knows(Topic::Village), knows(Topic::Policy));
     let mut reasons = vec![];
     if !knows_village {
@@ -259,17 +256,23 @@ pub fn score(answers: &[(Topic, Verdict)]) -> Scored {
     Scored { score, knows_village, knows_policies, named: !reasons.is_empty(), reasons }
 }
 
-/// Draws `n` questions from the pool, reproducibly from `seed`, keeping at least one village question
-/// when the pool has one. Returns indices into the pool.
+/// Draws `n` questions from the pool, reproducibly from `seed`, keeping at least one question of
+/// each topic the pool has (the village's situation and the policies are both tested: SPEC §7).
+/// A missing topic takes the place of the last question of a topic drawn more than once. Returns
+/// indices into the pool.
 pub fn draw(pool: &[Topic], n: usize, seed: u64) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..pool.len()).collect();
     crate::rng::SplitMix64::new(seed).shuffle(&mut idx);
     let mut chosen: Vec<usize> = idx.iter().copied().take(n).collect();
-    if !chosen.iter().any(|i| pool[*i] == Topic::Village)
-        && let Some(v) = idx.iter().copied().find(|i| pool[*i] == Topic::Village)
-        && let Some(last) = chosen.last_mut()
-    {
-        *last = v;
+    for topic in [Topic::Village, Topic::Policy] {
+        if chosen.iter().any(|i| pool[*i] == topic) {
+            continue;
+        }
+        let Some(missing) = idx.iter().copied().find(|i| pool[*i] == topic) else { continue };
+        let drawn_twice = |t: Topic| chosen.iter().filter(|j| pool[**j] == t).count() > 1;
+        if let Some(at) = chosen.iter().rposition(|i| drawn_twice(pool[*i])) {
+            chosen[at] = missing;
+        }
     }
     chosen
 }
@@ -389,6 +392,8 @@ mod tests {
         assert!(low.reasons[0].contains("40"), "{low:?}");
         let partial = score(&[(Village, Correct), (Policy, Partial), (Policy, Partial)]);
         assert!(!partial.knows_policies, "a partial answer is not knowing: {partial:?}");
+        let not_asked = score(&[(Policy, Correct), (Policy, Correct)]);
+        assert!(not_asked.named && !not_asked.knows_village, "a topic not asked is not known: {not_asked:?}");
         assert!(score(&[]).named);
     }
 
@@ -404,6 +409,16 @@ mod tests {
         }
         assert_eq!(draw(&pool, 10, 1).len(), 6);
         assert!(draw(&[], 3, 1).is_empty());
+        // Both topics, whichever the pool has more of.
+        let villages = [Village, Village, Village, Village, Village, Policy];
+        for seed in 0..50 {
+            let d = draw(&villages, 3, seed);
+            assert_eq!(d.len(), 3);
+            assert!(d.contains(&5), "seed {seed}: {d:?}");
+            assert!(d.iter().any(|i| villages[*i] == Village), "seed {seed}: {d:?}");
+        }
+        // One question cannot test two topics: the drawn one stays.
+        assert_eq!(draw(&villages, 1, 3).len(), 1);
     }
 
     #[test]

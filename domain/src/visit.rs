@@ -43,7 +43,8 @@ pub struct KindGrounds {
     pub open_verification_task: bool,
     /// The caller is this quarter's assigned checker of the household in a cross spot-check round.
     pub assigned_checker: bool,
-    /// The caller belongs to a department whose screening task on the household is open.
+    /// The caller, or someone going along, belongs to a department whose screening task on the
+    /// household is open: the verification is joint only with the department there.
     pub task_department: bool,
 }
 
@@ -51,6 +52,7 @@ pub struct KindGrounds {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KindRefusal {
     NoVerificationTask,
+    NoDepartmentAlong,
     NotAssignedChecker,
     UnannouncedThroughLeadersFlow,
 }
@@ -59,6 +61,7 @@ impl KindRefusal {
     pub fn code(self) -> &'static str {
         match self {
             KindRefusal::NoVerificationTask => "no_verification_task",
+            KindRefusal::NoDepartmentAlong => "no_department_along",
             KindRefusal::NotAssignedChecker => "not_assigned_checker",
             KindRefusal::UnannouncedThroughLeadersFlow => "unannounced_not_here",
         }
@@ -67,6 +70,7 @@ impl KindRefusal {
     pub fn message_zh(self) -> &'static str {
         match self {
             KindRefusal::NoVerificationTask => "该农户没有待办的部门筛查核查任务，不能记为联合入户核查",
+            KindRefusal::NoDepartmentAlong => "联合入户核查须有发起核查的部门人员到场，请在同行人员中选择该部门人员",
             KindRefusal::NotAssignedChecker => "您不是本季度交叉抽查中该农户的抽查人员，不能记为交叉抽查",
             KindRefusal::UnannouncedThroughLeadersFlow => "领导暗访请通过“暗访”功能记录",
         }
@@ -74,13 +78,15 @@ impl KindRefusal {
 }
 
 /// Whether a visit may be recorded under `kind`: a joint verification needs a department's open
-/// task on the household, a cross-check visit the checker's assignment, and an unannounced visit is
+/// task on the household and someone of that department there (a village cadre alone does not
+/// settle a department's task), a cross-check visit the checker's assignment, and an unannounced visit is
 /// recorded only through the leaders' own flow (`/unannounced-visits`).
 pub fn kind_allowed(kind: VisitKind, grounds: KindGrounds) -> Result<(), KindRefusal> {
     match kind {
         VisitKind::Routine | VisitKind::AlongTheWay => Ok(()),
-        VisitKind::JointVerification if grounds.open_verification_task => Ok(()),
-        VisitKind::JointVerification => Err(KindRefusal::NoVerificationTask),
+        VisitKind::JointVerification if !grounds.open_verification_task => Err(KindRefusal::NoVerificationTask),
+        VisitKind::JointVerification if !grounds.task_department => Err(KindRefusal::NoDepartmentAlong),
+        VisitKind::JointVerification => Ok(()),
         VisitKind::CrossCheck if grounds.assigned_checker => Ok(()),
         VisitKind::CrossCheck => Err(KindRefusal::NotAssignedChecker),
         VisitKind::Unannounced => Err(KindRefusal::UnannouncedThroughLeadersFlow),
@@ -339,7 +345,9 @@ mod tests {
         assert_eq!(kind_allowed(VisitKind::Routine, none), Ok(()));
         assert_eq!(kind_allowed(VisitKind::AlongTheWay, none), Ok(()));
         assert_eq!(kind_allowed(VisitKind::JointVerification, none), Err(KindRefusal::NoVerificationTask));
-        assert_eq!(kind_allowed(VisitKind::JointVerification, task), Ok(()));
+        assert_eq!(kind_allowed(VisitKind::JointVerification, task), Err(KindRefusal::NoDepartmentAlong));
+        let joint = KindGrounds { task_department: true, ..task };
+        assert_eq!(kind_allowed(VisitKind::JointVerification, joint), Ok(()));
         assert_eq!(kind_allowed(VisitKind::CrossCheck, task), Err(KindRefusal::NotAssignedChecker));
         assert_eq!(kind_allowed(VisitKind::CrossCheck, assigned), Ok(()));
         let all = KindGrounds { open_verification_task: true, assigned_checker: true, task_department: true };
@@ -360,7 +368,8 @@ mod tests {
         // What is sent is checked, not replaced.
         assert_eq!(settle_kind(Some(VisitKind::AlongTheWay), assigned), Ok(VisitKind::AlongTheWay));
         assert_eq!(settle_kind(Some(VisitKind::CrossCheck), none), Err(KindRefusal::NotAssignedChecker));
-        assert_eq!(settle_kind(Some(VisitKind::JointVerification), flagged), Ok(VisitKind::JointVerification));
+        assert_eq!(settle_kind(Some(VisitKind::JointVerification), flagged), Err(KindRefusal::NoDepartmentAlong));
+        assert_eq!(settle_kind(Some(VisitKind::JointVerification), department), Ok(VisitKind::JointVerification));
     }
     use chrono::Duration;
 

@@ -136,6 +136,17 @@ async fn a_checker_reaches_the_sample_households_only_and_a_round_is_redrawn_bef
     assert!(first["address"].is_string() && first.get("latitude").is_some(), "{first}");
 
     let checker = app.login("demo-cadre-b").await;
+    // The sample of another village is checked, not counted in the checker's own coverage.
+    let own = app.get("/api/v1/coverage?quarter=2026-Q4", &checker).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.text);
+    let villages: Vec<&serde_json::Value> =
+        own.body["by_village"].as_array().unwrap().iter().map(|v| &v["id"]).collect();
+    assert!(!villages.contains(&&first["village_id"]), "{}", own.text);
+    let all = app.get("/api/v1/coverage?quarter=2026-Q4", &rro).await;
+    let of_own = all.body["by_cadre"].as_array().unwrap().iter().find(|c| c["id"] == b.as_str()).unwrap();
+    for figure in ["targets", "visited"] {
+        assert_eq!(own.body["total"][figure], of_own[figure], "{figure}: {}", own.text);
+    }
     let target = first["household_id"].as_str().unwrap().to_owned();
     let read = app.get(&format!("/api/v1/households/{target}"), &checker).await;
     assert_eq!(read.status, StatusCode::OK, "the checker reads the sample household: {}", read.text);

@@ -162,6 +162,14 @@ async fn the_proposal_rule_picks_the_village_with_many_slow_problems_and_the_tal
     let of = |id: Uuid| villages.iter().find(|v| v["village_id"] == id.to_string()).unwrap().clone();
     assert_eq!((of(b)["proposed"].as_bool(), of(b)["problems"].as_u64()), (Some(true), Some(4)));
     assert_eq!((of(a)["proposed"].as_bool(), of(a)["problems"].as_u64()), (Some(false), Some(1)));
+    // The rate is per hundred target households, the households coverage counts (not general ones).
+    let rro = app.login("demo-rro").await;
+    let coverage = app.get("/api/v1/coverage?quarter=2026-Q4", &rro).await;
+    let targets =
+        coverage.body["by_village"].as_array().unwrap().iter().find(|v| v["id"] == b.to_string()).unwrap()["targets"]
+            .as_f64()
+            .unwrap();
+    assert!((of(b)["problems_per_100"].as_f64().unwrap() - 400.0 / targets).abs() < 0.01, "{}", res.text);
     // Village roles do not see proposals.
     let sec = app.login("demo-secretary-a").await;
     app.get("/api/v1/admonishments/proposals?month=2026-11", &sec).await.assert_problem(403, "not_permitted");
@@ -234,6 +242,10 @@ async fn a_wrong_answer_in_an_interview_names_the_person_in_the_draft_circular_a
     )
     .await
     .assert_problem(404, "not_found");
+    // Policies alone cannot test whether people know their village: refused until it publishes.
+    app.post("/api/v1/interviews", &deputy, json!({ "village_id": village, "month": "2026-11" }))
+        .await
+        .assert_problem(409, "no_village_must_know");
     // The village's officer keeps the village's situation.
     let v = app
         .request(

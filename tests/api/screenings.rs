@@ -100,6 +100,18 @@ async fn a_screening_creates_tasks_for_matched_rows_reports_the_rest_and_never_d
         .await;
     assert_eq!(own.status, StatusCode::CREATED, "{}", own.text);
     assert_eq!(own.body["kind"], "routine");
+    // Nor when the phone calls it a joint verification: without the department there it is not one.
+    let alone = app
+        .post(
+            "/api/v1/visits",
+            &sec,
+            json!({ "client_id": Uuid::new_v4(), "household_id": ids[1].0, "visited_at": "2026-11-28T08:30:00+08:00",
+                "kind": "joint_verification", "outcome": "absent_attempted", "absent_reason": "外出务工" }),
+        )
+        .await;
+    alone.assert_problem(422, "validation_failed");
+    assert_eq!(alone.fields(), ["kind"], "{}", alone.text);
+    assert!(alone.text.contains("no_department_along"), "{}", alone.text);
     assert_eq!(app.get("/api/v1/screening-tasks?status=open", &sec).await.body.as_array().map(Vec::len), Some(2));
 
     // The department joins the village on a joint verification visit (its kind set by the task):

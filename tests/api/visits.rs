@@ -378,12 +378,24 @@ async fn monthly_counts_show_each_visitors_visits() {
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         assert_eq!(r.body["counts"], true, "{}", r.text);
     }
+    // A third household away: an attempt, not a visit that counts.
+    let away = json!({ "client_id": uuid::Uuid::new_v4(), "household_id": hs[2]["id"], "visited_at": "2026-11-28T06:30:00+08:00",
+        "outcome": "absent_attempted", "absent_reason": "外出务工" });
+    let r = app.post("/api/v1/visits", &cadre, away).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let rro = app.login("demo-rro").await;
     let counts = app.get("/api/v1/visits/monthly-counts?month=2026-11", &rro).await;
     assert_eq!(counts.status, StatusCode::OK, "{}", counts.text);
     let me = app.get("/api/v1/me", &cadre).await.body["id"].clone();
     let row = counts.body.as_array().unwrap().iter().find(|r| r["user_id"] == me).unwrap();
-    assert_eq!((row["visits"].as_u64(), row["households"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(
+        (row["visits"].as_u64(), row["households"].as_u64(), row["absent_attempts"].as_u64()),
+        (Some(2), Some(2), Some(1))
+    );
+    // The same figure as the cadre's monthly sheet.
+    let sheets = app.get("/api/v1/assessments/cadres?month=2026-11", &rro).await;
+    let sheet = sheets.body.as_array().unwrap().iter().find(|s| s["user_id"] == me).unwrap();
+    assert_eq!(sheet["visits"], row["visits"], "{}", sheets.text);
     let empty = app.get("/api/v1/visits/monthly-counts?month=2026-10", &rro).await;
     assert_eq!(empty.body, json!([]));
 }

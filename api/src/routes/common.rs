@@ -97,8 +97,10 @@ impl FieldFault {
                 let field = if self.path == "." { name.to_owned() } else { format!("{}.{name}", self.path) };
                 (field, "unknown_field", "不接受这个字段".to_owned())
             } else if c.starts_with("unknown variant") {
-                let allowed = c.split_once("expected ").map(|(_, e)| e.replace('`', "")).unwrap_or_default();
-                (self.path, "one_of", format!("取值不在允许范围内，应为：{allowed}"))
+                // serde: "expected one of `a`, `b`, `c`" or "expected `a` or `b`": the codes alone.
+                let expected = c.split_once("expected ").map_or("", |(_, e)| e);
+                let allowed: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+                (self.path, "one_of", format!("取值不在允许范围内，可选：{}", allowed.join("、")))
             } else if c.starts_with("invalid type") || c.starts_with("invalid value") {
                 (self.path, "invalid_type", "类型不正确".to_owned())
             } else if c.contains("premature end of input")
@@ -440,5 +442,23 @@ mod tests {
         assert!(read(r#"{"count": 1, "rate": null, "months": [1e300]}"#).is_err());
         // Out of range for the field: refused, not wrapped.
         assert!(read(r#"{"count": -1.0, "rate": null, "months": []}"#).is_err());
+    }
+
+    #[test]
+    fn a_wrong_choice_names_the_choices_without_serdes_english() {
+        for (cause, allowed) in [
+            (
+                "unknown variant `x`, expected one of `department`, `work_team`, `village`",
+                "department、work_team、village",
+            ),
+            ("unknown variant `x`, expected `yes` or `no` at line 1 column 9", "yes、no"),
+        ] {
+            let e = FieldFault::of(&FieldFault { path: "kind".into(), cause: cause.into() }.to_string())
+                .unwrap()
+                .into_field_error();
+            let v = serde_json::to_value(&e).unwrap();
+            assert_eq!(v["code"], "one_of");
+            assert_eq!(v["message"], format!("取值不在允许范围内，可选：{allowed}"), "{cause}");
+        }
     }
 }

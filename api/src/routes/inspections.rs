@@ -119,7 +119,10 @@ pub async fn suggest_unannounced_visits(
         .filter(|f| domain::visit::counts_as_visited(f.outcome, f.review))
         .map(|f| f.household)
         .collect();
-    leads.extend(inputs.households().filter(|t| !visited.contains(&t.id)).map(|t| (t.id, Lead::NotVisited)));
+    // Only a target household is owed a visit: a general household unvisited is no lead.
+    leads.extend(
+        inputs.households().filter(|t| t.is_target() && !visited.contains(&t.id)).map(|t| (t.id, Lead::NotVisited)),
+    );
 
     let ranked = leadership::suggest(&leads, q.limit.unwrap_or(20).clamp(1, 200));
     let ids: Vec<Uuid> = ranked.iter().map(|s| s.household).collect();
@@ -604,7 +607,8 @@ pub async fn list_admonishment_proposals(
             .collect();
         records.push(VillageRecord {
             village: v.id,
-            target_households: u32::try_from(targets.iter().filter(|t| t.village == v.id).count()).unwrap_or(0),
+            target_households: u32::try_from(targets.iter().filter(|t| t.village == v.id && t.is_target()).count())
+                .unwrap_or(0),
             problems: u32::try_from(found.len()).unwrap_or(0),
             active: u32::try_from(active.len()).unwrap_or(0),
             overdue: u32::try_from(overdue).unwrap_or(0),

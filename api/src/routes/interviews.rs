@@ -408,13 +408,32 @@ pub async fn create_interview(state: State, user: AuthUser, body: Json<CreateInt
     for d in &departments {
         take_current("department", d.id, Topic::Policy, &d.name);
     }
-    if pool.is_empty() {
-        // The request is fine; the town's state is not ready for it (nothing published yet).
-        return Err(ApiError::conflict(
-            "no_must_know",
-            "本村和各部门尚无应知应会内容，无法抽题",
-            "no must-know knowledge to draw from",
-        ));
+    // The request is fine; the town's state is not ready for it: both the village's situation and
+    // the policies are tested, so each needs published must-know knowledge to draw from.
+    let has = |t: Topic| pool.iter().any(|q| q.topic == t);
+    match (has(Topic::Village), has(Topic::Policy)) {
+        (true, true) => {}
+        (false, false) => {
+            return Err(ApiError::conflict(
+                "no_must_know",
+                "本村和各部门尚无应知应会内容，无法抽题",
+                "no must-know knowledge to draw from",
+            ));
+        }
+        (false, true) => {
+            return Err(ApiError::conflict(
+                "no_village_must_know",
+                "本村尚未发布应知应会内容，无法抽取本村情况题",
+                "the village has published no must-know knowledge",
+            ));
+        }
+        (true, false) => {
+            return Err(ApiError::conflict(
+                "no_policy_must_know",
+                "各部门尚未发布应知应会内容，无法抽取政策题",
+                "no department has published must-know knowledge",
+            ));
+        }
     }
     let seed: u64 = rand::random();
     let topics: Vec<Topic> = pool.iter().map(|q| q.topic).collect();

@@ -180,6 +180,9 @@ impl InputsCache {
         village: Option<Uuid>,
         quarter: Quarter,
     ) -> Result<Arc<Inputs>, DbErr> {
+        // Coverage is of the households the caller answers for: a checker's cross-check sample of
+        // another village is reached for the check, never counted in the checker's figures.
+        let access = &access.clone().with_sample(vec![]);
         if self.ttl.is_zero() {
             return Ok(Arc::new(Inputs::of(vec![Arc::new(read(db, access, village, quarter).await?)])));
         }

@@ -44,7 +44,12 @@ struct Found {
 
 /// The household the caller may visit — within reach, a department's for its open screening task,
 /// or assigned to them in this quarter's cross-check round — with the records its kind rests on.
-async fn household_for(txn: &DatabaseTransaction, user: &AuthUser, body: &CreateVisit) -> ApiResult<Found> {
+async fn household_for(
+    txn: &DatabaseTransaction,
+    user: &AuthUser,
+    body: &CreateVisit,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<Found> {
     let quarter = Month::containing(body.visited_at).quarter().to_string();
     let mut round_id = None;
     for a in cross_check_assignment::Entity::find()
@@ -59,7 +64,14 @@ async fn household_for(txn: &DatabaseTransaction, user: &AuthUser, body: &Create
         }
     }
     let open_tasks = screenings::open_for_household(txn, body.household_id, None).await?;
-    let departments = user.access.departments();
+    // Whose departments are there: the caller's, and those of anyone going along (whether they may
+    // go along is checked with the visitors).
+    let mut departments = user.access.departments();
+    if !open_tasks.is_empty() {
+        for v in &body.visitor_ids {
+            departments.extend(users::load_access(txn, *v, now).await?.departments());
+        }
+    }
     let grounds = KindGrounds {
         open_verification_task: !open_tasks.is_empty(),
         assigned_checker: round_id.is_some(),
@@ -180,7 +192,7 @@ pub async fn create_visit(
 
     // A repeat is answered as first even where the submission would no longer pass (the month
     // closed since, the household moved away).
-    let Found { household, round_id, kind, task_departments } = match household_for(&txn, &user, &body).await {
+    let Found { household, round_id, kind, task_departments } = match household_for(&txn, &user, &body, now).await {
         Ok(found) => found,
         Err(e) => return earlier(&txn, user.id, &body, &request_hash, StatusCode::OK).await?.ok_or(e),
     };

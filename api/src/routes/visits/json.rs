@@ -255,8 +255,11 @@ pub struct MonthQuery {
 pub struct MonthlyCount {
     pub user_id: Uuid,
     pub display_name: String,
-    /// Visits that count (met and not rejected, or found absent).
+    /// Visits that count, as the cadre's monthly sheet counts them: met, and not awaiting or
+    /// failed review.
     pub visits: u64,
-    /// Distinct households reached.
+    /// Distinct households those visits reached.
     pub households: u64,
+    /// Visits that found the household away (not rejected): the visitor went, nobody was met.
+    pub absent_attempts: u64,
 }

@@ -66,8 +66,8 @@ pub async fn get_visit(state: State, user: AuthUser, id: web::Path<Uuid>) -> Api
     Ok(web::Json(view(&state.db, v).await?))
 }
 
-/// Visits made and households reached per visitor in a month, over the visits of the households
-/// within the caller's scope. The input of the cadre assessment rule (SPEC §10).
+/// Visits that count and households reached per visitor in a month, over the visits of the
+/// households within the caller's scope: the figures of the cadres' monthly sheets (SPEC §10).
 #[utoipa::path(tag = "visits", operation_id = "list_monthly_visit_counts", security(("bearer" = [])), params(MonthQuery),
     responses((status = 200, body = Vec<MonthlyCount>), (status = 401, response = Problem), (status = 403, response = Problem), (status = 422, response = Problem)))]
 #[get("/visits/monthly-counts")]
@@ -94,6 +94,7 @@ pub async fn list_monthly_visit_counts(
                 user_id,
                 visits: c.visits,
                 households: c.households,
+                absent_attempts: c.absent_attempts,
             })
             .collect(),
     ))
