@@ -37,6 +37,14 @@ export const SOURCE = {
   supervision: "部门督查", unannounced: "领导暗访", interview: "访谈", meeting: "会议",
 };
 export const CLASS = { small: "小问题", large: "大问题", special: "特殊问题" };
+/** Whether a list or archive came in by its day; `not_owed`: due before the town went live. */
+export const TIMELINESS = {
+  on_time: "按时报送", late: "逾期报送", pending: "待报送", missing: "逾期未报", not_owed: "上线前，无需报送",
+};
+/** The current month in Beijing time, `YYYY-MM`. */
+export function thisMonth() {
+  return new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit" }).format(new Date());
+}
 export const ACTION = {
   assign: "交办", report_progress: "报告进展", claim_completion: "申请销号", verify: "核验通过",
   send_back: "退回整改", hand_to_discipline: "移交镇纪委", decide: "记录党委议定", reopen: "重新打开",

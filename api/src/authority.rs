@@ -63,6 +63,7 @@ pub const OPERATIONS: &[(&str, Gate)] = &[
     ("report_subscriptions", SignedIn),
     // Organisation and accounts.
     ("list_towns", SignedIn),
+    ("update_town", act(Act::SetGoLive)),
     ("list_villages", SignedIn),
     ("list_work_teams", SignedIn),
     ("list_departments", SignedIn),

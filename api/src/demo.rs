@@ -136,6 +136,8 @@ pub async fn seed_if_empty(
     let txn = db.begin().await?;
     let district = org::find_or_create_district(&txn, "江津区", now).await?;
     let town = org::create_town(&txn, Some(district.id), "蔡家镇", "500116-caijia", now).await?;
+    // The demo town has run the mechanism since the quarter began: its history starts there.
+    org::set_live_from(&txn, town.id, domain::Quarter::containing(now).m1().first_day()).await?;
     let mut departments = vec![];
     for d in DEPARTMENTS {
         let duties = domain::screening::DepartmentDuties::default_for(d);

@@ -31,15 +31,19 @@ pub async fn due_in_town(db: &DatabaseConnection, town: Uuid, now: DateTime<Utc>
     let month = Month::containing(now);
     let quarter = Quarter::containing(now);
     let mut out = Vec::new();
+    let live = org::live_from(db, town).await?;
 
-    // Cadres with target households still unvisited this quarter.
-    let cov = load::read(db, &access, None, quarter).await?.coverage;
-    let backlog: Vec<CadreBacklog> = cov
-        .by_cadre
-        .iter()
-        .map(|(c, t)| CadreBacklog { cadre: *c, not_visited: t.not_visited + t.attempted_absent })
-        .collect();
-    out.extend(reminders::unvisited(now, &backlog));
+    // Cadres with target households still unvisited this quarter (once the quarter's coverage is
+    // owed: a window under way when the town went live is not).
+    if live.owes_coverage(quarter) {
+        let cov = load::read(db, &access, None, quarter).await?.coverage;
+        let backlog: Vec<CadreBacklog> = cov
+            .by_cadre
+            .iter()
+            .map(|(c, t)| CadreBacklog { cadre: *c, not_visited: t.not_visited + t.attempted_absent })
+            .collect();
+        out.extend(reminders::unvisited(now, &backlog));
+    }
 
     // Village information officers and their lists.
     let villages = org::villages(db, &[town]).await?;
@@ -58,7 +62,7 @@ pub async fn due_in_town(db: &DatabaseConnection, town: Uuid, now: DateTime<Utc>
             village: v.id,
             village_name: v.name.clone(),
             officers: officers.iter().filter(|(_, s)| *s == v.id).map(|(u, _)| *u).collect(),
-            timeliness: timeliness(period.due_on(), submitted.get(&v.id).copied().flatten(), now),
+            timeliness: timeliness(period.due_on(), submitted.get(&v.id).copied().flatten(), now, live),
         })
         .collect();
     out.extend(reminders::lists(now, month, &duties));
@@ -84,7 +88,7 @@ pub async fn due_in_town(db: &DatabaseConnection, town: Uuid, now: DateTime<Utc>
                 department: d.id,
                 department_name: d.name.clone(),
                 officers: dept_officers.iter().filter(|(_, s)| *s == d.id).map(|(u, _)| *u).collect(),
-                timeliness: domain::leadership::must_know_timeliness(month, first, now),
+                timeliness: domain::leadership::must_know_timeliness(month, first, now, live),
             }
         })
         .collect();
@@ -106,7 +110,7 @@ pub async fn due_in_town(db: &DatabaseConnection, town: Uuid, now: DateTime<Utc>
                 department: d.id,
                 department_name: d.name.clone(),
                 officers: clerks.iter().filter(|(_, s)| *s == d.id).map(|(u, _)| *u).collect(),
-                timeliness: timeliness(month.list_deadline(), first, now),
+                timeliness: timeliness(month.list_deadline(), first, now, live),
             }
         })
         .collect();

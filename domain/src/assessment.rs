@@ -25,6 +25,24 @@ impl GoodBar {
     }
 }
 
+/// Whether a cadre visited in `month`, as [`good_bars`] reads it: `Some(true)` with a visit,
+/// `Some(false)` once the month is over without one (`today` local), and `None` while it is not
+/// over — or when the town was not live in it (a month before go-live owes no visit).
+pub fn month_visited(
+    month: crate::Month,
+    any_visit: bool,
+    today: chrono::NaiveDate,
+    live: crate::calendar::LiveFrom,
+) -> Option<bool> {
+    if any_visit {
+        Some(true)
+    } else if month.last_day() < today && live.owes_month(month) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// For each month of a quarter, whether the cadre visited: `Some(true)`, `Some(false)` for a month
 /// that is over without a visit, `None` for a month not over yet (it bars nothing yet).
 pub fn good_bars(months: [Option<bool>; 3]) -> [GoodBar; 3] {
@@ -66,7 +84,7 @@ pub fn list_part(t: crate::lists::Timeliness) -> Option<f64> {
         Timeliness::OnTime => Some(1.0),
         Timeliness::Late => Some(0.5),
         Timeliness::Missing => Some(0.0),
-        Timeliness::Pending => None,
+        Timeliness::Pending | Timeliness::NotOwed => None,
     }
 }
 
@@ -109,6 +127,27 @@ pub fn village_score(f: &VillageFigures) -> (Option<f64>, Vec<ScorePart>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_town_live_from_the_5th_of_december_bars_no_cadre_for_october_and_november() {
+        let m = |s: &str| -> crate::Month { s.parse().unwrap() };
+        let d = |y, mo, day| chrono::NaiveDate::from_ymd_opt(y, mo, day).unwrap();
+        let today = d(2026, 12, 5);
+        let live = crate::calendar::LiveFrom(today);
+        let months = [m("2026-10"), m("2026-11"), m("2026-12")].map(|x| month_visited(x, false, today, live));
+        assert_eq!(months, [None, None, None]);
+        assert_eq!(good_bars(months), [GoodBar::Allowed; 3]);
+        // Live since the quarter's start: the two empty months bar the quarter, as before.
+        let early = crate::calendar::LiveFrom(d(2026, 10, 1));
+        let months = [m("2026-10"), m("2026-11"), m("2026-12")].map(|x| month_visited(x, false, today, early));
+        assert_eq!(months, [Some(false), Some(false), None]);
+        assert_eq!(good_bars(months), [GoodBar::TwoMonthsWithoutVisitsInQuarter; 3]);
+        // A month ends on its last day: February 2028 is over on 1 March, not on the 29th.
+        let feb = m("2028-02");
+        assert_eq!(month_visited(feb, false, d(2028, 2, 29), early), None);
+        assert_eq!(month_visited(feb, false, d(2028, 3, 1), early), Some(false));
+        assert_eq!(month_visited(feb, true, d(2028, 2, 29), early), Some(true));
+    }
     use GoodBar::*;
 
     #[test]

@@ -22,6 +22,8 @@ pub enum Act {
     ImportHouseholds,
     /// Villages, groups, work teams, departments.
     ManageOrganisation,
+    /// Set the day the town started using the platform (its go-live day).
+    SetGoLive,
     /// See the town's accounts.
     ReadAccounts,
     /// Create accounts, rename, disable, reset passwords, set groups (包社).
@@ -182,12 +184,13 @@ pub struct Row {
 }
 
 impl Act {
-    pub const ALL: [Act; 45] = [
+    pub const ALL: [Act; 46] = [
         Act::ReadHousehold,
         Act::WriteHousehold,
         Act::RevealHousehold,
         Act::ImportHouseholds,
         Act::ManageOrganisation,
+        Act::SetGoLive,
         Act::ReadAccounts,
         Act::ManageAccounts,
         Act::GrantRoles,
@@ -269,6 +272,7 @@ impl Act {
             Act::ImportHouseholds => row(&[R(RroStaff), R(Admin)], &[], "导入农户花名册"),
             Act::ManageOrganisation => row(&[R(RroStaff), R(Admin)], &[], "维护村、社、工作队和部门"),
             // Independence: only the admin runs accounts, so no office can take over another's.
+            Act::SetGoLive => row(&[R(Admin)], &[], "设定本镇上线日期"),
             Act::ReadAccounts => row(&[R(Admin)], &[], "查看账号"),
             Act::ManageAccounts => row(&[R(Admin)], &[OwnAccount], "修改或停用账号"),
             Act::GrantRoles => row(&[R(Admin)], &[OwnAccount], "授予或收回角色"),
@@ -500,7 +504,7 @@ mod tests {
 
     #[test]
     fn only_the_admin_runs_accounts_and_grants_roles() {
-        for act in [Act::ReadAccounts, Act::ManageAccounts, Act::GrantRoles] {
+        for act in [Act::ReadAccounts, Act::ManageAccounts, Act::GrantRoles, Act::SetGoLive] {
             assert!(may(act, &[Role::Admin], &[]), "{act}");
             for role in Role::ALL.into_iter().filter(|r| *r != Role::Admin) {
                 assert!(!may(act, &[role], &[]), "{role} may not {act}");

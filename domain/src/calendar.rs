@@ -280,6 +280,36 @@ impl From<Quarter> for String {
     }
 }
 
+/// The day a town started using Changxiao (its go-live day), and what it owes from then: nothing
+/// of the months and quarters before it — no list or archive late, no cadre barred from "good", no
+/// coverage due. A town on the platform before the day was kept counts from the day it was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LiveFrom(pub NaiveDate);
+
+impl LiveFrom {
+    /// A report (a list, an archive, a must-know update) due on `due_on` is owed when its due day
+    /// falls on or after the go-live day: the town had the platform to send it.
+    pub fn owes_due(self, due_on: NaiveDate) -> bool {
+        due_on >= self.0
+    }
+
+    /// A month's work (the cadre's visit) is owed when the town was live for some of the month.
+    pub fn owes_month(self, month: Month) -> bool {
+        month.last_day() >= self.0
+    }
+
+    /// A quarter's coverage is owed when the town was live for the whole of its visiting window
+    /// (m1–m2): a window already under way at go-live cannot be asked to be full.
+    pub fn owes_coverage(self, quarter: Quarter) -> bool {
+        quarter.visiting_window().0 >= self.0
+    }
+
+    /// The first day anything may be owed: the go-live day, never before the mechanism began.
+    pub fn day(self) -> NaiveDate {
+        self.0.max(mechanism_start())
+    }
+}
+
 /// `YYYY-MM-DD` with a month 01–12 and a day 01–31: the shape of a dated period (a meeting held
 /// once is filed under its date). A day no calendar has (`2026-02-30`) has the shape: as a filter it
 /// matches nothing rather than being refused.
@@ -298,6 +328,32 @@ pub fn is_date_shaped(s: &str) -> bool {
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_town_live_from_the_5th_of_december_owes_only_what_falls_due_from_then() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let live = LiveFrom(d(2026, 12, 5));
+        // November's list was due on the 25th, before: not owed. December's, on the 25th: owed.
+        assert!(!live.owes_due(d(2026, 11, 25)));
+        assert!(live.owes_due(d(2026, 12, 25)));
+        assert!(live.owes_due(d(2026, 12, 5)), "due on the go-live day itself");
+        assert!(!live.owes_due(d(2026, 12, 4)));
+        // October and November owe no visit; December, live for most of it, does.
+        assert!(!live.owes_month(Month::new(2026, 10).unwrap()));
+        assert!(!live.owes_month(Month::new(2026, 11).unwrap()));
+        assert!(live.owes_month(Month::new(2026, 12).unwrap()));
+        // Q4's window (Oct 1 – Nov 30) was over: no coverage due; Q1 of 2027's is.
+        assert!(!live.owes_coverage("2026-Q4".parse().unwrap()));
+        assert!(live.owes_coverage("2027-Q1".parse().unwrap()));
+        // Live on the first day of a quarter: its whole window is owed, and its first month.
+        let q = LiveFrom(d(2026, 10, 1));
+        assert!(q.owes_coverage("2026-Q4".parse().unwrap()) && q.owes_month(Month::new(2026, 10).unwrap()));
+        assert!(!q.owes_month(Month::new(2026, 9).unwrap()));
+        // Live on the last day of February in a leap year: February owes its visit, January not.
+        let leap = LiveFrom(d(2028, 2, 29));
+        assert!(leap.owes_month(Month::new(2028, 2).unwrap()) && !leap.owes_month(Month::new(2028, 1).unwrap()));
+        assert_eq!(LiveFrom(d(2020, 5, 1)).day(), mechanism_start());
+    }
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

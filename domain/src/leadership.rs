@@ -281,8 +281,13 @@ pub fn draw(pool: &[Topic], n: usize, seed: u64) -> Vec<usize> {
 // Must-know updates
 
 /// Whether a department's must-know update for `month` came in on time (by the end of the 25th).
-pub fn must_know_timeliness(month: crate::Month, submitted: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Timeliness {
-    timeliness(month.list_deadline(), submitted, now)
+pub fn must_know_timeliness(
+    month: crate::Month,
+    submitted: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    live: crate::calendar::LiveFrom,
+) -> Timeliness {
+    timeliness(month.list_deadline(), submitted, now, live)
 }
 
 /// The due date of a month's must-know update.
@@ -426,10 +431,29 @@ mod tests {
         let m: crate::Month = "2026-11".parse().unwrap();
         let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
         let now = at("2026-11-28T10:00:00+08:00");
-        assert_eq!(must_know_timeliness(m, Some(at("2026-11-25T23:59:00+08:00")), now), Timeliness::OnTime);
-        assert_eq!(must_know_timeliness(m, Some(at("2026-11-26T00:01:00+08:00")), now), Timeliness::Late);
-        assert_eq!(must_know_timeliness(m, None, now), Timeliness::Missing);
-        assert_eq!(must_know_timeliness(m, None, at("2026-11-20T10:00:00+08:00")), Timeliness::Pending);
+        assert_eq!(
+            must_know_timeliness(
+                m,
+                Some(at("2026-11-25T23:59:00+08:00")),
+                now,
+                crate::calendar::LiveFrom(NaiveDate::MIN)
+            ),
+            Timeliness::OnTime
+        );
+        assert_eq!(
+            must_know_timeliness(
+                m,
+                Some(at("2026-11-26T00:01:00+08:00")),
+                now,
+                crate::calendar::LiveFrom(NaiveDate::MIN)
+            ),
+            Timeliness::Late
+        );
+        assert_eq!(must_know_timeliness(m, None, now, crate::calendar::LiveFrom(NaiveDate::MIN)), Timeliness::Missing);
+        assert_eq!(
+            must_know_timeliness(m, None, at("2026-11-20T10:00:00+08:00"), crate::calendar::LiveFrom(NaiveDate::MIN)),
+            Timeliness::Pending
+        );
         assert_eq!(must_know_due(m), NaiveDate::from_ymd_opt(2026, 11, 25).unwrap());
     }
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Month, Quarter, local_date};
+use crate::calendar::{LiveFrom, Month, Quarter, local_date};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -92,6 +92,8 @@ pub enum Timeliness {
     Pending,
     /// Not submitted, and the due day is over.
     Missing,
+    /// Due before the town went live: nothing was owed.
+    NotOwed,
 }
 
 impl Timeliness {
@@ -101,12 +103,22 @@ impl Timeliness {
             Timeliness::Late => "late",
             Timeliness::Pending => "pending",
             Timeliness::Missing => "missing",
+            Timeliness::NotOwed => "not_owed",
         }
     }
 }
 
-pub fn timeliness(due_on: NaiveDate, submitted_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Timeliness {
+/// Whether what was due on `due_on` came in on time, for a town live from `live`: what fell due
+/// before the town went live is not owed (sent anyway, it is on time).
+pub fn timeliness(
+    due_on: NaiveDate,
+    submitted_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    live: LiveFrom,
+) -> Timeliness {
     match submitted_at {
+        Some(_) if !live.owes_due(due_on) => Timeliness::OnTime,
+        None if !live.owes_due(due_on) => Timeliness::NotOwed,
         Some(at) if local_date(at) <= due_on => Timeliness::OnTime,
         Some(_) => Timeliness::Late,
         None if local_date(now) <= due_on => Timeliness::Pending,
@@ -118,6 +130,8 @@ pub fn timeliness(due_on: NaiveDate, submitted_at: Option<DateTime<Utc>>, now: D
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
+
+    const LONG_LIVE: LiveFrom = LiveFrom(NaiveDate::MIN);
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -137,16 +151,29 @@ mod tests {
     fn a_list_submitted_during_the_25th_in_shanghai_is_on_time_and_on_the_26th_late() {
         let due = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
         let now = at("2026-12-01T00:00:00Z");
-        assert_eq!(timeliness(due, Some(at("2026-11-25T23:59:59+08:00")), now), Timeliness::OnTime);
-        assert_eq!(timeliness(due, Some(at("2026-11-26T00:00:00+08:00")), now), Timeliness::Late);
+        assert_eq!(timeliness(due, Some(at("2026-11-25T23:59:59+08:00")), now, LONG_LIVE), Timeliness::OnTime);
+        assert_eq!(timeliness(due, Some(at("2026-11-26T00:00:00+08:00")), now, LONG_LIVE), Timeliness::Late);
         // 25 Nov 17:00 UTC is already the 26th in Shanghai.
-        assert_eq!(timeliness(due, Some(at("2026-11-25T17:00:00Z")), now), Timeliness::Late);
+        assert_eq!(timeliness(due, Some(at("2026-11-25T17:00:00Z")), now, LONG_LIVE), Timeliness::Late);
     }
 
     #[test]
     fn an_unsubmitted_list_is_pending_until_the_due_day_ends_then_missing() {
         let due = NaiveDate::from_ymd_opt(2026, 2, 25).unwrap();
-        assert_eq!(timeliness(due, None, at("2026-02-25T23:00:00+08:00")), Timeliness::Pending);
-        assert_eq!(timeliness(due, None, at("2026-02-26T00:00:01+08:00")), Timeliness::Missing);
+        assert_eq!(timeliness(due, None, at("2026-02-25T23:00:00+08:00"), LONG_LIVE), Timeliness::Pending);
+        assert_eq!(timeliness(due, None, at("2026-02-26T00:00:01+08:00"), LONG_LIVE), Timeliness::Missing);
+    }
+
+    #[test]
+    fn a_list_due_before_the_town_went_live_is_not_owed() {
+        let due = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let live = LiveFrom(NaiveDate::from_ymd_opt(2026, 12, 5).unwrap());
+        let now = at("2026-12-05T10:00:00+08:00");
+        assert_eq!(timeliness(due, None, now, live), Timeliness::NotOwed);
+        assert_eq!(timeliness(due, Some(now), now, live), Timeliness::OnTime, "sent anyway: on time");
+        // December's, due on the 25th after going live, is owed as any other.
+        let december = NaiveDate::from_ymd_opt(2026, 12, 25).unwrap();
+        assert_eq!(timeliness(december, None, now, live), Timeliness::Pending);
+        assert_eq!(timeliness(december, None, at("2026-12-26T00:00:00+08:00"), live), Timeliness::Missing);
     }
 }

@@ -113,10 +113,15 @@ pub struct ArchiveStanding {
 }
 
 /// Where a department stands for `month`, from its submissions (time, review) in order.
-pub fn archive_standing(month: Month, submissions: &[(DateTime<Utc>, Review)], now: DateTime<Utc>) -> ArchiveStanding {
+pub fn archive_standing(
+    month: Month,
+    submissions: &[(DateTime<Utc>, Review)],
+    now: DateTime<Utc>,
+    live: crate::calendar::LiveFrom,
+) -> ArchiveStanding {
     let first = submissions.iter().map(|(at, _)| *at).min();
     ArchiveStanding {
-        timeliness: timeliness(month.list_deadline(), first, now),
+        timeliness: timeliness(month.list_deadline(), first, now, live),
         review: submissions.iter().max_by_key(|(at, _)| *at).map(|(_, r)| *r),
         submissions: submissions.len(),
     }
@@ -351,17 +356,26 @@ mod tests {
     fn a_departments_month_of_materials_stands_by_its_first_submission_and_latest_review() {
         let m: Month = "2026-11".parse().unwrap();
         let now = at("2026-11-30T10:00:00+08:00");
-        let on_26th = archive_standing(m, &[(at("2026-11-26T09:00:00+08:00"), Review::Pending)], now);
+        let on_26th = archive_standing(
+            m,
+            &[(at("2026-11-26T09:00:00+08:00"), Review::Pending)],
+            now,
+            crate::calendar::LiveFrom(NaiveDate::MIN),
+        );
         assert_eq!(on_26th.timeliness, Timeliness::Late);
         let returned_then_resubmitted = archive_standing(
             m,
             &[(at("2026-11-20T09:00:00+08:00"), Review::Returned), (at("2026-11-27T09:00:00+08:00"), Review::Accepted)],
             now,
+            crate::calendar::LiveFrom(NaiveDate::MIN),
         );
         assert_eq!(returned_then_resubmitted.timeliness, Timeliness::OnTime, "the first came in on time");
         assert_eq!(returned_then_resubmitted.review, Some(Review::Accepted));
         assert_eq!(returned_then_resubmitted.submissions, 2);
-        let none = archive_standing(m, &[], now);
+        let none = archive_standing(m, &[], now, crate::calendar::LiveFrom(NaiveDate::MIN));
         assert_eq!((none.timeliness, none.review), (Timeliness::Missing, None));
+        // A town live from December owed no November materials.
+        let live = crate::calendar::LiveFrom(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+        assert_eq!(archive_standing(m, &[], at("2026-12-02T10:00:00+08:00"), live).timeliness, Timeliness::NotOwed);
     }
 }

@@ -28,6 +28,7 @@ mod m20261205_000022_upload_days;
 mod m20261205_000023_list_comments;
 mod m20261205_000024_department_duties;
 mod m20261205_000025_round_cancellation;
+mod m20261205_000026_town_live_from;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000023_list_comments::Migration),
             Box::new(m20261205_000024_department_duties::Migration),
             Box::new(m20261205_000025_round_cancellation::Migration),
+            Box::new(m20261205_000026_town_live_from::Migration),
         ]
     }
 }

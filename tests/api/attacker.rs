@@ -108,6 +108,7 @@ fn body_for(schema: &str, r: &Records) -> Option<Value> {
         "CancelRound" => json!({ "reason": "越权撤销" }),
         "AnswerProposal" => json!({ "answer": "accept" }),
         "ReviewRequest" => json!({ "decision": "accept", "reason": "越权审核" }),
+        "UpdateTown" => json!({ "live_from": "2026-11-01" }),
         _ => return None,
     })
 }

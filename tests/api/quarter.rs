@@ -214,3 +214,77 @@ async fn a_quarters_figures_agree_with_each_other_and_with_the_records() {
         assert!(actions.contains(step), "{step} missing from the audit: {actions:?}");
     }
 }
+
+/// A town that started on the platform today owes nothing of the days before: no cadre barred, no
+/// list, must-know update or archive late, no coverage scored, no meeting missed. Set by the town's
+/// administrator, audited.
+#[tokio::test]
+async fn a_town_that_went_live_today_owes_nothing_of_the_days_before() {
+    let app = spawn_app().await;
+    app.clock.set(at("2026-12-05T10:00:00+08:00"));
+    let admin = app.login("demo-admin").await;
+    let rro = app.login("demo-rro").await;
+    let town = app.get("/api/v1/towns", &rro).await.body[0].clone();
+    assert_eq!(town["live_from"], "2026-10-01", "the demo's history starts with the quarter: {town}");
+    let path = format!("/api/v1/towns/{}", town["id"].as_str().unwrap());
+
+    // Before: November's lists are missing and the cadres barred for two months without visits.
+    let lists = app.get("/api/v1/feedback-lists?kind=routine&period=2026-11", &rro).await;
+    assert!(lists.body.as_array().unwrap().iter().all(|l| l["timeliness"] == "missing"), "{}", lists.text);
+    let sheets = app.get("/api/v1/assessments/cadres?month=2026-12", &rro).await;
+    assert!(sheets.body.as_array().unwrap().iter().all(|s| s["good_allowed"] == false), "{}", sheets.text);
+
+    // Only the administrator sets the day, within the mechanism's years.
+    let today = json!({ "live_from": "2026-12-05" });
+    app.patch(&path, &rro, today.clone()).await.assert_problem(403, "not_permitted");
+    app.patch(&format!("/api/v1/towns/{}", Uuid::new_v4()), &admin, today.clone())
+        .await
+        .assert_problem(404, "not_found");
+    let early = app.patch(&path, &admin, json!({ "live_from": "2021-12-31" })).await;
+    early.assert_problem(422, "validation_failed");
+    assert_eq!(early.fields(), ["live_from"]);
+    let set = app.patch(&path, &admin, today).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    assert_eq!(set.body["live_from"], "2026-12-05");
+
+    // After: nothing before the day is owed.
+    let lists = app.get("/api/v1/feedback-lists?kind=routine&period=2026-11", &rro).await;
+    assert!(lists.body.as_array().unwrap().iter().all(|l| l["timeliness"] == "not_owed"), "{}", lists.text);
+    let december = app.get("/api/v1/feedback-lists?kind=routine&period=2026-12", &rro).await;
+    assert!(december.body.as_array().unwrap().iter().all(|l| l["timeliness"] == "pending"), "{}", december.text);
+    for month in ["2026-11", "2026-12"] {
+        let sheets = app.get(&format!("/api/v1/assessments/cadres?month={month}"), &rro).await;
+        for s in sheets.body.as_array().unwrap() {
+            assert_eq!((s["good_allowed"].as_bool(), &s["reason"]), (Some(true), &Value::Null), "{month}: {s}");
+            let months: Vec<&Value> = s["quarter_months"].as_array().unwrap().iter().map(|m| &m["visited"]).collect();
+            assert_eq!(months, [&Value::Null, &Value::Null, &Value::Null], "{s}");
+        }
+    }
+    let villages = app.get("/api/v1/assessments/villages?month=2026-11", &rro).await;
+    for v in villages.body.as_array().unwrap() {
+        assert_eq!(v["list_timeliness"], "not_owed", "{v}");
+        let coverage = v["parts"].as_array().unwrap().iter().find(|p| p["part"] == "coverage").unwrap();
+        assert_eq!(coverage["value"], Value::Null, "Q4's window was over before go-live: {v}");
+    }
+    let must_know = app.get("/api/v1/must-know?month=2026-11", &rro).await;
+    assert!(must_know.body.as_array().unwrap().iter().all(|m| m["timeliness"] == "not_owed"), "{}", must_know.text);
+    let archives = app.get("/api/v1/archives/summary?month=2026-11", &rro).await;
+    let departments = archives.body["departments"].as_array().unwrap();
+    assert!(!departments.is_empty() && departments.iter().all(|d| d["timeliness"] == "not_owed"), "{}", archives.text);
+    let dashboard = app.get("/api/v1/dashboard", &rro).await;
+    assert_eq!((dashboard.body["lists_late"].as_u64(), dashboard.body["materials_late"].as_u64()), (Some(0), Some(0)));
+    app.clock.set(at("2027-01-01T09:00:00+08:00"));
+    let missed = app.get("/api/v1/meetings/missed", &app.login("demo-rro").await).await;
+    let periods: BTreeSet<&str> =
+        missed.body.as_array().unwrap().iter().map(|m| m["period"].as_str().unwrap()).collect();
+    assert_eq!(periods, BTreeSet::from(["2026-12", "2026-Q4"]), "only what fell due after go-live: {}", missed.text);
+
+    let audit = app.get("/api/v1/audit?action=org.live_from", &app.login("demo-admin").await).await;
+    let entry = &audit.body["items"][0];
+    assert_eq!(
+        (&entry["detail"]["from"], &entry["detail"]["to"]),
+        (&json!("2026-10-01"), &json!("2026-12-05")),
+        "{}",
+        audit.text
+    );
+}

@@ -2,14 +2,9 @@
 // "1+N" archive materials (档案资料), due monthly by the 25th: a department's clerk uploads its
 // files; the town office sees which departments are on time, late or missing.
 import { call, get } from "../api.js";
-import { date, errorBox, h, toast } from "../ui.js";
+import { TIMELINESS, date, errorBox, h, thisMonth, toast } from "../ui.js";
 
 const REVIEW = { pending: "待审核", accepted: "已通过", returned: "已退回" };
-const TIMELINESS = { on_time: "按时报送", late: "逾期报送", pending: "待报送", missing: "逾期未报" };
-
-function thisMonth() {
-  return new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit" }).format(new Date());
-}
 
 export async function show(app, { params, go }) {
   const month = params.get("month") || thisMonth();

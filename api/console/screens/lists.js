@@ -2,13 +2,7 @@
 // Monthly feedback lists (问题反馈清单), due by the 25th: the village drafts and submits its own;
 // the town office sees every village's, on time or late, and comments beside them.
 import { call, get, post } from "../api.js";
-import { STATUS, errorBox, h, toast } from "../ui.js";
-
-const TIMELINESS = { on_time: "按时报送", late: "逾期报送", pending: "待报送", missing: "逾期未报" };
-
-function thisMonth() {
-  return new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit" }).format(new Date());
-}
+import { STATUS, TIMELINESS, errorBox, h, thisMonth, toast } from "../ui.js";
 
 export async function show(app, { params, go }) {
   const period = params.get("period") || thisMonth();

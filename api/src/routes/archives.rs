@@ -485,6 +485,7 @@ async fn summary(state: &State, user: &AuthUser, q: &SummaryQuery) -> ApiResult<
         .all(&state.db)
         .await?;
     let departments = org::departments(&state.db, &[town]).await?;
+    let live = org::live_from(&state.db, town).await?;
     let review = |s: &str| match s {
         "accepted" => Review::Accepted,
         "returned" => Review::Returned,
@@ -499,7 +500,7 @@ async fn summary(state: &State, user: &AuthUser, q: &SummaryQuery) -> ApiResult<
                 let mine: Vec<&archive_submission::Model> = subs.iter().filter(|s| s.department_id == d.id).collect();
                 let pairs: Vec<(DateTime<Utc>, Review)> =
                     mine.iter().map(|s| (s.submitted_at, review(&s.review))).collect();
-                let standing = archive_standing(month, &pairs, now);
+                let standing = archive_standing(month, &pairs, now, live);
                 DepartmentArchives {
                     department_id: d.id,
                     department_name: d.name,

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
-use domain::assessment::{GoodBar, ScorePart, VillageFigures, good_bars, village_score};
-use domain::calendar::local_date;
+use domain::assessment::{GoodBar, ScorePart, VillageFigures, good_bars, month_visited, village_score};
+use domain::calendar::{LiveFrom, local_date, mechanism_start};
 use domain::lists::{ListKind, Period, Timeliness, timeliness};
 use domain::meetings::{Review, archive_standing};
 use domain::org::{Act, Role};
@@ -171,24 +171,14 @@ pub async fn list_cadre_assessments(
         .into_iter()
         .map(|a| a.caller_id)
         .collect();
+    let live = org::live_from(&state.db, town).await?;
     let mut out = vec![];
     for c in cadres {
         let name = names.get(&c).cloned().unwrap_or_default();
         let mine: Vec<&CountedVisit> = visits.iter().filter(|v| v.visitors.contains(&c)).collect();
         let months = quarter.months();
-        let visited: Vec<Option<bool>> = months
-            .iter()
-            .map(|m| {
-                let any = mine.iter().any(|v| m.contains(v.at));
-                if any {
-                    Some(true)
-                } else if m.last_day() < today {
-                    Some(false)
-                } else {
-                    None
-                }
-            })
-            .collect();
+        let visited: Vec<Option<bool>> =
+            months.iter().map(|m| month_visited(*m, mine.iter().any(|v| m.contains(v.at)), today, live)).collect();
         let bars = good_bars([visited[0], visited[1], visited[2]]);
         let idx = usize::try_from(month.position_in_quarter()).unwrap_or(1).saturating_sub(1).min(2);
         let bar = bars[idx];
@@ -240,7 +230,8 @@ pub struct VillageSheet {
     pub problems_active: usize,
     pub problems_overdue: usize,
     pub overdue_problem_ids: Vec<Uuid>,
-    /// The month's routine feedback list: `on_time`, `late`, `pending`, `missing`.
+    /// The month's routine feedback list: `on_time`, `late`, `pending`, `missing`, or `not_owed`
+    /// (due before the town went live).
     pub list_timeliness: String,
     pub satisfied: usize,
     pub unsatisfied: usize,
@@ -273,6 +264,7 @@ pub async fn list_village_assessments(
     let access = domain::Access::town_wide(town);
     let inputs = state.coverage_inputs.inputs(&state.reports, &access, None, quarter).await?;
     let cov = &inputs.coverage;
+    let live = org::live_from(&state.db, town).await?;
     let all = problem::Entity::find().filter(problem::Column::TownId.eq(town)).all(&state.db).await?;
     let submitted: BTreeMap<Uuid, Option<DateTime<Utc>>> =
         lists::of_towns(&state.db, &[town], ListKind::Routine, &month.to_string())
@@ -307,7 +299,7 @@ pub async fn list_village_assessments(
             })
             .map(|p| p.id)
             .collect();
-        let list = timeliness(Period::Month(month).due_on(), submitted.get(&v.id).copied().flatten(), now);
+        let list = timeliness(Period::Month(month).due_on(), submitted.get(&v.id).copied().flatten(), now, live);
         let mine: Vec<&call_case::Model> =
             cases.iter().filter(|c| c.village_id == v.id && list_ids.contains(&c.list_id)).collect();
         let satisfied = mine.iter().filter(|c| c.satisfied == Some(true)).count();
@@ -319,7 +311,9 @@ pub async fn list_village_assessments(
             .await?;
         let named = people.iter().filter(|p| p.named).count();
         let figures = VillageFigures {
-            coverage: (tally.targets > 0).then(|| tally.visited as f64 / tally.targets as f64),
+            // Not owed for a quarter whose visiting window was under way when the town went live.
+            coverage: (tally.targets > 0 && live.owes_coverage(quarter))
+                .then(|| tally.visited as f64 / tally.targets as f64),
             rectification: (!active.is_empty()).then(|| 1.0 - overdue.len() as f64 / active.len() as f64),
             list_timeliness: domain::assessment::list_part(list),
             satisfaction: (satisfied + unsatisfied > 0).then(|| satisfied as f64 / (satisfied + unsatisfied) as f64),
@@ -412,6 +406,7 @@ async fn dashboard(state: &State, user: &AuthUser) -> ApiResult<Dashboard> {
         .into_iter()
         .filter(|v| reach.towns.contains(&v.town_id) || reach.villages.contains(&v.id))
         .collect();
+    let lives = org::lives(&state.db, &towns).await?;
     // Lateness is of the last month whose 25th has passed.
     let due_month = if today > month.list_deadline() { month } else { month.prev() };
     let submitted: BTreeMap<Uuid, Option<DateTime<Utc>>> =
@@ -424,7 +419,12 @@ async fn dashboard(state: &State, user: &AuthUser) -> ApiResult<Dashboard> {
         .iter()
         .filter(|v| {
             matches!(
-                timeliness(Period::Month(due_month).due_on(), submitted.get(&v.id).copied().flatten(), now),
+                timeliness(
+                    Period::Month(due_month).due_on(),
+                    submitted.get(&v.id).copied().flatten(),
+                    now,
+                    lives.get(&v.town_id).copied().unwrap_or(LiveFrom(mechanism_start())),
+                ),
                 Timeliness::Late | Timeliness::Missing
             )
         })
@@ -450,7 +450,13 @@ async fn dashboard(state: &State, user: &AuthUser) -> ApiResult<Dashboard> {
                         .map(|s| (s.submitted_at, Review::Pending))
                         .collect();
                     matches!(
-                        archive_standing(due_month, &pairs, now).timeliness,
+                        archive_standing(
+                            due_month,
+                            &pairs,
+                            now,
+                            lives.get(&d.town_id).copied().unwrap_or(LiveFrom(mechanism_start())),
+                        )
+                        .timeliness,
                         Timeliness::Late | Timeliness::Missing
                     )
                 })

@@ -127,7 +127,8 @@ pub async fn update_must_know(
     let (town, _) = owner(&state, &kind, id, &towns).await?;
     let now = state.clock.now();
     let month = Month::containing(now);
-    let late = leadership::must_know_timeliness(month, Some(now), now) == Timeliness::Late;
+    let live = org::live_from(&state.db, town).await?;
+    let late = leadership::must_know_timeliness(month, Some(now), now, live) == Timeliness::Late;
     let txn = state.db.begin().await?;
     let last = must_know_version::Entity::find()
         .filter(must_know_version::Column::OwnerKind.eq(kind.clone()))
@@ -235,6 +236,7 @@ pub async fn list_must_know_status(
     let town = user.any_town(q.town_id)?;
     let month = crate::routes::common::month_param(&q.month)?;
     let now = state.clock.now();
+    let live = org::live_from(&state.db, town).await?;
     let updates = must_know_version::Entity::find()
         .filter(must_know_version::Column::TownId.eq(town))
         .filter(must_know_version::Column::Month.eq(month.to_string()))
@@ -247,7 +249,7 @@ pub async fn list_must_know_status(
             owner_kind: kind.to_owned(),
             owner_id: id,
             owner_name: name,
-            timeliness: leadership::must_know_timeliness(month, first, now).as_str().to_owned(),
+            timeliness: leadership::must_know_timeliness(month, first, now, live).as_str().to_owned(),
             submitted_at: first,
             due_on: leadership::must_know_due(month),
         }

@@ -26,7 +26,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, FieldError, validate};
 use crate::routes::common::{IdempotencyKey, Problem, idempotency_begin, idempotency_finish};
 use crate::state::State;
-use crate::store::entity::{meeting, problem, problem_unit, screening, town};
+use crate::store::entity::{meeting, problem, problem_unit, screening};
 use crate::store::{audit, notifications, org, problems, users};
 use domain::reminders::{Kind, Reminder};
 
@@ -587,7 +587,7 @@ pub async fn get_meeting(state: State, user: AuthUser, id: web::Path<Uuid>) -> A
 #[into_params(parameter_in = Query)]
 pub struct MissedQuery {
     pub town_id: Option<Uuid>,
-    /// Count from this date; by default from the town's start on the platform.
+    /// Count from this date (never before the town's go-live day); by default from that day.
     pub since: Option<NaiveDate>,
 }
 
@@ -611,14 +611,9 @@ pub async fn list_missed_meetings(
 ) -> ApiResult<web::Json<Vec<MissedMeeting>>> {
     let town = user.any_town(q.town_id)?;
     let now = state.clock.now();
-    let since = match q.since {
-        // Nothing could be missed before the mechanism began.
-        Some(s) => s.max(domain::calendar::mechanism_start()),
-        None => town::Entity::find_by_id(town)
-            .one(&state.db)
-            .await?
-            .map_or_else(domain::calendar::mechanism_start, |t| local_date(t.created_at)),
-    };
+    // Nothing could be missed before the town went live (nor before the mechanism began).
+    let live = org::live_from(&state.db, town).await?.day();
+    let since = q.since.map_or(live, |s| s.max(live));
     let held = meeting::Entity::find().filter(meeting::Column::TownId.eq(town)).all(&state.db).await?;
     let periods = |kind: MeetingKind, village: Option<Uuid>| -> Vec<String> {
         held.iter().filter(|m| m.kind == kind.as_str() && m.village_id == village).map(|m| m.period.clone()).collect()

@@ -30,6 +30,8 @@ pub mod town {
         pub name: String,
         pub code: String,
         pub created_at: DateTimeUtc,
+        /// The day the town started using Changxiao: nothing before it is owed.
+        pub live_from: Option<Date>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

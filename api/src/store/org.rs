@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::calendar::LiveFrom;
 use domain::org::{Place, ScopeKind};
 use sea_orm::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder};
@@ -94,9 +95,39 @@ pub async fn create_town<C: ConnectionTrait>(
         name: Set(name.to_owned()),
         code: Set(code.to_owned()),
         created_at: Set(now),
+        // A new town starts today: nothing of the days before is owed.
+        live_from: Set(Some(domain::calendar::local_date(now))),
     }
     .insert(db)
     .await
+}
+
+/// The town's go-live day; a town made before the day was kept counts from the day it was made.
+pub fn live_of(t: &town::Model) -> LiveFrom {
+    LiveFrom(t.live_from.unwrap_or_else(|| domain::calendar::local_date(t.created_at)))
+}
+
+/// The go-live day of `town` (an unknown town owes from the mechanism's start).
+pub async fn live_from<C: ConnectionTrait>(db: &C, town: Uuid) -> Result<LiveFrom, DbErr> {
+    Ok(town::Entity::find_by_id(town)
+        .one(db)
+        .await?
+        .map_or_else(|| LiveFrom(domain::calendar::mechanism_start()), |t| live_of(&t)))
+}
+
+/// The go-live days of `towns`.
+pub async fn lives<C: ConnectionTrait>(db: &C, towns: &[Uuid]) -> Result<HashMap<Uuid, LiveFrom>, DbErr> {
+    Ok(self::towns(db, towns).await?.iter().map(|t| (t.id, live_of(t))).collect())
+}
+
+/// Sets the town's go-live day.
+pub async fn set_live_from<C: ConnectionTrait>(db: &C, town: Uuid, day: NaiveDate) -> Result<(), DbErr> {
+    town::Entity::update_many()
+        .col_expr(town::Column::LiveFrom, sea_orm::sea_query::Expr::value(day))
+        .filter(town::Column::Id.eq(town))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn towns<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<town::Model>, DbErr> {

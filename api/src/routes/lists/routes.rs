@@ -4,6 +4,7 @@ use crate::routes::common::Json;
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, get, post, put, web};
+use domain::calendar::{LiveFrom, mechanism_start};
 use domain::lists::{ListKind, Period, timeliness};
 use domain::org::Act;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
@@ -43,6 +44,7 @@ pub(super) async fn assemble(
     list: Option<feedback_list::Model>,
 ) -> ApiResult<FeedbackList> {
     let now = state.clock.now();
+    let live = org::live_from(&state.db, v.town_id).await?;
     let (items, remarks, submitted_at, submitted_by) = match &list {
         Some(l) if l.submitted_at.is_some() => {
             let frozen = lists::items(&state.db, l.id).await?;
@@ -89,7 +91,7 @@ pub(super) async fn assemble(
         period: period.label(),
         title: kind.title_zh().to_owned(),
         due_on: period.due_on(),
-        timeliness: timeliness(period.due_on(), submitted_at, now).as_str().to_owned(),
+        timeliness: timeliness(period.due_on(), submitted_at, now, live).as_str().to_owned(),
         remarks,
         submitted_at,
         submitted_by,
@@ -119,18 +121,20 @@ pub async fn list_feedback_lists(
         .map(|l| (l.village_id, l))
         .collect();
     let now = state.clock.now();
+    let lives = org::lives(&state.db, &towns).await?;
     Ok(web::Json(
         villages
             .into_iter()
             .map(|v| {
                 let submitted_at = stored.get(&v.id).and_then(|l| l.submitted_at);
+                let live = lives.get(&v.town_id).copied().unwrap_or(LiveFrom(mechanism_start()));
                 ListStatus {
                     village_id: v.id,
                     village_name: v.name,
                     kind: kind.as_str().to_owned(),
                     period: period.label(),
                     due_on: period.due_on(),
-                    timeliness: timeliness(period.due_on(), submitted_at, now).as_str().to_owned(),
+                    timeliness: timeliness(period.due_on(), submitted_at, now, live).as_str().to_owned(),
                     submitted_at,
                 }
             })
@@ -246,7 +250,7 @@ pub async fn submit_feedback_list(
         .map(|p| (p.id, remarks.get(&p.id).cloned().unwrap_or_default()))
         .collect();
     let saved = lists::submit(&txn, list, &items, user.id, now).await?;
-    let on_time = timeliness(period.due_on(), Some(now), now);
+    let on_time = timeliness(period.due_on(), Some(now), now, org::live_from(&txn, v.town_id).await?);
     audit::record(
         &txn,
         Some(&user),

@@ -13,6 +13,24 @@ pub struct Town {
     pub district_id: Option<Uuid>,
     pub name: String,
     pub code: String,
+    /// The day the town started using Changxiao: months and quarters before it owe nothing (no
+    /// list or archive late, no cadre barred from "good", no coverage due).
+    pub live_from: chrono::NaiveDate,
+}
+
+impl From<crate::store::entity::town::Model> for Town {
+    fn from(t: crate::store::entity::town::Model) -> Self {
+        let live_from = crate::store::org::live_of(&t).0;
+        Self { id: t.id, district_id: t.district_id, name: t.name, code: t.code, live_from }
+    }
+}
+
+/// What the town's administrator may change of the town.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTown {
+    /// The go-live day: from the mechanism's start (2022-01-01) to a year from today.
+    pub live_from: chrono::NaiveDate,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

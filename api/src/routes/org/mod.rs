@@ -10,6 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(places::list_towns)
+        .service(places::update_town)
         .service(places::list_villages)
         .service(places::create_village)
         .service(places::list_groups)

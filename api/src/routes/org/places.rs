@@ -3,14 +3,15 @@
 
 use crate::routes::common::Json;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use domain::org::Act;
+use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::json::{
     CreateDepartment, CreateGroup, CreateVillage, CreateWorkTeam, Department, Group, GroupQuery, Town, TownQuery,
-    Village, VillageKind, WorkTeam,
+    UpdateTown, Village, VillageKind, WorkTeam,
 };
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, validate};
@@ -57,9 +58,59 @@ async fn audit_create(state: &State, user: &AuthUser, town: Uuid, kind: &str, id
 pub async fn list_towns(state: State, user: AuthUser) -> ApiResult<web::Json<Vec<Town>>> {
     let ids: Vec<Uuid> = user.access.towns().into_iter().collect();
     let rows = org::towns(&state.db, &ids).await?;
-    Ok(web::Json(
-        rows.into_iter().map(|t| Town { id: t.id, district_id: t.district_id, name: t.name, code: t.code }).collect(),
-    ))
+    Ok(web::Json(rows.into_iter().map(Town::from).collect()))
+}
+
+/// Sets the day the town started using Changxiao (its go-live day): the months and quarters
+/// before it owe nothing. The town's administrator sets it; the change is audited.
+#[utoipa::path(tag = "organisation", operation_id = "update_town", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = UpdateTown,
+    responses((status = 200, body = Town), (status = 401, response = Problem), (status = 403, response = Problem),
+        (status = 404, response = Problem), (status = 422, response = Problem)))]
+#[patch("/towns/{id}")]
+pub async fn update_town(
+    state: State,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: Json<UpdateTown>,
+) -> ApiResult<web::Json<Town>> {
+    let id = id.into_inner();
+    // Another town is not there for the caller (404); their own, without the role, is refused (403).
+    if !user.access.towns().contains(&id) {
+        return Err(ApiError::not_found());
+    }
+    if !user.access.towns_for(Act::SetGoLive).contains(&id) {
+        return Err(ApiError::refused(&domain::authority::Refusal::NotPermitted { act: Act::SetGoLive }));
+    }
+    validate(&*body)?;
+    let now = state.clock.now();
+    let latest = domain::calendar::local_date(now) + chrono::Days::new(366);
+    if body.live_from < domain::calendar::mechanism_start() || body.live_from > latest {
+        return Err(ApiError::field(
+            "live_from",
+            "out_of_range",
+            &format!("上线日期应在{}至{}之间", domain::calendar::mechanism_start(), latest),
+        ));
+    }
+    let txn = state.db.begin().await?;
+    let before = org::live_from(&txn, id).await?;
+    org::set_live_from(&txn, id, body.live_from).await?;
+    audit::record(
+        &txn,
+        Some(&user),
+        audit::Event {
+            town_id: Some(id),
+            action: "org.live_from",
+            object_type: "town",
+            object_id: Some(id),
+            detail: json!({ "from": before.0, "to": body.live_from }),
+        },
+        now,
+    )
+    .await?;
+    let town = org::towns(&txn, &[id]).await?.into_iter().next().ok_or_else(ApiError::not_found)?;
+    txn.commit().await?;
+    Ok(web::Json(Town::from(town)))
 }
 
 /// Villages of the caller's towns.
