@@ -185,8 +185,8 @@ pub const OPERATIONS: &[(&str, Gate)] = &[
     ("get_phone_check_figures", SignedIn),
     ("export_phone_check_figures", SignedIn),
     // Figures, reminders.
-    ("get_dashboard", SignedIn),
-    ("get_mobile_dashboard", SignedIn),
+    ("get_dashboard", act(Act::ReadDashboard)),
+    ("get_mobile_dashboard", act(Act::ReadDashboard)),
     ("list_cadre_assessments", SignedIn),
     ("list_village_assessments", SignedIn),
     ("get_reminder_queue", act(Act::ManageReminders)),

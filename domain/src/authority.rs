@@ -20,6 +20,8 @@ pub enum Act {
     /// See a household's full ID number and phones (audited, limited per hour).
     RevealHousehold,
     ImportHouseholds,
+    /// Read the dashboard of the caller's scope: coverage, problems, lateness, satisfaction.
+    ReadDashboard,
     /// Villages, groups, work teams, departments.
     ManageOrganisation,
     /// Set the day the town started using the platform (its go-live day).
@@ -184,11 +186,12 @@ pub struct Row {
 }
 
 impl Act {
-    pub const ALL: [Act; 46] = [
+    pub const ALL: [Act; 47] = [
         Act::ReadHousehold,
         Act::WriteHousehold,
         Act::RevealHousehold,
         Act::ImportHouseholds,
+        Act::ReadDashboard,
         Act::ManageOrganisation,
         Act::SetGoLive,
         Act::ReadAccounts,
@@ -273,6 +276,23 @@ impl Act {
             Act::ManageOrganisation => row(&[R(RroStaff), R(Admin)], &[], "维护村、社、工作队和部门"),
             // Independence: only the admin runs accounts, so no office can take over another's.
             Act::SetGoLive => row(&[R(Admin)], &[], "设定本镇上线日期"),
+            // The figures of the households one reaches: department roles and archive clerks, who
+            // reach none, have their own screens.
+            Act::ReadDashboard => row(
+                &[
+                    R(RroStaff),
+                    R(Leader),
+                    R(DeputyMayor),
+                    R(Discipline),
+                    R(Admin),
+                    R(VillageSecretary),
+                    R(InfoOfficer),
+                    R(WorkTeamLeader),
+                    R(Cadre),
+                ],
+                &[],
+                "查看工作概况统计",
+            ),
             Act::ReadAccounts => row(&[R(Admin)], &[], "查看账号"),
             Act::ManageAccounts => row(&[R(Admin)], &[OwnAccount], "修改或停用账号"),
             Act::GrantRoles => row(&[R(Admin)], &[OwnAccount], "授予或收回角色"),

@@ -192,6 +192,9 @@ pub enum ProposalRefusal {
     DeadlinePast,
     /// A declined proposal says why, for the village that made it.
     ReasonRequired,
+    /// The problem is not assigned yet (no class, no unit): accepting would set a person and a
+    /// deadline on a problem no unit answers for. The office assigns it first.
+    NotAssigned,
 }
 
 impl ProposalRefusal {
@@ -201,6 +204,7 @@ impl ProposalRefusal {
             ProposalRefusal::NotActive => "not_active",
             ProposalRefusal::DeadlinePast => "deadline_past",
             ProposalRefusal::ReasonRequired => "required",
+            ProposalRefusal::NotAssigned => "not_assigned",
         }
     }
 
@@ -210,6 +214,7 @@ impl ProposalRefusal {
             ProposalRefusal::NotActive => "该问题已不在整改中，提议不再适用",
             ProposalRefusal::DeadlinePast => "提议的整改期限已过，不能采纳；请重新交办并确定期限",
             ProposalRefusal::ReasonRequired => "不采纳时请写明理由，以便村里知晓",
+            ProposalRefusal::NotAssigned => "该问题尚未交办：请先交办（确定问题类别和责任单位），再采纳村里的提议",
         }
     }
 }
@@ -221,6 +226,8 @@ pub struct Proposal {
     pub answered: bool,
     /// The problem is still being rectified.
     pub problem_active: bool,
+    /// The problem has been assigned (a class and units answer for it).
+    pub assigned: bool,
     /// The deadline the village proposed, if any.
     pub deadline: Option<NaiveDate>,
 }
@@ -235,6 +242,7 @@ pub fn may_answer(p: Proposal, answer: ProposalAnswer, reason: &str, today: Naiv
         return Err(ProposalRefusal::NotActive);
     }
     match answer {
+        ProposalAnswer::Accept if !p.assigned => Err(ProposalRefusal::NotAssigned),
         ProposalAnswer::Accept if p.deadline.is_some_and(|d| d < today) => Err(ProposalRefusal::DeadlinePast),
         ProposalAnswer::Decline if reason.trim().chars().count() < 2 => Err(ProposalRefusal::ReasonRequired),
         _ => Ok(()),
@@ -247,7 +255,7 @@ mod tests {
     use super::*;
 
     fn pending(deadline: Option<&str>) -> Proposal {
-        Proposal { answered: false, problem_active: true, deadline: deadline.map(d) }
+        Proposal { answered: false, problem_active: true, assigned: true, deadline: deadline.map(d) }
     }
 
     #[test]
@@ -261,6 +269,10 @@ mod tests {
         );
         let closed = Proposal { problem_active: false, ..pending(None) };
         assert_eq!(may_answer(closed, ProposalAnswer::Accept, "", today), Err(ProposalRefusal::NotActive));
+        // A problem not yet assigned is assigned first; the proposal may still be declined.
+        let unassigned = Proposal { assigned: false, ..pending(Some("2026-12-31")) };
+        assert_eq!(may_answer(unassigned, ProposalAnswer::Accept, "", today), Err(ProposalRefusal::NotAssigned));
+        assert_eq!(may_answer(unassigned, ProposalAnswer::Decline, "先交办", today), Ok(()));
     }
 
     #[test]

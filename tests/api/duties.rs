@@ -345,6 +345,16 @@ async fn the_office_accepts_or_declines_a_village_proposal_once_and_the_village_
     assert_eq!(declined.status, StatusCode::OK, "{}", declined.text);
     assert_eq!(declined.body["deadline"], before.body["deadline"]);
     app.post(&path(1), &rro, json!({ "answer": "accept" })).await.assert_problem(409, "proposal_answered");
+    // A problem no unit answers for yet is assigned first: accepting would leave it half-assigned.
+    app.post(&path(0), &rro, json!({ "answer": "accept" })).await.assert_problem(409, "not_assigned");
+    let assigned = app
+        .post(
+            &format!("/api/v1/problems/{problem}/assign"),
+            &rro,
+            json!({ "class": "small", "measure": "立即整改", "units": [{ "kind": "village", "id": a }] }),
+        )
+        .await;
+    assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.text);
     // Accepting applies what was proposed, once.
     let accepted = app.post(&path(0), &rro, json!({ "answer": "accept" })).await;
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);

@@ -288,3 +288,18 @@ async fn a_town_that_went_live_today_owes_nothing_of_the_days_before() {
         audit.text
     );
 }
+
+/// The dashboard is of the households one reaches: an archive clerk, who reaches none, is told
+/// what they may not see in words about the dashboard (not about households).
+#[tokio::test]
+async fn an_archive_clerk_is_refused_the_dashboard_in_its_own_words() {
+    let app = spawn_app().await;
+    let clerk = app.login("demo-clerk").await;
+    for path in ["/api/v1/dashboard", "/api/v1/dashboard/mobile"] {
+        let res = app.get(path, &clerk).await;
+        res.assert_problem(403, "not_permitted");
+        assert_eq!(res.body["message"], "您的角色不能查看工作概况统计", "{}", res.text);
+    }
+    let rro = app.get("/api/v1/dashboard", &app.login("demo-rro").await).await;
+    assert_eq!(rro.status, StatusCode::OK, "{}", rro.text);
+}

@@ -75,15 +75,17 @@ async fn a_look_back_hands_over_what_fails_and_reports_per_village_and_departmen
         .post(
             "/api/v1/supervisions",
             &discipline,
-            json!({ "title": "11月问题整改回头看", "held_on": "2026-12-03", "findings": [{ "problem_id": ids[0] }, { "problem_id": ids[1], "note": "待核验" }, { "problem_id": fresh }] }),
+            json!({ "title": "11月问题整改回头看", "held_on": "2026-12-03", "month": "2026-11", "findings": [{ "problem_id": ids[0] }, { "problem_id": ids[1], "note": "待核验" }, { "problem_id": fresh }] }),
         )
         .await;
     assert_eq!(sup.status, StatusCode::CREATED, "{}", sup.text);
+    assert_eq!(sup.body["month"], "2026-11", "filed under the month looked back on, not the day held");
     assert_eq!(sup.body["handed_over"], json!([ids[0]]), "only the overdue one goes to the Commission");
     let p = app.get(&format!("/api/v1/problems/{}", ids[0]), &discipline).await;
     assert!(p.body["handed_over_at"].is_string());
 
-    let report = app.get("/api/v1/supervisions/report?month=2026-12", &discipline).await;
+    assert_eq!(app.get("/api/v1/supervisions/report?month=2026-12", &discipline).await.body["supervisions"], 0);
+    let report = app.get("/api/v1/supervisions/report?month=2026-11", &discipline).await;
     assert_eq!(report.body["supervisions"], 1);
     let v = &report.body["by_village"][0];
     assert_eq!(

@@ -389,7 +389,7 @@ pub struct Dashboard {
 }
 
 async fn dashboard(state: &State, user: &AuthUser) -> ApiResult<Dashboard> {
-    user.require(Act::ReadHousehold)?;
+    user.require(Act::ReadDashboard)?;
     let now = state.clock.now();
     let today = local_date(now);
     let quarter = Quarter::containing(now);

@@ -95,12 +95,13 @@ pub async fn answer_meeting_proposal(
     let facts = Proposal {
         answered,
         problem_active: ProblemState::parse(&p.status).is_some_and(ProblemState::is_active),
+        assigned: ProblemState::parse(&p.status).is_some_and(|s| s != ProblemState::Open),
         deadline: proposed.deadline,
     };
     may_answer(facts, answer, &body.reason, local_date(now)).map_err(|r| match r {
-        domain::meetings::ProposalRefusal::AlreadyAnswered | domain::meetings::ProposalRefusal::NotActive => {
-            ApiError::conflict(r.code(), r.message_zh(), r.code())
-        }
+        domain::meetings::ProposalRefusal::AlreadyAnswered
+        | domain::meetings::ProposalRefusal::NotActive
+        | domain::meetings::ProposalRefusal::NotAssigned => ApiError::conflict(r.code(), r.message_zh(), r.code()),
         domain::meetings::ProposalRefusal::DeadlinePast => {
             ApiError::Validation(vec![FieldError::new("answer", r.code(), r.message_zh())])
         }

@@ -114,6 +114,10 @@ pub struct CreateSupervision {
     #[schema(min_length = 2, max_length = 100)]
     pub title: String,
     pub held_on: NaiveDate,
+    /// The month looked back on (`YYYY-MM`), under which the results are reported: by default the
+    /// month its problems were found in when they share one, else the month it was held.
+    #[schema(example = "2026-11")]
+    pub month: Option<String>,
     #[serde(default)]
     #[validate(length(max = 4000, message = "说明最多4000字"))]
     #[schema(max_length = 4000)]
@@ -158,9 +162,20 @@ pub async fn create_supervision(
     if body.held_on > today {
         return Err(ApiError::field("held_on", "future", "督查日期不能晚于今天"));
     }
+    let asked: Option<Month> = match body.month.as_deref() {
+        None => None,
+        Some(m) => {
+            let m = crate::routes::common::month_param(m)?;
+            if m > Month::of_date(body.held_on) {
+                return Err(ApiError::field("month", "after_held_on", "回头看的月份不能晚于督查日期所在月份"));
+            }
+            Some(m)
+        }
+    };
     let town = user.access.towns().into_iter().next().ok_or_else(|| ApiError::forbidden("no town"))?;
     let txn = state.db.begin().await?;
     let id = Uuid::now_v7();
+    let mut found_in = std::collections::BTreeSet::new();
     let mut errors = Vec::new();
     let mut rows = Vec::new();
     let mut handed = Vec::new();
@@ -187,6 +202,7 @@ pub async fn create_supervision(
                 }
             },
         };
+        found_in.insert(Month::containing(p.found_at));
         let from = State::parse(&p.status).unwrap_or(State::Open);
         if finding.fails() && p.handed_over_at.is_none() && transition(from, Action::HandToDiscipline).is_ok() {
             let mut am: problem::ActiveModel = p.clone().into();
@@ -219,7 +235,12 @@ pub async fn create_supervision(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let month = Month::of_date(body.held_on).to_string();
+    let month = match (asked, found_in.len()) {
+        (Some(m), _) => m,
+        (None, 1) => found_in.into_iter().next().unwrap_or_else(|| Month::of_date(body.held_on)),
+        (None, _) => Month::of_date(body.held_on),
+    }
+    .to_string();
     let saved = supervisions::insert(
         &txn,
         supervision::Model {
