@@ -374,6 +374,14 @@ impl State {
     pub fn is_active(self) -> bool {
         matches!(self, State::Open | State::Assigned | State::CompletionClaimed)
     }
+
+    /// Rectified: closed after verification, or fixed on the spot with its evidence (当场整改) —
+    /// both count as closed in the figures ("problems closed").
+    pub const RECTIFIED: [State; 2] = [State::Closed, State::FixedOnSpot];
+
+    pub fn is_rectified(self) -> bool {
+        Self::RECTIFIED.contains(&self)
+    }
 }
 
 /// Something done to a problem; each is recorded as an event.
@@ -490,6 +498,29 @@ pub fn steps_open(
     })
 }
 
+/// When a problem was claimed done, closed and decided (what its record keeps of its history).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Milestones {
+    pub claimed_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The state a problem (found before `at`) was in at `at`, from its present state and its
+/// milestones: a past month's figures stay as they were at the month's end when later work closes
+/// or decides the problem. A problem closed or decided since was being rectified then — claimed
+/// done if it had been claimed by then.
+pub fn state_at(now: State, m: Milestones, at: chrono::DateTime<chrono::Utc>) -> State {
+    let before = |t: Option<chrono::DateTime<chrono::Utc>>| t.is_some_and(|t| t < at);
+    match now {
+        State::FixedOnSpot | State::Open | State::Assigned => now,
+        State::Closed if before(m.closed_at) => State::Closed,
+        State::Decided if before(m.decided_at) => State::Decided,
+        State::Closed | State::Decided | State::CompletionClaimed if before(m.claimed_at) => State::CompletionClaimed,
+        State::Closed | State::Decided | State::CompletionClaimed => State::Assigned,
+    }
+}
+
 /// Overdue: still being rectified after the end of its deadline day (local), and no completion
 /// claimed by then.
 pub fn is_overdue(
@@ -508,6 +539,34 @@ pub fn is_overdue(
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod lifecycle_tests {
     use super::*;
+
+    #[test]
+    fn a_problem_fixed_on_the_spot_counts_as_closed() {
+        assert!(State::FixedOnSpot.is_rectified() && State::Closed.is_rectified());
+        for s in [State::Open, State::Assigned, State::CompletionClaimed, State::Decided] {
+            assert!(!s.is_rectified(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_problem_closed_in_december_was_being_rectified_at_the_end_of_november() {
+        let t = |s: &str| Some(chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&chrono::Utc));
+        let end_of_november = t("2026-11-30T16:00:00Z").unwrap(); // 1 December 00:00 in Beijing
+        let closed_in_december = Milestones {
+            claimed_at: t("2026-12-02T09:00:00+08:00"),
+            closed_at: t("2026-12-03T09:00:00+08:00"),
+            decided_at: None,
+        };
+        assert_eq!(state_at(State::Closed, closed_in_december, end_of_november), State::Assigned);
+        let claimed_in_november = Milestones { claimed_at: t("2026-11-30T23:59:00+08:00"), ..closed_in_december };
+        assert_eq!(state_at(State::Closed, claimed_in_november, end_of_november), State::CompletionClaimed);
+        let closed_in_november = Milestones { closed_at: t("2026-11-30T23:59:59+08:00"), ..claimed_in_november };
+        assert_eq!(state_at(State::Closed, closed_in_november, end_of_november), State::Closed);
+        let decided_later = Milestones { decided_at: t("2026-12-10T09:00:00+08:00"), ..Milestones::default() };
+        assert_eq!(state_at(State::Decided, decided_later, end_of_november), State::Assigned);
+        assert_eq!(state_at(State::FixedOnSpot, Milestones::default(), end_of_november), State::FixedOnSpot);
+        assert!(state_at(State::Closed, closed_in_december, end_of_november).is_active());
+    }
     use chrono::NaiveDate;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

@@ -303,3 +303,65 @@ async fn an_archive_clerk_is_refused_the_dashboard_in_its_own_words() {
     let rro = app.get("/api/v1/dashboard", &app.login("demo-rro").await).await;
     assert_eq!(rro.status, StatusCode::OK, "{}", rro.text);
 }
+
+/// A past month's village sheet is what stood at its end: a problem being rectified on 30
+/// November and closed in December still counts in November's sheet, by its id.
+#[tokio::test]
+async fn a_past_months_village_sheet_keeps_the_problems_that_stood_at_its_end() {
+    let app = spawn_app().await;
+    let rro = app.login("demo-rro").await;
+    let a = app.village_id(&rro, "红光村").await;
+    let filed = app
+        .post(
+            "/api/v1/problems",
+            &rro,
+            json!({ "client_id": Uuid::new_v4(), "source": "meeting", "village_id": a, "category": "housing", "description": "危房改造未完成" }),
+        )
+        .await;
+    assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.text);
+    let id = filed.body["id"].as_str().unwrap().to_owned();
+    let assigned = app
+        .post(
+            &format!("/api/v1/problems/{id}/assign"),
+            &rro,
+            json!({ "class": "small", "measure": "限期整改", "units": [{ "kind": "village", "id": a }] }),
+        )
+        .await;
+    assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.text);
+    let november = |token: String| {
+        let app = &app;
+        async move {
+            let sheets = app.get("/api/v1/assessments/villages?month=2026-11", &token).await;
+            assert_eq!(sheets.status, StatusCode::OK, "{}", sheets.text);
+            sheet_of(&sheets.body, "village_id", &a.to_string()).clone()
+        }
+    };
+    let before = november(rro.clone()).await;
+    assert!(ids(&before["active_problem_ids"]).contains(&id), "{before}");
+
+    // Claimed and verified in December.
+    app.clock.set(at("2026-12-02T09:00:00+08:00"));
+    let sec = app.login("demo-secretary-a").await;
+    let photo = app.upload_photo(&sec, jpeg(77), None, None).await;
+    let claimed = app
+        .post(
+            &format!("/api/v1/problems/{id}/complete"),
+            &sec,
+            json!({ "note": "已完成改造", "photo_ids": [photo.body["id"]] }),
+        )
+        .await;
+    assert_eq!(claimed.status, StatusCode::OK, "{}", claimed.text);
+    let rro = app.login("demo-rro").await;
+    let verified = app
+        .post(&format!("/api/v1/problems/{id}/verify"), &rro, json!({ "verdict": "accept", "note": "现场核实" }))
+        .await;
+    assert_eq!(verified.body["status"], "closed", "{}", verified.text);
+
+    let after = november(rro.clone()).await;
+    for figure in ["problems_active", "active_problem_ids", "problems_overdue", "overdue_problem_ids", "score"] {
+        assert_eq!(after[figure], before[figure], "{figure} of November changed after December's work: {after}");
+    }
+    let december = app.get("/api/v1/assessments/villages?month=2026-12", &rro).await;
+    let now = sheet_of(&december.body, "village_id", &a.to_string());
+    assert!(!ids(&now["active_problem_ids"]).contains(&id), "closed now: {now}");
+}

@@ -133,6 +133,14 @@ async fn a_visit_records_its_problems_and_a_visit_without_photo_is_flagged() {
     assert_eq!(problems.body["total"], 2);
     assert!(statuses.contains(&"open") && statuses.contains(&"fixed_on_spot"));
     assert!(problems.body["items"].as_array().unwrap().iter().all(|p| p["source"] == "visit"));
+    // Fixed on the spot is closed: the cadre's sheet and the dashboard count it so.
+    let rro = app.login("demo-rro").await;
+    let me = app.get("/api/v1/me", &cadre).await.body["id"].clone();
+    let sheets = app.get("/api/v1/assessments/cadres?month=2026-11", &rro).await;
+    let sheet = sheets.body.as_array().unwrap().iter().find(|s| s["user_id"] == me).unwrap();
+    assert_eq!((sheet["problems_found"].as_u64(), sheet["problems_closed"].as_u64()), (Some(2), Some(1)), "{sheet}");
+    let dashboard = app.get("/api/v1/dashboard", &rro).await;
+    assert_eq!(dashboard.body["problems_closed_this_month"], 1, "{}", dashboard.text);
 }
 
 #[tokio::test]

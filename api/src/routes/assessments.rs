@@ -198,7 +198,10 @@ pub async fn list_cadre_assessments(
             covered_household_ids: covered.visited,
             unvisited_household_ids: unvisited,
             problems_found: problems.len(),
-            problems_closed: problems.iter().filter(|p| p.status == "closed").count(),
+            problems_closed: problems
+                .iter()
+                .filter(|p| domain::problem::State::parse(&p.status).is_some_and(domain::problem::State::is_rectified))
+                .count(),
             problem_ids: problems.iter().map(|p| p.id).collect(),
             calls,
             good_allowed: bar == GoodBar::Allowed,
@@ -227,7 +230,10 @@ pub struct VillageSheet {
     pub parts: Vec<ScorePart>,
     pub coverage_targets: u64,
     pub coverage_visited: u64,
+    /// Problems being rectified at the month's end (now, for the month under way), and of them
+    /// those past their deadline then; with their ids.
     pub problems_active: usize,
+    pub active_problem_ids: Vec<Uuid>,
     pub problems_overdue: usize,
     pub overdue_problem_ids: Vec<Uuid>,
     /// The month's routine feedback list: `on_time`, `late`, `pending`, `missing`, or `not_owed`
@@ -286,18 +292,26 @@ pub async fn list_village_assessments(
     let mut out = vec![];
     for v in org::villages(&state.db, &[town]).await? {
         let tally = cov.by_village.get(&v.id).copied().unwrap_or_default();
-        let active: Vec<&problem::Model> = all
+        // Each problem as it stood at the month's end (or now, for the month under way): a past
+        // month's sheet does not change when later work closes its problems.
+        let active: Vec<(&problem::Model, domain::problem::State)> = all
             .iter()
             .filter(|p| p.village_id == v.id && p.found_at < m_to)
-            .filter(|p| domain::problem::State::parse(&p.status).is_some_and(domain::problem::State::is_active))
+            .filter_map(|p| {
+                let now_state = domain::problem::State::parse(&p.status)?;
+                let milestones = domain::problem::Milestones {
+                    claimed_at: p.claimed_at,
+                    closed_at: p.closed_at,
+                    decided_at: p.decided_at,
+                };
+                let then = if m_to > now { now_state } else { domain::problem::state_at(now_state, milestones, m_to) };
+                then.is_active().then_some((p, then))
+            })
             .collect();
         let overdue: Vec<Uuid> = active
             .iter()
-            .filter(|p| {
-                let s = domain::problem::State::parse(&p.status).unwrap_or(domain::problem::State::Open);
-                domain::problem::is_overdue(s, p.deadline, p.claimed_on, as_of)
-            })
-            .map(|p| p.id)
+            .filter(|(p, then)| domain::problem::is_overdue(*then, p.deadline, p.claimed_on, as_of))
+            .map(|(p, _)| p.id)
             .collect();
         let list = timeliness(Period::Month(month).due_on(), submitted.get(&v.id).copied().flatten(), now, live);
         let mine: Vec<&call_case::Model> =
@@ -339,6 +353,7 @@ pub async fn list_village_assessments(
             coverage_targets: tally.targets,
             coverage_visited: tally.visited,
             problems_active: active.len(),
+            active_problem_ids: active.iter().map(|(p, _)| p.id).collect(),
             problems_overdue: overdue.len(),
             overdue_problem_ids: overdue,
             list_timeliness: list.as_str().into(),

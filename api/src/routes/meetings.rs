@@ -203,7 +203,10 @@ pub async fn get_meeting_agenda(
                         department_id: d.id,
                         department_name: d.name.clone(),
                         total: theirs.len() as u32,
-                        closed: theirs.iter().filter(|p| p.status == "closed").count() as u32,
+                        closed: theirs
+                            .iter()
+                            .filter(|p| ProblemState::parse(&p.status).is_some_and(ProblemState::is_rectified))
+                            .count() as u32,
                         active: theirs.iter().filter(|p| active(p)).count() as u32,
                         overdue: theirs.iter().filter(|p| overdue.iter().any(|o| o.problem_id == p.id)).count() as u32,
                         problem_ids: theirs.iter().map(|p| p.id).collect(),

@@ -424,7 +424,7 @@ pub async fn tallies_by_village<C: ConnectionTrait>(
     use sea_orm::sea_query::{Func, IntoCondition};
     let active = || problem::Column::Status.is_in(active_statuses());
     let closed = Condition::all()
-        .add(problem::Column::Status.eq(State::Closed.as_str()))
+        .add(problem::Column::Status.is_in(State::RECTIFIED.map(State::as_str)))
         .add(problem::Column::ClosedAt.gte(closed_between.0))
         .add(problem::Column::ClosedAt.lt(closed_between.1));
     let counted = |c: Condition| Func::sum(Expr::case(c, 1).finally(0));
