@@ -319,7 +319,16 @@ async fn a_wrong_answer_in_an_interview_names_the_person_in_the_draft_circular_a
     app.post(&format!("/api/v1/circulars/{cid}/issue"), &app.login("demo-leader").await, json!({}))
         .await
         .assert_problem(409, "circular_state");
-    let reviewed = app.post(&format!("/api/v1/circulars/{cid}/review"), &deputy, json!({})).await;
+    // Whoever edits the draft is one of its authors: the deputy who reworded it does not review it.
+    let edit =
+        json!({ "title": draft.body["title"], "body": "经访谈组核实，通报如下。", "entries": draft.body["entries"] });
+    let edited = app.request(Method::PUT, &format!("/api/v1/circulars/{cid}"), Some(&deputy), Some(edit), &[]).await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
+    app.post(&format!("/api/v1/circulars/{cid}/review"), &deputy, json!({}))
+        .await
+        .assert_problem(403, "separation_of_duties");
+    let reviewer = app.login("demo-leader").await;
+    let reviewed = app.post(&format!("/api/v1/circulars/{cid}/review"), &reviewer, json!({})).await;
     assert_eq!(reviewed.body["status"], "reviewed", "{}", reviewed.text);
     let issued = app.post(&format!("/api/v1/circulars/{cid}/issue"), &app.login("demo-leader").await, json!({})).await;
     assert_eq!(issued.body["status"], "issued", "{}", issued.text);

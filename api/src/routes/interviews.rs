@@ -835,8 +835,10 @@ pub async fn review_circular(state: State, user: AuthUser, id: web::Path<Uuid>) 
     if c.status != "draft" {
         return Err(wrong_state("草稿"));
     }
-    // Nobody reviews their own draft: a row of the authority table.
-    let relations = if c.drafted_by == user.id { vec![Relation::Drafter] } else { vec![] };
+    // Nobody reviews their own draft — one they drafted or edited (every edit is audited with the
+    // change): a row of the authority table.
+    let authored = c.drafted_by == user.id || audit::acted_on(&state.db, user.id, "circular.edit", c.id).await?;
+    let relations = if authored { vec![Relation::Drafter] } else { vec![] };
     user.authorize(Act::ReviewCircular, &relations)?;
     let mut am: circular::ActiveModel = c.into();
     am.status = Set("reviewed".into());

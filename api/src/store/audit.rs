@@ -196,6 +196,18 @@ pub async fn count_by_actor<C: ConnectionTrait>(
         .await
 }
 
+/// Whether the actor ever took `action` on the object (an editor of a draft is one of its authors).
+pub async fn acted_on<C: ConnectionTrait>(db: &C, actor: Uuid, action: &str, object: Uuid) -> Result<bool, DbErr> {
+    use sea_orm::PaginatorTrait;
+    Ok(audit_entry::Entity::find()
+        .filter(audit_entry::Column::ActorId.eq(actor))
+        .filter(audit_entry::Column::ObjectId.eq(object))
+        .filter(audit_entry::Column::Action.eq(action))
+        .count(db)
+        .await?
+        > 0)
+}
+
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
