@@ -61,6 +61,8 @@ pub enum Act {
     ExportLedger,
     /// Read one's own monthly assessment sheet (a cadre's).
     ReadOwnAssessment,
+    /// Read one's own village's monthly sheet (its secretary, work team leader, information officer).
+    ReadOwnVillageSheet,
     /// Edit and submit a village's feedback list.
     SubmitList,
     /// Comment beside a village's feedback list (the town office; never over the village's text).
@@ -186,7 +188,7 @@ pub struct Row {
 }
 
 impl Act {
-    pub const ALL: [Act; 47] = [
+    pub const ALL: [Act; 48] = [
         Act::ReadHousehold,
         Act::WriteHousehold,
         Act::RevealHousehold,
@@ -212,6 +214,7 @@ impl Act {
         Act::HandOverProblem,
         Act::ExportLedger,
         Act::ReadOwnAssessment,
+        Act::ReadOwnVillageSheet,
         Act::SubmitList,
         Act::CommentOnList,
         Act::UploadScreening,
@@ -352,6 +355,11 @@ impl Act {
                 "导出整改台账",
             ),
             Act::ReadOwnAssessment => row(&[R(Cadre)], &[], "查看本人考核"),
+            // A village sees its own score and the records behind it, so it can act before the
+            // month is over; not other villages'.
+            Act::ReadOwnVillageSheet => {
+                row(&[R(VillageSecretary), R(WorkTeamLeader), R(InfoOfficer)], &[], "查看本村考核")
+            }
             // A village's list is written by its officer and secretary; the RRO comments beside it.
             Act::SubmitList => row(&[R(InfoOfficer), R(VillageSecretary)], &[], "编辑和报送问题反馈清单"),
             // The office writes beside a village's list, never in it.

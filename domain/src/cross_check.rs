@@ -162,10 +162,44 @@ pub fn may_cancel(cancelled: bool, visited: usize) -> Result<(), CancelRefusal> 
     }
 }
 
+/// Where a round stands: under way, every sample household checked, or cancelled (kept as history).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundStatus {
+    Active,
+    Completed,
+    Cancelled,
+}
+
+impl RoundStatus {
+    pub fn of(cancelled: bool, done: usize, total: usize) -> Self {
+        match (cancelled, done >= total && total > 0) {
+            (true, _) => RoundStatus::Cancelled,
+            (false, true) => RoundStatus::Completed,
+            (false, false) => RoundStatus::Active,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundStatus::Active => "active",
+            RoundStatus::Completed => "completed",
+            RoundStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_round_is_completed_when_every_sample_household_is_checked() {
+        assert_eq!(RoundStatus::of(false, 9, 10), RoundStatus::Active);
+        assert_eq!(RoundStatus::of(false, 10, 10), RoundStatus::Completed);
+        assert_eq!(RoundStatus::of(true, 0, 10), RoundStatus::Cancelled);
+        assert_eq!(RoundStatus::of(false, 0, 0), RoundStatus::Active, "an empty round completes nothing");
+    }
 
     #[test]
     fn a_round_is_cancelled_only_before_its_first_visit_and_once() {

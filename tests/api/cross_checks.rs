@@ -217,3 +217,39 @@ async fn a_checker_reaches_the_sample_households_only_and_a_round_is_redrawn_bef
         .await
         .assert_problem(409, "round_started");
 }
+
+#[tokio::test]
+async fn a_round_whose_every_sample_household_is_checked_is_completed() {
+    let app = spawn_app().await;
+    let rro = app.login("demo-rro").await;
+    let (a, b) = (app.user_id("demo-cadre-a").await, app.user_id("demo-cadre-b").await);
+    let body = json!({ "quarter": "2026-Q4", "rate": 0.05, "seed": "11", "checker_ids": [a, b] });
+    let round = app.post("/api/v1/cross-check-rounds", &rro, body).await;
+    assert_eq!(round.status, StatusCode::CREATED, "{}", round.text);
+    assert_eq!(round.body["status"], "active");
+    let id = round.body["id"].as_str().unwrap().to_owned();
+    let assignments = round.body["assignments"].as_array().unwrap().clone();
+    assert!(!assignments.is_empty());
+    for (i, x) in assignments.iter().enumerate() {
+        let who = if x["checker_id"] == a.as_str() { "demo-cadre-a" } else { "demo-cadre-b" };
+        let checker = app.login(who).await;
+        let status = app.get(&format!("/api/v1/cross-check-rounds/{id}"), &rro).await.body["status"].clone();
+        assert_eq!(status, "active", "{i} of {} checked", assignments.len());
+        let visit = app
+            .post(
+                "/api/v1/visits",
+                &checker,
+                json!({ "client_id": uuid::Uuid::new_v4(), "household_id": x["household_id"], "visited_at": "2026-11-28T09:00:00+08:00",
+                    "outcome": "absent_attempted", "absent_reason": "外出务工" }),
+            )
+            .await;
+        assert_eq!(visit.status, StatusCode::CREATED, "{}", visit.text);
+    }
+    let done = app.get(&format!("/api/v1/cross-check-rounds/{id}"), &rro).await;
+    assert_eq!(
+        (done.body["status"].as_str(), &done.body["done"]),
+        (Some("completed"), &done.body["total"]),
+        "{}",
+        done.text
+    );
+}

@@ -284,6 +284,10 @@ async fn coverage_of_a_village_beyond_reach_is_not_found() {
         .get(&format!("/api/v1/coverage?quarter=2026-Q4&village_id={}", app.village_id(&rro, "红光村").await), &cadre)
         .await;
     assert_eq!(own.status, StatusCode::OK, "{}", own.text);
+    // A quarter not begun has no coverage to show (not a "0.0 %").
+    let ahead = app.get("/api/v1/coverage?quarter=2027-Q1", &cadre).await;
+    ahead.assert_problem(422, "validation_failed");
+    assert_eq!(ahead.body["errors"][0]["code"], "not_started", "{}", ahead.text);
 }
 
 #[tokio::test]

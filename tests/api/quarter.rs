@@ -365,3 +365,25 @@ async fn a_past_months_village_sheet_keeps_the_problems_that_stood_at_its_end() 
     let now = sheet_of(&december.body, "village_id", &a.to_string());
     assert!(!ids(&now["active_problem_ids"]).contains(&id), "closed now: {now}");
 }
+
+/// A village's own people read their village's sheet (to act before the month is over), and only
+/// theirs; a cadre reads their own cadre sheet, not the villages'.
+#[tokio::test]
+async fn a_village_reads_its_own_sheet_and_no_other() {
+    let app = spawn_app().await;
+    let rro = app.login("demo-rro").await;
+    let a = app.village_id(&rro, "红光村").await.to_string();
+    let all = app.get("/api/v1/assessments/villages?month=2026-11", &rro).await;
+    assert_eq!(all.body.as_array().unwrap().len(), 5, "{}", all.text);
+    for who in ["demo-secretary-a", "demo-officer-a"] {
+        let own = app.get("/api/v1/assessments/villages?month=2026-11", &app.login(who).await).await;
+        assert_eq!(own.status, StatusCode::OK, "{who}: {}", own.text);
+        let villages: Vec<&str> =
+            own.body.as_array().unwrap().iter().map(|v| v["village_id"].as_str().unwrap()).collect();
+        assert_eq!(villages, [a.as_str()], "{who}");
+        assert_eq!(own.body[0], *sheet_of(&all.body, "village_id", &a), "{who}: the same sheet as the office's");
+    }
+    app.get("/api/v1/assessments/villages?month=2026-11", &app.login("demo-cadre-a").await)
+        .await
+        .assert_problem(403, "not_permitted");
+}

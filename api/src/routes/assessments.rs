@@ -252,7 +252,8 @@ const METHOD: &str = "满分100分：本季度入户覆盖率30分、问题整�
 电话抽查满意率20分、访谈未被点名人员占比15分；无可计量的项目不计入，其余按比例折算为100分。";
 
 /// Each village's sheet for the month: the mechanism's figures, the score and how it is computed,
-/// and links to the records counted.
+/// and links to the records counted. The town's office sees every village; a village's secretary,
+/// work team leader and information officer see their own.
 #[utoipa::path(tag = "assessments", operation_id = "list_village_assessments", security(("bearer" = [])), params(MonthQuery),
     responses((status = 200, body = Vec<VillageSheet>), (status = 401, response = Problem), (status = 403, response = Problem), (status = 422, response = Problem)))]
 #[get("/assessments/villages")]
@@ -261,7 +262,16 @@ pub async fn list_village_assessments(
     user: AuthUser,
     q: web::Query<MonthQuery>,
 ) -> ApiResult<web::Json<Vec<VillageSheet>>> {
-    let town = user.town_for(Act::ReadTownFigures, q.town_id)?;
+    // The town's office sees every village; a village's own people see their village.
+    let (town, only) = match user.town_for(Act::ReadTownFigures, q.town_id) {
+        Ok(t) => (t, None),
+        Err(_) if user.access.may(Act::ReadOwnVillageSheet) => {
+            let reach = user.access.reach(Act::ReadOwnVillageSheet);
+            let town = user.any_town(q.town_id)?;
+            (town, Some(reach.villages))
+        }
+        Err(e) => return Err(e),
+    };
     let month = crate::routes::common::month_param(&q.month)?;
     let now = state.clock.now();
     let quarter = month.quarter();
@@ -291,6 +301,9 @@ pub async fn list_village_assessments(
         .await?;
     let mut out = vec![];
     for v in org::villages(&state.db, &[town]).await? {
+        if only.as_ref().is_some_and(|o| !o.contains(&v.id)) {
+            continue;
+        }
         let tally = cov.by_village.get(&v.id).copied().unwrap_or_default();
         // Each problem as it stood at the month's end (or now, for the month under way): a past
         // month's sheet does not change when later work closes its problems.

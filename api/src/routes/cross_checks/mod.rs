@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use domain::Quarter;
 use domain::calendar::local_date;
-use domain::cross_check::{AssignError, Checker, SampleError, SampleSize, assign, draw};
+use domain::cross_check::{AssignError, Checker, RoundStatus, SampleError, SampleSize, assign, draw};
 use domain::org::Act;
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
@@ -89,7 +89,8 @@ pub struct Round {
     pub overdue: bool,
     pub total: usize,
     pub done: usize,
-    /// `active`, or `cancelled` (kept as history; the quarter may be drawn again).
+    /// `active`, `completed` (every sample household checked), or `cancelled` (kept as history;
+    /// the quarter may be drawn again).
     pub status: String,
     pub cancelled_at: Option<chrono::DateTime<chrono::Utc>>,
     pub cancel_reason: Option<String>,
@@ -346,7 +347,7 @@ async fn round_view(state: &State, user: &AuthUser, r: cross_check_round::Model)
         overdue: done_count < total && local_date(now) > due_on,
         total,
         done: done_count,
-        status: if r.cancelled_at.is_some() { "cancelled" } else { "active" }.into(),
+        status: RoundStatus::of(r.cancelled_at.is_some(), done_count, total).as_str().into(),
         cancelled_at: r.cancelled_at,
         cancel_reason: r.cancel_reason,
         assignments,

@@ -108,6 +108,10 @@ pub async fn get_coverage(
         None => Quarter::containing(state.clock.now()),
         Some(s) => s.parse().map_err(|_| ApiError::field("quarter", "invalid", "季度格式应为 2026-Q4"))?,
     };
+    // A quarter not begun has nothing to cover yet: no "0.0 %" for it.
+    if quarter > Quarter::containing(state.clock.now()) {
+        return Err(ApiError::field("quarter", "not_started", "该季度尚未开始，还没有走访覆盖情况"));
+    }
     // A village beyond the caller's reach has no figure for them: 404, as if it did not exist
     // (not an empty "100 %").
     if let Some(v) = q.village_id {
