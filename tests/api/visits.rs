@@ -308,6 +308,10 @@ async fn a_late_entry_for_a_closed_month_needs_a_reason_and_is_audited() {
         .await;
     assert_eq!(audit.body["total"], 1);
     assert_eq!(audit.body["items"][0]["detail"]["late_reason"], "手机无信号，回镇后补录");
+    // Marked, not held: it is not in the flagged visits a reviewer goes through.
+    let flagged = app.get("/api/v1/visits?flagged=true", &rro).await;
+    assert_eq!(flagged.body["total"], 0, "{}", flagged.text);
+    assert_eq!(app.get("/api/v1/visits?flagged=false", &rro).await.body["total"], 1);
 }
 
 #[tokio::test]

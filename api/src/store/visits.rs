@@ -281,9 +281,12 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(m) = &f.month {
         q = q.filter(visit::Column::Month.eq(m.clone()));
     }
+    // Flagged: a flag held it for review (whatever the review's outcome since). A late entry alone
+    // is marked, not held (`domain::visit::Review::initial`).
+    let not_held = domain::visit::Review::NotNeeded.as_str();
     match f.flagged {
-        Some(true) => q = q.filter(visit::Column::Flags.ne("[]")),
-        Some(false) => q = q.filter(visit::Column::Flags.eq("[]")),
+        Some(true) => q = q.filter(visit::Column::Review.ne(not_held)),
+        Some(false) => q = q.filter(visit::Column::Review.eq(not_held)),
         None => {}
     }
     if let Some(r) = &f.review {

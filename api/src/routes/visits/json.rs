@@ -223,6 +223,8 @@ pub struct VisitFilter {
     pub kind: Option<String>,
     /// `YYYY-MM`.
     pub month: Option<String>,
+    /// Visits a flag held for review (pending, accepted or rejected since); a late entry alone is
+    /// marked but not held, so not flagged.
     pub flagged: Option<bool>,
     /// not_needed, pending, accepted, rejected — `pending` is the review queue.
     pub review: Option<String>,
