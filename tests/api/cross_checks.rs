@@ -18,6 +18,13 @@ async fn the_same_seed_draws_the_same_sample_and_nobody_checks_their_own_village
     let p2 = app.post("/api/v1/cross-check-rounds", &rro, body.clone()).await;
     assert_eq!(p1.body["assignments"], p2.body["assignments"]);
     assert_eq!(p1.body["due_on"], "2026-12-20");
+    // A preview, nothing stored, naming whom each checker would go to.
+    assert_eq!(p1.body["status"], "preview");
+    assert!(
+        p1.body["assignments"].as_array().unwrap().iter().all(|x| x["head_name"].is_string() && x["village_name"].is_string()),
+        "{}",
+        p1.text
+    );
 
     let mut real = body;
     real["dry_run"] = json!(false);

@@ -23,7 +23,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, FieldError, validate};
 use crate::routes::common::Problem;
 use crate::state::State;
-use crate::store::entity::{cross_check_assignment, cross_check_round, household};
+use crate::store::entity::{cross_check_round, household};
 use crate::store::{audit, cross_checks, households, org, users};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -89,8 +89,8 @@ pub struct Round {
     pub overdue: bool,
     pub total: usize,
     pub done: usize,
-    /// `active`, `completed` (every sample household checked), or `cancelled` (kept as history;
-    /// the quarter may be drawn again).
+    /// `active`, `completed` (every sample household checked), `cancelled` (kept as history;
+    /// the quarter may be drawn again), or `preview` (a `dry_run`, nothing stored).
     pub status: String,
     pub cancelled_at: Option<chrono::DateTime<chrono::Utc>>,
     pub cancel_reason: Option<String>,
@@ -176,23 +176,11 @@ pub async fn create_cross_check_round(
     };
     let now = state.clock.now();
     let due_on = quarter.cross_check_deadline();
-    let assignments: Vec<Assignment> = rows
-        .iter()
-        .map(|(h, v, c)| Assignment {
-            household_id: *h,
-            village_id: *v,
-            checker_id: *c,
-            visit_id: None,
-            head_name: None,
-            village_name: None,
-            group_name: None,
-            address: None,
-            latitude: None,
-            longitude: None,
-            datum: None,
-        })
-        .collect();
     if body.dry_run {
+        // The preview names whom each checker would go to, as the round will.
+        let drawn: Vec<Drawn> =
+            rows.iter().map(|(h, v, c)| Drawn { household: *h, village: *v, checker: *c, visit: None }).collect();
+        let assignments = assignment_views(&state, town, &drawn).await?;
         return Ok(HttpResponse::Ok().json(Round {
             id: None,
             quarter: quarter.to_string(),
@@ -202,7 +190,7 @@ pub async fn create_cross_check_round(
             overdue: local_date(now) > due_on,
             total: assignments.len(),
             done: 0,
-            status: "active".into(),
+            status: "preview".into(),
             cancelled_at: None,
             cancel_reason: None,
             assignments,
@@ -300,6 +288,45 @@ fn town_wide(user: &AuthUser, town: Uuid) -> bool {
     user.access.towns_for(Act::ReadTownFigures).contains(&town)
 }
 
+/// A sample household with its checker (and the visit that checked it).
+struct Drawn {
+    household: Uuid,
+    village: Uuid,
+    checker: Uuid,
+    visit: Option<Uuid>,
+}
+
+/// The assignments as a checker needs them: whom to visit, where, and the position.
+async fn assignment_views(state: &State, town: Uuid, drawn: &[Drawn]) -> ApiResult<Vec<Assignment>> {
+    let ids: Vec<Uuid> = drawn.iter().map(|d| d.household).collect();
+    let households: HashMap<Uuid, household::Model> =
+        households::by_ids(&state.db, &ids).await?.into_iter().map(|h| (h.id, h)).collect();
+    let villages: HashMap<Uuid, String> =
+        org::villages(&state.db, &[town]).await?.into_iter().map(|v| (v.id, v.name)).collect();
+    let village_ids: Vec<Uuid> = villages.keys().copied().collect();
+    let groups: HashMap<Uuid, String> =
+        org::groups(&state.db, &village_ids).await?.into_iter().map(|g| (g.id, g.name)).collect();
+    Ok(drawn
+        .iter()
+        .map(|d| {
+            let h = households.get(&d.household);
+            Assignment {
+                visit_id: d.visit,
+                household_id: d.household,
+                village_id: d.village,
+                checker_id: d.checker,
+                head_name: h.map(|h| h.head_name.clone()),
+                village_name: villages.get(&d.village).cloned(),
+                group_name: h.and_then(|h| h.group_id).and_then(|g| groups.get(&g).cloned()),
+                address: h.map(|h| h.address.clone()),
+                latitude: h.and_then(|h| h.latitude),
+                longitude: h.and_then(|h| h.longitude),
+                datum: h.and_then(|h| h.datum.clone()),
+            }
+        })
+        .collect())
+}
+
 /// A round as the caller may see it: town roles see every assignment, a checker their own.
 async fn round_view(state: &State, user: &AuthUser, r: cross_check_round::Model) -> ApiResult<Round> {
     let whole = town_wide(user, r.town_id);
@@ -310,34 +337,17 @@ async fn round_view(state: &State, user: &AuthUser, r: cross_check_round::Model)
     let quarter = quarter_of(&r.quarter)?;
     let due_on = quarter.cross_check_deadline();
     let now = state.clock.now();
-    let mine: Vec<&cross_check_assignment::Model> = all.iter().filter(|a| whole || a.checker_id == user.id).collect();
-    let ids: Vec<Uuid> = mine.iter().map(|a| a.household_id).collect();
-    let households: HashMap<Uuid, household::Model> =
-        households::by_ids(&state.db, &ids).await?.into_iter().map(|h| (h.id, h)).collect();
-    let villages: HashMap<Uuid, String> =
-        org::villages(&state.db, &[r.town_id]).await?.into_iter().map(|v| (v.id, v.name)).collect();
-    let village_ids: Vec<Uuid> = villages.keys().copied().collect();
-    let groups: HashMap<Uuid, String> =
-        org::groups(&state.db, &village_ids).await?.into_iter().map(|g| (g.id, g.name)).collect();
-    let assignments = mine
-        .into_iter()
-        .map(|a| {
-            let h = households.get(&a.household_id);
-            Assignment {
-                visit_id: done.get(&a.household_id).copied(),
-                household_id: a.household_id,
-                village_id: a.village_id,
-                checker_id: a.checker_id,
-                head_name: h.map(|h| h.head_name.clone()),
-                village_name: villages.get(&a.village_id).cloned(),
-                group_name: h.and_then(|h| h.group_id).and_then(|g| groups.get(&g).cloned()),
-                address: h.map(|h| h.address.clone()),
-                latitude: h.and_then(|h| h.latitude),
-                longitude: h.and_then(|h| h.longitude),
-                datum: h.and_then(|h| h.datum.clone()),
-            }
+    let mine: Vec<Drawn> = all
+        .iter()
+        .filter(|a| whole || a.checker_id == user.id)
+        .map(|a| Drawn {
+            household: a.household_id,
+            village: a.village_id,
+            checker: a.checker_id,
+            visit: done.get(&a.household_id).copied(),
         })
         .collect();
+    let assignments = assignment_views(state, r.town_id, &mine).await?;
     Ok(Round {
         id: Some(r.id),
         quarter: r.quarter,
