@@ -60,6 +60,13 @@ impl AppState {
         self.households.forget_where(|_, h| h.town_id == town);
     }
 
+    /// A visit to `household` of `town` was recorded or reviewed: the town's coverage is read anew,
+    /// and the household is answered with its new last visit.
+    pub fn visits_changed(&self, town: Uuid, household: Uuid) {
+        self.coverage_inputs.forget_town(town);
+        self.households.forget_where(|id, _| *id == household);
+    }
+
     /// A user's account, grants, groups or sessions changed: their next request reads them anew.
     pub fn user_changed(&self, user: Uuid) {
         self.access_cache.forget(&user);

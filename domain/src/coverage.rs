@@ -120,8 +120,9 @@ pub fn in_window(q: Quarter, at: DateTime<Utc>) -> bool {
     from <= d && d <= to
 }
 
-pub fn coverage(q: Quarter, households: &[TargetHousehold], visits: &[VisitFact]) -> Coverage {
-    // Hash sets and one reused buffer: this runs over a whole district (100k households) per request.
+/// The households visited in the quarter's visiting window (by a visit that counts), and those
+/// only found away there: what each household's coverage status rests on.
+pub fn reached(q: Quarter, visits: &[VisitFact]) -> (HashSet<Uuid>, HashSet<Uuid>) {
     let mut visited = HashSet::new();
     let mut attempted = HashSet::new();
     let (from, to) = q.visiting_window();
@@ -136,6 +137,12 @@ pub fn coverage(q: Quarter, households: &[TargetHousehold], visits: &[VisitFact]
             attempted.insert(v.household);
         }
     }
+    (visited, attempted)
+}
+
+pub fn coverage(q: Quarter, households: &[TargetHousehold], visits: &[VisitFact]) -> Coverage {
+    // Hash sets and one reused buffer: this runs over a whole district (100k households) per request.
+    let (visited, attempted) = reached(q, visits);
     let mut c = Coverage::default();
     let mut cadres: Vec<Uuid> = Vec::new();
     let mut tags: Vec<Tag> = Vec::new();

@@ -21,7 +21,11 @@ async fn the_same_seed_draws_the_same_sample_and_nobody_checks_their_own_village
     // A preview, nothing stored, naming whom each checker would go to.
     assert_eq!(p1.body["status"], "preview");
     assert!(
-        p1.body["assignments"].as_array().unwrap().iter().all(|x| x["head_name"].is_string() && x["village_name"].is_string()),
+        p1.body["assignments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["head_name"].is_string() && x["village_name"].is_string()),
         "{}",
         p1.text
     );

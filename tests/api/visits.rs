@@ -404,6 +404,25 @@ async fn monthly_counts_show_each_visitors_visits() {
         (row["visits"].as_u64(), row["households"].as_u64(), row["absent_attempts"].as_u64()),
         (Some(2), Some(2), Some(1))
     );
+    // The household says when it was last visited and whether it is covered this quarter, by name.
+    let met = app.get(&format!("/api/v1/households/{}", hs[0]["id"].as_str().unwrap()), &cadre).await;
+    assert_eq!(
+        (met.body["last_visit_at"].is_string(), &met.body["visited_this_quarter"]),
+        (true, &json!(true)),
+        "{}",
+        met.text
+    );
+    assert!(met.body["village_name"].as_str().is_some_and(|n| !n.is_empty()), "{}", met.text);
+    let listed = app.get("/api/v1/households?per_page=200", &cadre).await;
+    let away = listed.body["items"].as_array().unwrap().iter().find(|h| h["id"] == hs[2]["id"]).unwrap();
+    assert_eq!((away["last_visit_at"].is_string(), &away["visited_this_quarter"]), (true, &json!(false)), "{away}");
+    let visits = app.get("/api/v1/visits?per_page=200", &cadre).await;
+    assert!(
+        visits.body["items"].as_array().unwrap().iter().all(|v| v["head_name"].as_str().is_some_and(|n| !n.is_empty())
+            && v["village_name"].as_str().is_some_and(|n| !n.is_empty())),
+        "{}",
+        visits.text
+    );
     // The same figure as the cadre's monthly sheet.
     let sheets = app.get("/api/v1/assessments/cadres?month=2026-11", &rro).await;
     let sheet = sheets.body.as_array().unwrap().iter().find(|s| s["user_id"] == me).unwrap();

@@ -389,6 +389,39 @@ pub fn of_households(access: &Access) -> Condition {
 }
 
 /// The same, limited to one village when given.
+/// Each household's latest visit (met or found away; not rejected), and whether a visit of it counts
+/// in the quarter's visiting window — the same rule as `/coverage` (`domain::coverage`).
+pub async fn last_and_covered<C: ConnectionTrait>(
+    db: &C,
+    households: &[Uuid],
+    quarter: domain::Quarter,
+) -> Result<(HashMap<Uuid, DateTime<Utc>>, std::collections::HashSet<Uuid>), DbErr> {
+    if households.is_empty() {
+        return Ok(Default::default());
+    }
+    let latest: Vec<(Uuid, Option<DateTime<Utc>>)> = visit::Entity::find()
+        .filter(visit::Column::HouseholdId.is_in(households.iter().copied()))
+        .filter(visit::Column::Review.ne(Review::Rejected.as_str()))
+        .select_only()
+        .column(visit::Column::HouseholdId)
+        .expr(Expr::col(visit::Column::VisitedAt).max())
+        .group_by(visit::Column::HouseholdId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let (from, to) = quarter.bounds();
+    let window = facts(
+        db,
+        Condition::all().add(visit::Column::HouseholdId.is_in(households.iter().copied())),
+        from,
+        to,
+        Visitors::Skip,
+    )
+    .await?;
+    let (visited, _) = domain::coverage::reached(quarter, &window);
+    Ok((latest.into_iter().filter_map(|(h, at)| Some((h, at?))).collect(), visited))
+}
+
 pub fn of_households_in(access: &Access, village: Option<Uuid>) -> Condition {
     let c = Condition::all().add(of_households(access));
     match village {

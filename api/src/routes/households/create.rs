@@ -69,7 +69,7 @@ pub async fn create_household(
         now,
     )
     .await?;
-    let dto = view(&txn, model).await?;
+    let dto = view(&txn, model, state.clock.now()).await?;
     let res = idempotency_finish(&txn, user.id, &key, StatusCode::CREATED, &dto).await?;
     txn.commit().await?;
     state.households_changed(town_id);

@@ -72,7 +72,8 @@ async fn answered(state: &State, id: Uuid) -> ApiResult<Option<Arc<Answered>>> {
     let generation = state.households.generation();
     let Some(m) = households::by_id(&state.db, id).await? else { return Ok(None) };
     let (town_id, village_id, group_id) = (m.town_id, m.village_id, m.group_id);
-    let body = serde_json::to_vec(&view(&state.db, m).await?).map_err(|e| ApiError::Internal(e.into()))?;
+    let body =
+        serde_json::to_vec(&view(&state.db, m, state.clock.now()).await?).map_err(|e| ApiError::Internal(e.into()))?;
     let h = Arc::new(Answered { town_id, village_id, group_id, body: Bytes::from(body) });
     state.households.put(id, h.clone(), generation, Instant::now());
     Ok(Some(h))

@@ -149,7 +149,13 @@ pub struct Household {
     pub id: Uuid,
     pub town_id: Uuid,
     pub village_id: Uuid,
+    pub village_name: String,
     pub group_id: Option<Uuid>,
+    pub group_name: Option<String>,
+    /// When it was last visited (met or found away; a rejected visit is not one).
+    pub last_visit_at: Option<DateTime<Utc>>,
+    /// Visited this quarter by a visit that counts, inside the m1–m2 window: as `/coverage` has it.
+    pub visited_this_quarter: bool,
     pub head_name: String,
     #[schema(example = "110***********002X")]
     pub id_number_masked: String,

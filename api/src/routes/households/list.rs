@@ -63,5 +63,5 @@ pub async fn list_households(
         state.clock.now(),
     )
     .await?;
-    Ok(web::Json(Page::new(views(&state.db, rows).await?, total, &page)))
+    Ok(web::Json(Page::new(views(&state.db, rows, state.clock.now()).await?, total, &page)))
 }

@@ -9,7 +9,8 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::store::entity::household;
 use crate::store::households::{self, Draft};
-use crate::store::{org, users};
+use crate::store::{org, users, visits};
+use chrono::{DateTime, Utc};
 
 /// Checks that the draft's village and group lie within the caller's write reach and belong
 /// together, and that linked cadres are users of the same town. Returns the town.
@@ -33,15 +34,24 @@ pub async fn check_refs<C: ConnectionTrait>(db: &C, user: &AuthUser, d: &Draft) 
     if errors.is_empty() { Ok(village.town_id) } else { Err(ApiError::Validation(errors)) }
 }
 
-/// Loads a household's tags and cadre links and shows it (masked).
-pub async fn view<C: ConnectionTrait>(db: &C, m: household::Model) -> ApiResult<Household> {
-    views(db, vec![m]).await?.pop().ok_or_else(|| ApiError::Internal(anyhow::anyhow!("view lost a row")))
+/// Loads a household's tags, cadre links, place names and visits and shows it (masked), as of `now`.
+pub async fn view<C: ConnectionTrait>(db: &C, m: household::Model, now: DateTime<Utc>) -> ApiResult<Household> {
+    views(db, vec![m], now).await?.pop().ok_or_else(|| ApiError::Internal(anyhow::anyhow!("view lost a row")))
 }
 
-pub async fn views<C: ConnectionTrait>(db: &C, rows: Vec<household::Model>) -> ApiResult<Vec<Household>> {
+pub async fn views<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<household::Model>,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<Household>> {
     let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
     let mut tags = households::tags_of(db, &ids).await?;
     let mut cadres = households::cadres_of(db, &ids).await?;
+    let mut village_ids: Vec<Uuid> = rows.iter().map(|m| m.village_id).collect();
+    village_ids.sort_unstable();
+    village_ids.dedup();
+    let names = org::place_names(db, &village_ids).await?;
+    let (last, covered) = visits::last_and_covered(db, &ids, domain::Quarter::containing(now)).await?;
     Ok(rows
         .into_iter()
         .map(|m| {
@@ -50,7 +60,11 @@ pub async fn views<C: ConnectionTrait>(db: &C, rows: Vec<household::Model>) -> A
                 id: m.id,
                 town_id: m.town_id,
                 village_id: m.village_id,
+                village_name: names.get(&m.village_id).cloned().unwrap_or_default(),
                 group_id: m.group_id,
+                group_name: m.group_id.and_then(|g| names.get(&g).cloned()),
+                last_visit_at: last.get(&m.id).copied(),
+                visited_this_quarter: covered.contains(&m.id),
                 head_name: m.head_name,
                 id_number_masked: m.id_number_masked,
                 phones_masked: serde_json::from_str(&m.phones_masked).unwrap_or_default(),

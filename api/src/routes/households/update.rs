@@ -89,7 +89,7 @@ pub async fn update_household(
         None => existing,
     };
     let town = model.town_id;
-    let dto = view(&txn, model).await?;
+    let dto = view(&txn, model, state.clock.now()).await?;
     txn.commit().await?;
     state.households_changed(town);
     Ok(web::Json(dto))

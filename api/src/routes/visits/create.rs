@@ -17,14 +17,14 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, Transactio
 use serde_json::json;
 
 use super::json::{CreateVisit, OutcomeName, Visit};
-use super::view::{shown, view};
+use super::view::{Names, shown, view};
 use crate::auth::AuthUser;
 use crate::crypto::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError, validate};
 use crate::routes::common::{Claim, IdempotencyKey, Problem, idempotency_claim, idempotency_in_progress};
 use crate::state::State;
 use crate::store::entity::{cross_check_assignment, cross_check_round, household, photo, visit};
-use crate::store::{ByKey, audit, households, photos, problems, screenings, users, visits};
+use crate::store::{ByKey, audit, households, org, photos, problems, screenings, users, visits};
 
 fn datum(d: crate::routes::households::Datum) -> Datum {
     match d {
@@ -363,9 +363,13 @@ pub async fn create_visit(
     )
     .await?;
     // As `view` would read it back, without reading it back.
-    let dto = shown(saved, visitor_list, body.photo_ids.clone(), problem_ids);
+    let names = Names {
+        head_name: household.head_name.clone(),
+        village_name: org::village(&txn, household.village_id).await?.map(|v| v.name).unwrap_or_default(),
+    };
+    let dto = shown(saved, names, visitor_list, body.photo_ids.clone(), problem_ids);
     txn.commit().await?;
-    state.coverage_inputs.forget_town(household.town_id);
+    state.visits_changed(household.town_id, household.id);
     Ok(HttpResponse::Created().json(dto))
 }
 

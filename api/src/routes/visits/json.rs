@@ -187,7 +187,10 @@ pub struct Visit {
     pub id: Uuid,
     pub client_id: Uuid,
     pub household_id: Uuid,
+    /// The household's head, by name.
+    pub head_name: String,
     pub village_id: Uuid,
+    pub village_name: String,
     pub kind: VisitKindName,
     pub outcome: OutcomeName,
     pub absent_reason: Option<String>,

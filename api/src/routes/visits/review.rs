@@ -66,9 +66,9 @@ pub async fn review_visit(
         now,
     )
     .await?;
-    let town = saved.town_id;
+    let (town, household) = (saved.town_id, saved.household_id);
     let dto = view(&txn, saved).await?;
     txn.commit().await?;
-    state.coverage_inputs.forget_town(town);
+    state.visits_changed(town, household);
     Ok(web::Json(dto))
 }

@@ -8,7 +8,8 @@ use super::json::{Checklist, FlagView, OutcomeName, ReviewView, Visit, VisitKind
 use crate::error::{ApiError, ApiResult};
 use crate::routes::households::{Datum, Location};
 use crate::store::entity::visit;
-use crate::store::{problems, visits};
+use crate::store::{households, org, problems, visits};
+use std::collections::HashMap;
 
 fn kind(s: &str) -> VisitKindName {
     match s {
@@ -29,20 +30,44 @@ pub async fn views<C: ConnectionTrait>(db: &C, rows: Vec<visit::Model>) -> ApiRe
     let mut visitors = visits::visitors_of(db, &ids).await?;
     let mut photos = visits::photos_of(db, &ids).await?;
     let found = problems::of_visits(db, &ids).await?;
+    let household_ids: Vec<Uuid> = rows.iter().map(|v| v.household_id).collect();
+    let heads: HashMap<Uuid, String> =
+        households::by_ids(db, &household_ids).await?.into_iter().map(|h| (h.id, h.head_name)).collect();
+    let mut village_ids: Vec<Uuid> = rows.iter().map(|v| v.village_id).collect();
+    village_ids.sort_unstable();
+    village_ids.dedup();
+    let villages = org::place_names(db, &village_ids).await?;
     Ok(rows
         .into_iter()
         .map(|m| {
             let (visitor_ids, photo_ids) =
                 (visitors.remove(&m.id).unwrap_or_default(), photos.remove(&m.id).unwrap_or_default());
             let problem_ids = found.iter().filter(|p| p.visit_id == Some(m.id)).map(|p| p.id).collect();
-            shown(m, visitor_ids, photo_ids, problem_ids)
+            let names = Names {
+                head_name: heads.get(&m.household_id).cloned().unwrap_or_default(),
+                village_name: villages.get(&m.village_id).cloned().unwrap_or_default(),
+            };
+            shown(m, names, visitor_ids, photo_ids, problem_ids)
         })
         .collect())
 }
 
-/// A visit as shown, from its row and what it links to: its visitors (sorted), its photos (in
-/// their order) and the problems found on it (in the order they were recorded), as `views` reads them.
-pub fn shown(m: visit::Model, visitor_ids: Vec<Uuid>, photo_ids: Vec<Uuid>, problem_ids: Vec<Uuid>) -> Visit {
+/// Whom and where a visit was to, by name.
+pub struct Names {
+    pub head_name: String,
+    pub village_name: String,
+}
+
+/// A visit as shown, from its row and what it links to: its household's and village's names, its
+/// visitors (sorted), its photos (in their order) and the problems found on it (in the order they
+/// were recorded), as `views` reads them.
+pub fn shown(
+    m: visit::Model,
+    names: Names,
+    visitor_ids: Vec<Uuid>,
+    photo_ids: Vec<Uuid>,
+    problem_ids: Vec<Uuid>,
+) -> Visit {
     let flags: Vec<String> = serde_json::from_str(&m.flags).unwrap_or_default();
     let review = Review::parse(&m.review).unwrap_or(Review::Pending);
     let outcome = Outcome::from_stored(&m.outcome);
@@ -50,7 +75,9 @@ pub fn shown(m: visit::Model, visitor_ids: Vec<Uuid>, photo_ids: Vec<Uuid>, prob
         id: m.id,
         client_id: m.client_id,
         household_id: m.household_id,
+        head_name: names.head_name,
         village_id: m.village_id,
+        village_name: names.village_name,
         kind: kind(&m.kind),
         outcome: if outcome == Outcome::Visited { OutcomeName::Visited } else { OutcomeName::AbsentAttempted },
         absent_reason: m.absent_reason,
