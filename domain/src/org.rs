@@ -363,6 +363,20 @@ impl Access {
         })
     }
 
+    /// The units (village, work team, department) the caller answers for problems of: the same rule
+    /// as [`Access::answers_for_unit`], as ids.
+    pub fn units_answered_for(&self) -> Vec<Uuid> {
+        self.grants
+            .iter()
+            .filter_map(|g| match &g.place {
+                Place::Village { village, .. } if g.role != Role::Cadre => Some(*village),
+                Place::WorkTeam { team, .. } => Some(*team),
+                Place::Department { department, .. } => Some(*department),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Every department the caller belongs to, in any role.
     pub fn departments(&self) -> Vec<Uuid> {
         self.departments_where(|_| true).into_iter().map(|(_, d)| d).collect()

@@ -419,3 +419,30 @@ async fn a_problem_says_which_steps_its_reader_may_take_now() {
     let list = app.get("/api/v1/problems", &rro).await;
     assert!(list.body["items"][0].get("allowed_actions").is_none(), "{}", list.text);
 }
+
+/// "Assigned to me": the problems the caller answers for — named as responsible, or of a unit they
+/// belong to — and not the others of their village.
+#[tokio::test]
+async fn a_unit_member_lists_the_problems_assigned_to_them() {
+    let app = spawn_app().await;
+    let rro = app.login("demo-rro").await;
+    let a = app.village_id(&rro, "红光村").await;
+    let assigned = problem_of_village_a(&app).await;
+    let res = app
+        .post(
+            &format!("/api/v1/problems/{assigned}/assign"),
+            &rro,
+            json!({ "class": "small", "measure": "立即整改", "units": [{ "kind": "village", "id": a }] }),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let unassigned = problem_of_village_a(&app).await;
+    let sec = app.login("demo-secretary-a").await;
+    let all = app.get("/api/v1/problems", &sec).await;
+    assert_eq!(all.body["total"], 2, "{}", all.text);
+    let mine = app.get("/api/v1/problems?mine=true", &sec).await;
+    let ids: Vec<&str> = mine.body["items"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [assigned.as_str()], "not {unassigned}: {}", mine.text);
+    // A cadre answers for visits, not for the village's problems as a unit.
+    assert_eq!(app.get("/api/v1/problems?mine=true", &app.login("demo-cadre-a").await).await.body["total"], 0);
+}

@@ -174,6 +174,8 @@ pub struct ListFilter {
     pub visit_id: Option<Uuid>,
     pub class: Option<String>,
     pub unit_id: Option<Uuid>,
+    /// Answered for by this person: named as responsible, or of one of these units.
+    pub answered_by: Option<(Uuid, Vec<Uuid>)>,
     /// Overdue as of this local date.
     pub overdue_on: Option<NaiveDate>,
     pub handed_over: Option<bool>,
@@ -234,6 +236,18 @@ pub async fn list<C: ConnectionTrait>(
             .and_where(problem_unit::Column::UnitId.eq(u))
             .take();
         q = q.filter(problem::Column::Id.in_subquery(with_unit));
+    }
+    if let Some((person, units)) = &f.answered_by {
+        let of_units = Query::select()
+            .column(problem_unit::Column::ProblemId)
+            .from(problem_unit::Entity)
+            .and_where(problem_unit::Column::UnitId.is_in(units.iter().copied()))
+            .take();
+        q = q.filter(
+            Condition::any()
+                .add(problem::Column::ResponsibleUserId.eq(*person))
+                .add(problem::Column::Id.in_subquery(of_units)),
+        );
     }
     if let Some(today) = f.overdue_on {
         q = q.filter(overdue_condition(today));

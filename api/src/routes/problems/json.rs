@@ -161,6 +161,9 @@ pub struct ProblemFilter {
     pub visit_id: Option<Uuid>,
     /// A responsible unit (village, work team or department id).
     pub unit_id: Option<Uuid>,
+    /// Only the problems the caller answers for ("assigned to me"): named as the responsible person,
+    /// or of a unit they belong to.
+    pub mine: Option<bool>,
     #[validate(length(max = 40))]
     #[param(max_length = 40)]
     pub source: Option<String>,

@@ -18,7 +18,7 @@ use crate::state::State;
 use crate::store::entity::problem as entity;
 use crate::store::{audit, households, org, problems, users};
 
-fn filter(q: &ProblemFilter, today: chrono::NaiveDate) -> ApiResult<problems::ListFilter> {
+fn filter(q: &ProblemFilter, user: &AuthUser, today: chrono::NaiveDate) -> ApiResult<problems::ListFilter> {
     if let Some(s) = q.status.as_deref()
         && problem::State::parse(s).is_none()
     {
@@ -57,6 +57,7 @@ fn filter(q: &ProblemFilter, today: chrono::NaiveDate) -> ApiResult<problems::Li
         visit_id: q.visit_id,
         class: q.class.clone(),
         unit_id: q.unit_id,
+        answered_by: (q.mine == Some(true)).then(|| (user.id, user.access.units_answered_for())),
         overdue_on: (q.overdue == Some(true)).then_some(today),
         active: q.active,
         handed_over: q.handed_over,
@@ -104,7 +105,7 @@ pub async fn list_problems(
 ) -> ApiResult<web::Json<Page<ProblemView>>> {
     validate(&*q)?;
     validate(&*page)?;
-    let f = filter(&q, local_date(state.clock.now()))?;
+    let f = filter(&q, &user, local_date(state.clock.now()))?;
     let (rows, total) = problems::list(&state.db, &user.access, &f, page.page(), page.per_page()).await?;
     Ok(web::Json(Page::new(views(&state, rows).await?, total, &page)))
 }
@@ -166,7 +167,7 @@ pub async fn list_discipline_queue(
 pub async fn export_problems(state: State, user: AuthUser, q: web::Query<ProblemFilter>) -> ApiResult<HttpResponse> {
     user.require(Act::ExportLedger)?;
     validate(&*q)?;
-    let f = filter(&q, local_date(state.clock.now()))?;
+    let f = filter(&q, &user, local_date(state.clock.now()))?;
     let (rows, _) = problems::list(&state.db, &user.access, &f, 1, 20_000).await?;
     let list = views(&state, rows).await?;
     let names = LedgerNames::load(&state, &user, &list).await?;
