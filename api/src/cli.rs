@@ -125,13 +125,24 @@ async fn serve(demo: bool) -> anyhow::Result<()> {
     if demo {
         let db = open_database(&settings).await?;
         let cipher = crate::crypto::FieldCipher::from_base64(crate::settings::expose(&settings.field_key))?;
-        match crate::demo::seed_if_empty(&db, &cipher, clock.now(), crate::demo::DEFAULT_HOUSEHOLDS_PER_VILLAGE).await?
-        {
-            Some(_) => println!("Seeded the demo town 蔡家镇."),
-            None => println!("The database already has data; the demo town was not seeded again."),
+        let now = clock.now();
+        let seeded = crate::demo::seed_if_empty(&db, &cipher, now, crate::demo::DEFAULT_HOUSEHOLDS_PER_VILLAGE).await?;
+        match seeded {
+            Some(town) => {
+                db.close().await?;
+                println!("Seeded the demo town 蔡家镇; making its history since {}…", crate::demo_history::start(now));
+                match crate::demo_history::make(&settings, town, now).await {
+                    Ok(steps) => println!("The demo town has a quarter and more of work behind it ({steps} steps)."),
+                    // The town stands without it: say so, and serve.
+                    Err(e) => eprintln!("The demo history stopped early: {e:#}"),
+                }
+            }
+            None => {
+                db.close().await?;
+                println!("The database already has data; the demo town was not seeded again.");
+            }
         }
         print!("{}", crate::demo::logins_text());
-        db.close().await?;
     }
     let app = Application::build(settings.clone(), clock).await?;
     let base = format!("http://{}:{}", settings.listen.ip(), app.port());

@@ -9,6 +9,7 @@ pub mod console;
 pub mod crypto;
 pub mod delivery;
 pub mod demo;
+pub mod demo_history;
 pub mod error;
 pub mod generator;
 pub mod media;

@@ -125,6 +125,7 @@ pub fn village_score(f: &VillageFigures) -> (Option<f64>, Vec<ScorePart>) {
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
 

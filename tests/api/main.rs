@@ -10,6 +10,7 @@ mod auth;
 mod authority;
 mod console;
 mod cross_checks;
+mod demo_history;
 mod duties;
 mod faults;
 mod health;
