@@ -173,6 +173,7 @@ pub struct CreateDepartment {
     /// Default: by the notice (true, except for 乡村振兴办 and 镇纪委).
     pub owes_archives: Option<bool>,
     /// Default: by the notice's names (卫健 → large_medical_expense, 规建 → dangerous_housing…).
+    #[validate(length(max = 4, message = "最多4种筛查发现"))]
     #[schema(max_items = 4)]
     pub findings: Option<Vec<FindingName>>,
 }
