@@ -277,7 +277,6 @@ impl Act {
             }
             Act::ImportHouseholds => row(&[R(RroStaff), R(Admin)], &[], "导入农户花名册"),
             Act::ManageOrganisation => row(&[R(RroStaff), R(Admin)], &[], "维护村、社、工作队和部门"),
-            // Independence: only the admin runs accounts, so no office can take over another's.
             Act::SetGoLive => row(&[R(Admin)], &[], "设定本镇上线日期"),
             // The figures of the households one reaches: department roles and archive clerks, who
             // reach none, have their own screens.
@@ -296,6 +295,7 @@ impl Act {
                 &[],
                 "查看工作概况统计",
             ),
+            // Independence: only the admin runs accounts, so no office can take over another's.
             Act::ReadAccounts => row(&[R(Admin)], &[], "查看账号"),
             Act::ManageAccounts => row(&[R(Admin)], &[OwnAccount], "修改或停用账号"),
             Act::GrantRoles => row(&[R(Admin)], &[OwnAccount], "授予或收回角色"),

@@ -308,6 +308,12 @@ impl LiveFrom {
     pub fn day(self) -> NaiveDate {
         self.0.max(mechanism_start())
     }
+
+    /// The days a go-live may be set to on `today`: from the mechanism's start to a year ahead (a
+    /// town set up before it starts).
+    pub fn settable(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+        (mechanism_start(), today + chrono::Days::new(366))
+    }
 }
 
 /// `YYYY-MM-DD` with a month 01–12 and a day 01–31: the shape of a dated period (a meeting held
@@ -353,6 +359,8 @@ mod tests {
         let leap = LiveFrom(d(2028, 2, 29));
         assert!(leap.owes_month(Month::new(2028, 2).unwrap()) && !leap.owes_month(Month::new(2028, 1).unwrap()));
         assert_eq!(LiveFrom(d(2020, 5, 1)).day(), mechanism_start());
+        // Settable from the mechanism's start to a year ahead, a leap day counted.
+        assert_eq!(LiveFrom::settable(d(2027, 3, 1)), (mechanism_start(), d(2028, 3, 1)));
     }
 
     fn utc(s: &str) -> DateTime<Utc> {

@@ -351,14 +351,7 @@ async fn the_office_accepts_or_declines_a_village_proposal_once_and_the_village_
     app.post(&path(1), &rro, json!({ "answer": "accept" })).await.assert_problem(409, "proposal_answered");
     // A problem no unit answers for yet is assigned first: accepting would leave it half-assigned.
     app.post(&path(0), &rro, json!({ "answer": "accept" })).await.assert_problem(409, "not_assigned");
-    let assigned = app
-        .post(
-            &format!("/api/v1/problems/{problem}/assign"),
-            &rro,
-            json!({ "class": "small", "measure": "立即整改", "units": [{ "kind": "village", "id": a }] }),
-        )
-        .await;
-    assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.text);
+    app.assign_small(&rro, &problem, a).await;
     // Accepting applies what was proposed, once.
     let accepted = app.post(&path(0), &rro, json!({ "answer": "accept" })).await;
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
@@ -428,14 +421,7 @@ async fn a_unit_member_lists_the_problems_assigned_to_them() {
     let rro = app.login("demo-rro").await;
     let a = app.village_id(&rro, "红光村").await;
     let assigned = problem_of_village_a(&app).await;
-    let res = app
-        .post(
-            &format!("/api/v1/problems/{assigned}/assign"),
-            &rro,
-            json!({ "class": "small", "measure": "立即整改", "units": [{ "kind": "village", "id": a }] }),
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    app.assign_small(&rro, &assigned, a).await;
     let unassigned = problem_of_village_a(&app).await;
     let sec = app.login("demo-secretary-a").await;
     let all = app.get("/api/v1/problems", &sec).await;

@@ -377,6 +377,18 @@ impl TestApp {
         into_res(res).await
     }
 
+    /// Assigns a problem as a small one to its village (the usual first step of the ledger), as `token`.
+    pub async fn assign_small(&self, token: &str, problem: &str, village: impl std::fmt::Display) {
+        let res = self
+            .post(
+                &format!("/api/v1/problems/{problem}/assign"),
+                token,
+                json!({ "class": "small", "measure": "限期整改", "units": [{ "kind": "village", "id": village.to_string() }] }),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    }
+
     /// A demo user's id, read from the account list as the admin.
     pub async fn user_id(&self, username: &str) -> String {
         let list = self.get("/api/v1/users?per_page=200", &self.login("demo-admin").await).await;

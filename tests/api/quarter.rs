@@ -320,14 +320,7 @@ async fn a_past_months_village_sheet_keeps_the_problems_that_stood_at_its_end() 
         .await;
     assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.text);
     let id = filed.body["id"].as_str().unwrap().to_owned();
-    let assigned = app
-        .post(
-            &format!("/api/v1/problems/{id}/assign"),
-            &rro,
-            json!({ "class": "small", "measure": "限期整改", "units": [{ "kind": "village", "id": a }] }),
-        )
-        .await;
-    assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.text);
+    app.assign_small(&rro, &id, a).await;
     let november = |token: String| {
         let app = &app;
         async move {

@@ -84,13 +84,9 @@ pub async fn update_town(
     }
     validate(&*body)?;
     let now = state.clock.now();
-    let latest = domain::calendar::local_date(now) + chrono::Days::new(366);
-    if body.live_from < domain::calendar::mechanism_start() || body.live_from > latest {
-        return Err(ApiError::field(
-            "live_from",
-            "out_of_range",
-            &format!("上线日期应在{}至{}之间", domain::calendar::mechanism_start(), latest),
-        ));
+    let (earliest, latest) = domain::calendar::LiveFrom::settable(domain::calendar::local_date(now));
+    if body.live_from < earliest || body.live_from > latest {
+        return Err(ApiError::field("live_from", "out_of_range", &format!("上线日期应在{earliest}至{latest}之间")));
     }
     let txn = state.db.begin().await?;
     let before = org::live_from(&txn, id).await?;
